@@ -1,0 +1,1 @@
+"""Typed configuration models: one model per section, target and destination kind."""

@@ -1,0 +1,1 @@
+"""Routing finished invocations to their on_success / on_failure destinations."""

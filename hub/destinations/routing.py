@@ -1,0 +1,75 @@
+"""Turn a finished invocation into the routing the store commits with its final status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from hub.config.destinations import DestinationConfig, FunctionDestination
+from hub.config.functions import FunctionConfig
+from hub.events import Event
+from hub.ids import new_id
+from hub.invocation import Invocation, NewInvocation
+from hub.status import Condition
+from hub.store.base import Delivery, Routing
+
+DESTINATION_SOURCE = "triggerhub/destination"
+
+
+def route(
+    inv: Invocation,
+    function: FunctionConfig | None,
+    condition: Condition,
+    record: dict[str, Any],
+    functions: dict[str, FunctionConfig],
+    now: float,
+) -> Routing:
+    routing = Routing()
+    if function is None:
+        return routing
+    slot = "on_success" if condition is Condition.SUCCESS else "on_failure"
+    destination: DestinationConfig | None = getattr(function, slot)
+    if destination is None:
+        return routing
+    if isinstance(destination, FunctionDestination):
+        routing.follow_ups.append(_follow_up(inv, destination, slot, record, functions, now))
+    else:
+        routing.deliveries.append(
+            Delivery(
+                id=new_id(now),
+                invocation_id=inv.id,
+                slot=slot,
+                destination=destination.model_dump_json().encode(),
+                record=orjson.dumps(record),
+            )
+        )
+    return routing
+
+
+def _follow_up(
+    inv: Invocation,
+    destination: FunctionDestination,
+    slot: str,
+    record: dict[str, Any],
+    functions: dict[str, FunctionConfig],
+    now: float,
+) -> NewInvocation:
+    target = functions.get(destination.function)
+    max_age = target.max_event_age if target is not None else 6 * 3600.0
+    event = Event(
+        type=f"triggerhub.destination.{'success' if slot == 'on_success' else 'failure'}",
+        source=f"{DESTINATION_SOURCE}/{inv.function}",
+        subject=inv.id,
+        data=record,
+        datacontenttype="application/json",
+        idempotency_key=f"{inv.id}:{slot}",
+    )
+    return NewInvocation(
+        id=new_id(now),
+        function=destination.function,
+        event=event,
+        not_before=now,
+        deadline=now + max_age,
+        idempotency_key=event.idempotency_key,
+    )

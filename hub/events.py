@@ -1,0 +1,114 @@
+"""The CloudEvents 1.0 event that every source produces and every function receives."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from hub.ids import new_id
+
+SPECVERSION = "1.0"
+_CORE = frozenset(
+    {"id", "source", "type", "specversion", "subject", "time", "datacontenttype", "dataschema"}
+)
+_DATA = frozenset({"data", "data_base64"})
+# Not a CloudEvents attribute: carried beside them so a stored event round-trips whole.
+IDEMPOTENCY_ATTR = "idempotencykey"
+_EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
+
+
+class EventFormatError(ValueError):
+    """A structured CloudEvent could not be read; the message says which attribute."""
+
+
+@dataclass(slots=True)
+class Event:
+    """A CloudEvent. `data` holds JSON-compatible values, or `bytes` for anything that is not
+    JSON (serialised as `data_base64`)."""
+
+    type: str
+    source: str
+    data: Any = None
+    id: str = field(default_factory=new_id)
+    subject: str | None = None
+    time: str | None = None
+    datacontenttype: str | None = None
+    dataschema: str | None = None
+    extensions: dict[str, Any] = field(default_factory=dict)
+    idempotency_key: str | None = None
+    specversion: str = SPECVERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "specversion": self.specversion,
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+        }
+        for name in ("subject", "time", "datacontenttype", "dataschema"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        out.update(self.extensions)
+        if self.idempotency_key is not None:
+            out[IDEMPOTENCY_ATTR] = self.idempotency_key
+        if isinstance(self.data, bytes | bytearray | memoryview):
+            out["data_base64"] = base64.b64encode(bytes(self.data)).decode("ascii")
+        elif self.data is not None:
+            out["data"] = self.data
+        return out
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Event:
+        if not isinstance(raw, dict):
+            raise EventFormatError("a structured CloudEvent must be a JSON object")
+        for name in ("id", "source", "type"):
+            if not isinstance(raw.get(name), str) or not raw[name]:
+                raise EventFormatError(f"CloudEvent attribute {name!r} must be a non-empty string")
+        if "data" in raw and "data_base64" in raw:
+            raise EventFormatError("a CloudEvent has either 'data' or 'data_base64', not both")
+        data: Any = raw.get("data")
+        if "data_base64" in raw:
+            try:
+                data = base64.b64decode(raw["data_base64"], validate=True)
+            except (ValueError, TypeError) as exc:
+                raise EventFormatError(f"'data_base64' is not valid base64: {exc}") from None
+        extensions = {
+            k: v
+            for k, v in raw.items()
+            if k not in _CORE and k not in _DATA and k != IDEMPOTENCY_ATTR
+        }
+        for name in extensions:
+            if not _EXTENSION_NAME.match(name):
+                raise EventFormatError(
+                    f"CloudEvent extension attribute {name!r} must be 1-20 lowercase letters "
+                    "or digits"
+                )
+        return cls(
+            id=raw["id"],
+            source=raw["source"],
+            type=raw["type"],
+            specversion=str(raw.get("specversion", SPECVERSION)),
+            subject=raw.get("subject"),
+            time=raw.get("time"),
+            datacontenttype=raw.get("datacontenttype"),
+            dataschema=raw.get("dataschema"),
+            data=data,
+            extensions=extensions,
+            idempotency_key=raw.get(IDEMPOTENCY_ATTR),
+        )
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> Event:
+        try:
+            decoded = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise EventFormatError(f"the CloudEvent is not valid JSON: {exc}") from None
+        return cls.from_dict(decoded)

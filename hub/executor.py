@@ -1,0 +1,203 @@
+"""Executor tasks: run one attempt of each leased invocation and record what came of it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+import structlog
+
+from hub import clock
+from hub.destinations.record import build_record
+from hub.destinations.routing import route
+from hub.dispatcher import Dispatcher
+from hub.errors import FunctionError, NonRetryableError, RetryAfter
+from hub.invocation import Invocation
+from hub.retry import compute_backoff
+from hub.runtime import FunctionRuntime
+from hub.status import CONDITION_STATUS, Condition, Status
+from hub.store.base import InvocationStore, Routing
+from hub.store.ops import encode_response
+from hub.targets.base import TargetResult
+
+log = structlog.get_logger("hub.executor")
+UNKNOWN_FUNCTION_RETRY = 60.0
+
+FinalCallback = Callable[[Invocation, Status], None]
+
+
+class Executor:
+    def __init__(
+        self,
+        store: InvocationStore,
+        dispatcher: Dispatcher,
+        runtimes: dict[str, FunctionRuntime],
+        lease_timeout: float,
+        on_final: FinalCallback,
+    ) -> None:
+        self.store = store
+        self.dispatcher = dispatcher
+        self.runtimes = runtimes
+        self.owner = dispatcher.owner
+        self.lease_timeout = lease_timeout
+        self.on_final = on_final
+        self.running: dict[str, asyncio.Timeout] = {}
+        self.stopped: set[str] = set()
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    async def worker(self) -> None:
+        queue = self.dispatcher.queue
+        while True:
+            inv = await queue.get()
+            self.dispatcher.taken()
+            try:
+                await self.execute(inv)
+            finally:
+                self.dispatcher.inflight.discard(inv.id)
+
+    def cancel(self, invocation_id: str) -> bool:
+        """Abort a running attempt (its record was already set to stopped)."""
+        timeout = self.running.get(invocation_id)
+        if timeout is None:
+            return False
+        self.stopped.add(invocation_id)
+        timeout.reschedule(asyncio.get_running_loop().time())
+        return True
+
+    async def execute(self, inv: Invocation) -> None:
+        rt = self.runtimes.get(inv.function)
+        if rt is None:
+            # Not lost: a reload may bring the function back before the event ages out.
+            if clock.now() >= inv.deadline:
+                await self.finish(
+                    inv,
+                    None,
+                    Condition.EVENT_AGE_EXCEEDED,
+                    error=f"function {inv.function!r} is not configured",
+                )
+            else:
+                await self.store.defer(
+                    inv,
+                    self.owner,
+                    clock.now() + UNKNOWN_FUNCTION_RETRY,
+                    f"function {inv.function!r} is not configured",
+                )
+            return
+        if clock.now() >= inv.deadline:
+            await self.finish(
+                inv,
+                rt,
+                Condition.EVENT_AGE_EXCEEDED,
+                error="max_event_age passed before the attempt could start",
+            )
+            return
+        async with rt.slots:
+            await self._attempt(inv, rt)
+
+    async def _attempt(self, inv: Invocation, rt: FunctionRuntime) -> None:
+        now = clock.now()
+        timeout = rt.config.timeout
+        await self.store.start(inv, self.owner, now, now + timeout + self.lease_timeout)
+        inv.attempts += 1
+        inv.invoke_count += 1
+        bound = log.bind(invocation=inv.id, function=inv.function, attempt=inv.attempts)
+        try:
+            async with asyncio.timeout(timeout) as tm:
+                self.running[inv.id] = tm
+                self.idle.clear()
+                result = await rt.target(inv.event)
+        except NonRetryableError as exc:
+            await self.finish(
+                inv,
+                rt,
+                Condition.NON_RETRYABLE,
+                error=str(exc),
+                status_code=exc.status_code,
+                exit_code=exc.exit_code,
+            )
+        except RetryAfter as exc:
+            await self._failed(inv, rt, str(exc), exc, retry_after=exc.seconds)
+        except FunctionError as exc:
+            await self._failed(inv, rt, str(exc), exc)
+        except TimeoutError as exc:
+            if inv.id in self.stopped:
+                bound.info("attempt cancelled by stop")
+                return
+            error = f"timed out after {timeout:g}s" if tm.expired() else f"TimeoutError: {exc}"
+            await self._failed(inv, rt, error, None)
+        except Exception as exc:
+            bound.warning("target raised unexpectedly", error=repr(exc))
+            await self._failed(inv, rt, f"{type(exc).__name__}: {exc}", None)
+        else:
+            await self.finish(inv, rt, Condition.SUCCESS, result=result)
+        finally:
+            self.running.pop(inv.id, None)
+            self.stopped.discard(inv.id)
+            if not self.running:
+                self.idle.set()
+
+    async def _failed(
+        self,
+        inv: Invocation,
+        rt: FunctionRuntime,
+        error: str,
+        exc: FunctionError | None,
+        retry_after: float | None = None,
+    ) -> None:
+        codes: dict[str, Any] = {}
+        if exc is not None:
+            codes = {"status_code": exc.status_code, "exit_code": exc.exit_code}
+        if inv.attempts > rt.config.max_retry_attempts:
+            await self.finish(inv, rt, Condition.RETRIES_EXHAUSTED, error=error, **codes)
+            return
+        now = clock.now()
+        delay = compute_backoff(inv.attempts, rt.config.retry_backoff)
+        next_at = now + (delay if retry_after is None else retry_after)
+        if next_at >= inv.deadline:
+            await self.finish(
+                inv,
+                rt,
+                Condition.EVENT_AGE_EXCEEDED,
+                error=f"{error}; the next retry would pass max_event_age",
+                **codes,
+            )
+            return
+        await self.store.retry(inv, self.owner, now, next_at, f"attempt {inv.attempts}: {error}")
+
+    async def finish(
+        self,
+        inv: Invocation,
+        rt: FunctionRuntime | None,
+        condition: Condition,
+        *,
+        result: TargetResult | None = None,
+        error: str | None = None,
+        status_code: int | None = None,
+        exit_code: int | None = None,
+    ) -> None:
+        now = clock.now()
+        limit = rt.config.response_limit if rt is not None else 0
+        payload = result.payload if result is not None else None
+        response = encode_response(payload, limit)
+        status = CONDITION_STATUS[condition]
+        config = rt.config if rt is not None else None
+        routing = None
+        if config is not None and (config.on_success or config.on_failure):
+            record = build_record(
+                inv,
+                condition,
+                error=error,
+                response=None if response is None else orjson.loads(response),
+                status_code=result.status_code if result is not None else status_code,
+                exit_code=result.exit_code if result is not None else exit_code,
+            )
+            functions = {name: r.config for name, r in self.runtimes.items()}
+            routing = route(inv, config, condition, record, functions, now)
+        done = await self.store.finish(
+            inv, self.owner, now, status, str(condition), error, response, routing or Routing()
+        )
+        if done:
+            self.on_final(inv, status)

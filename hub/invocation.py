@@ -1,0 +1,86 @@
+"""The invocation record ("task mode"): what is stored and shown for every asynchronous call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from hub.events import Event
+from hub.status import Status
+from hub.timefmt import to_rfc3339
+
+
+@dataclass(slots=True)
+class NewInvocation:
+    """What a submitter hands the store: one event for one function."""
+
+    function: str
+    event: Event
+    not_before: float
+    deadline: float
+    id: str = ""
+    idempotency_key: str | None = None
+
+
+@dataclass(slots=True)
+class Transition:
+    status: str
+    at: float
+    detail: str | None = None
+
+
+@dataclass(slots=True)
+class Invocation:
+    id: str
+    function: str
+    status: Status
+    event_json: bytes
+    attempts: int
+    invoke_count: int
+    created_at: float
+    not_before: float
+    deadline: float
+    idempotency_key: str | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    last_error: str | None = None
+    response: Any = None
+    condition: str | None = None
+    destination_error: str | None = None
+    history: list[Transition] = field(default_factory=list)
+    lease_owner: str | None = None
+    _event: Event | None = None
+
+    @property
+    def event(self) -> Event:
+        # Parsed on first use: the executor's hot path for a python no-op still needs it,
+        # but listing thousands of records for the API does not.
+        if self._event is None:
+            self._event = Event.from_json(self.event_json)
+        return self._event
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "function": self.function,
+            "status": str(self.status),
+            "idempotency_key": self.idempotency_key,
+            "attempts": self.attempts,
+            "approximate_invoke_count": self.invoke_count,
+            "created_at": to_rfc3339(self.created_at),
+            "not_before": to_rfc3339(self.not_before),
+            "deadline": to_rfc3339(self.deadline),
+            "started_at": to_rfc3339(self.started_at),
+            "finished_at": to_rfc3339(self.finished_at),
+            "condition": self.condition,
+            "last_error": self.last_error,
+            "response": self.response,
+            "destination_error": self.destination_error,
+            "event": orjson.loads(self.event_json),
+            "history": [
+                {"status": t.status, "at": to_rfc3339(t.at), "detail": t.detail}
+                for t in self.history
+            ],
+        }

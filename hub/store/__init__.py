@@ -1,0 +1,22 @@
+"""Invocation stores, chosen by URL: `sqlite:///PATH` (embedded) or `postgresql://…` (shared)."""
+
+from __future__ import annotations
+
+from hub.config.settings import StoreSettings
+from hub.errors import ConfigError
+from hub.store.base import InvocationStore
+
+
+def open_store(settings: StoreSettings) -> InvocationStore:
+    url = settings.url
+    if url.startswith("sqlite://"):
+        from hub.store.sqlite import SqliteStore
+
+        path = url.removeprefix("sqlite://")
+        path = path[1:] if path.startswith("/") else path
+        if not path:
+            raise ConfigError(f"store url {url!r} names no file; write sqlite:///path/to/hub.db")
+        return SqliteStore(path, settings.synchronous, settings.dedup_window)
+    raise ConfigError(
+        f"store url {url!r} is not supported; use sqlite:///PATH (PostgreSQL is coming)"
+    )

@@ -1,0 +1,112 @@
+"""The invocation store contract. Every backend (SQLite embedded, PostgreSQL shared) passes the
+same contract suite in tests/store/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from hub.invocation import Invocation, NewInvocation
+from hub.status import Status
+
+
+@dataclass(slots=True, frozen=True)
+class Checkpoint:
+    """A source position committed in the same transaction as the invocations read before it."""
+
+    name: str
+    value: str
+
+
+@dataclass(slots=True)
+class Delivery:
+    """A destination record waiting to be delivered (the outbox)."""
+
+    id: str
+    invocation_id: str
+    slot: str
+    destination: bytes
+    record: bytes
+    attempts: int = 0
+
+
+@dataclass(slots=True)
+class Routing:
+    """What finishing an invocation sends on: outbox deliveries and follow-up invocations
+    (function destinations), committed atomically with the final status."""
+
+    deliveries: list[Delivery] = field(default_factory=list)
+    follow_ups: list[NewInvocation] = field(default_factory=list)
+
+
+@dataclass(slots=True, frozen=True)
+class Submitted:
+    id: str
+    created: bool
+
+
+@dataclass(slots=True)
+class Page:
+    items: list[Invocation]
+    next_cursor: str | None
+
+
+@dataclass(slots=True, frozen=True)
+class ListQuery:
+    function: str | None = None
+    status: Status | None = None
+    created_after: float | None = None
+    created_before: float | None = None
+    limit: int = 100
+    cursor: str | None = None
+
+
+DueCallback = Callable[[float], None]
+
+
+class InvocationStore(Protocol):
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+    def on_due(self, callback: DueCallback) -> None:
+        """`callback(run_at)` is called in the event loop after a commit makes work due."""
+
+    async def submit(
+        self, items: Sequence[NewInvocation], checkpoint: Checkpoint | None = None
+    ) -> list[Submitted]: ...
+    async def lease(
+        self, owner: str, now: float, limit: int, lease_until: float
+    ) -> tuple[list[Invocation], float | None]: ...
+    async def start(self, inv: Invocation, owner: str, now: float, run_until: float) -> None: ...
+    async def finish(
+        self,
+        inv: Invocation,
+        owner: str,
+        now: float,
+        status: Status,
+        condition: str,
+        error: str | None,
+        response: Any,
+        routing: Routing,
+    ) -> bool: ...
+    async def retry(
+        self, inv: Invocation, owner: str, now: float, next_at: float, error: str
+    ) -> bool: ...
+    async def defer(self, inv: Invocation, owner: str, next_at: float, error: str) -> None: ...
+    async def release(self, owner: str) -> int: ...
+    async def stop(self, invocation_id: str, now: float, routing: Routing) -> Status: ...
+    async def redrive(self, invocation_id: str, now: float, deadline: float) -> None: ...
+    async def get(self, invocation_id: str) -> Invocation | None: ...
+    async def query(self, query: ListQuery) -> Page: ...
+    async def purge(self, now: float, retention: float) -> int: ...
+    async def counts(self) -> dict[str, int]: ...
+    async def get_checkpoint(self, name: str) -> str | None: ...
+    async def set_checkpoint(self, checkpoint: Checkpoint) -> None: ...
+    async def next_delivery(self) -> float | None: ...
+    async def lease_deliveries(
+        self, now: float, limit: int, lease_until: float
+    ) -> list[Delivery]: ...
+    async def delivered(self, delivery: Delivery, now: float, detail: str) -> None: ...
+    async def delivery_failed(
+        self, delivery: Delivery, now: float, error: str, next_at: float | None
+    ) -> None: ...

@@ -1,0 +1,163 @@
+"""Group commit: one writer thread runs every queued write operation in one transaction.
+
+Concurrent submitters wait on the same commit, so under load there is one fsync per batch,
+never one per event. An operation that raises is retried alone in its own transaction so it
+cannot fail the others that shared its batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+import structlog
+
+from hub.errors import StoreError, TriggerHubError
+
+T = TypeVar("T")
+log = structlog.get_logger("hub.store")
+
+MAX_BATCH = 4096
+
+
+class Connection(Protocol):
+    def execute(self, sql: str, params: Any = ...) -> Any: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def close(self) -> None: ...
+
+
+Op = Callable[[Any], Any]
+_Outcome = tuple["asyncio.Future[Any] | None", Any, BaseException | None]
+
+
+class GroupCommitter:
+    def __init__(self, connect: Callable[[], Connection], begin: Callable[[Any], None]) -> None:
+        self._connect = connect
+        self._begin = begin
+        self._pending: deque[tuple[Op, asyncio.Future[Any] | None]] = deque()
+        self._cv = threading.Condition()
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.Thread(
+            target=self._run, name="triggerhub-store-writer", daemon=True
+        )
+        self._thread.start()
+        self._ready.wait()
+        if self._startup_error is not None:
+            raise StoreError(
+                f"cannot open the store: {self._startup_error}"
+            ) from self._startup_error
+
+    async def call(self, op: Callable[[Any], T]) -> T:
+        assert self._loop is not None, "store not opened"
+        fut: asyncio.Future[T] = self._loop.create_future()
+        self._enqueue(op, fut)
+        return await fut
+
+    def call_nowait(self, op: Op) -> None:
+        """Queue a write whose commit nobody waits for (it still commits in order)."""
+        self._enqueue(op, None)
+
+    def _enqueue(self, op: Op, fut: asyncio.Future[Any] | None) -> None:
+        with self._cv:
+            if self._closing:
+                raise StoreError("the store is closed")
+            self._pending.append((op, fut))
+            if len(self._pending) == 1:
+                self._cv.notify()
+
+    async def close(self) -> None:
+        with self._cv:
+            self._closing = True
+            self._cv.notify()
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.join)
+
+    def _run(self) -> None:
+        try:
+            conn = self._connect()
+        except BaseException as exc:  # reported to start(), which raises it in the loop
+            self._startup_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            while True:
+                with self._cv:
+                    while not self._pending and not self._closing:
+                        self._cv.wait()
+                    if not self._pending:
+                        return
+                    count = min(len(self._pending), MAX_BATCH)
+                    batch = [self._pending.popleft() for _ in range(count)]
+                outcomes = self._execute(conn, batch)
+                self._resolve(outcomes)
+        finally:
+            conn.close()
+
+    def _execute(self, conn: Any, batch: list[tuple[Op, Any]]) -> list[_Outcome]:
+        try:
+            self._begin(conn)
+            results = [op(conn) for op, _ in batch]
+            conn.commit()
+            return [(fut, result, None) for (_, fut), result in zip(batch, results, strict=True)]
+        except Exception:
+            self._safe_rollback(conn)
+        return [self._execute_one(conn, op, fut) for op, fut in batch]
+
+    def _execute_one(self, conn: Any, op: Op, fut: Any) -> _Outcome:
+        try:
+            self._begin(conn)
+            result = op(conn)
+            conn.commit()
+            return (fut, result, None)
+        except Exception as exc:
+            self._safe_rollback(conn)
+            if fut is None:
+                log.error("store write failed", error=str(exc), op=getattr(op, "__name__", "op"))
+            return (fut, None, exc)
+
+    @staticmethod
+    def _safe_rollback(conn: Any) -> None:
+        try:
+            conn.rollback()
+        except Exception as exc:
+            log.warning("store rollback failed", error=str(exc))
+
+    def _resolve(self, outcomes: list[_Outcome]) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        # The loop may close while we commit; then nobody is left to tell.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_set_results, outcomes)
+
+
+def _set_results(outcomes: list[_Outcome]) -> None:
+    for fut, result, exc in outcomes:
+        if fut is None or fut.done():
+            continue
+        if exc is not None:
+            fut.set_exception(_as_hub_error(exc))
+        else:
+            fut.set_result(result)
+
+
+def _as_hub_error(exc: BaseException) -> BaseException:
+    """Our own errors (not found, wrong state) pass through; driver errors become StoreError."""
+    if isinstance(exc, TriggerHubError):
+        return exc
+    err = StoreError(f"store write failed: {exc}")
+    err.__cause__ = exc
+    return err

@@ -1,0 +1,356 @@
+"""The store's operations as plain DB-API calls, run inside one transaction by the caller.
+
+Written once for SQLite and PostgreSQL: `?` placeholders (the PostgreSQL connection rewrites
+them) and SQL both accept, including ON CONFLICT … RETURNING. Every state change is guarded by
+the status and lease it expects, so a stale executor cannot overwrite a stop or a newer lease.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from hub.errors import InvalidStateError, NotFoundError
+from hub.invocation import Invocation, NewInvocation
+from hub.status import ACTIVE, REDRIVABLE, Status
+from hub.store.base import Checkpoint, Delivery, ListQuery, Page, Routing, Submitted
+from hub.store.rows import COLUMNS, to_invocation, to_transitions
+
+_ACTIVE_SQL = "('queued', 'running', 'retrying')"
+
+_CLAIM_KEY = (
+    "INSERT INTO idempotency (function, key, invocation_id, expires_at) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (function, key) DO UPDATE SET invocation_id = excluded.invocation_id, "
+    "expires_at = excluded.expires_at WHERE idempotency.expires_at <= ? RETURNING invocation_id"
+)
+_INSERT = (
+    "INSERT INTO invocations (id, function, status, event, attempts, invoke_count, created_at, "
+    "not_before, deadline, idempotency_key, run_at) VALUES (?, ?, 'queued', ?, 0, 0, ?, ?, ?, ?, ?)"
+)
+_TRANSITION = "INSERT INTO transitions (invocation_id, at, status, detail) VALUES (?, ?, ?, ?)"
+
+
+def submit(
+    conn: Any,
+    items: Sequence[NewInvocation],
+    now: float,
+    dedup_window: float,
+    checkpoint: Checkpoint | None = None,
+) -> list[Submitted]:
+    results: list[Submitted] = []
+    rows: list[tuple[Any, ...]] = []
+    transitions: list[tuple[Any, ...]] = []
+    for item in items:
+        if item.idempotency_key is not None:
+            claim = (item.function, item.idempotency_key, item.id, now + dedup_window, now)
+            if conn.execute(_CLAIM_KEY, claim).fetchone() is None:
+                results.append(Submitted(_holder(conn, item), created=False))
+                continue
+        rows.append(
+            (
+                item.id,
+                item.function,
+                item.event.to_json(),
+                now,
+                item.not_before,
+                item.deadline,
+                item.idempotency_key,
+                item.not_before,
+            )
+        )
+        detail = "deferred" if item.not_before > now else None
+        transitions.append((item.id, now, "queued", detail))
+        results.append(Submitted(item.id, created=True))
+    if rows:
+        conn.executemany(_INSERT, rows)
+        conn.executemany(_TRANSITION, transitions)
+    if checkpoint is not None:
+        set_checkpoint(conn, checkpoint, now)
+    return results
+
+
+def _holder(conn: Any, item: NewInvocation) -> str:
+    row = conn.execute(
+        "SELECT invocation_id FROM idempotency WHERE function = ? AND key = ?",
+        (item.function, item.idempotency_key),
+    ).fetchone()
+    return str(row[0])
+
+
+def lease(
+    conn: Any, owner: str, now: float, limit: int, lease_until: float, lock: str = ""
+) -> tuple[list[Invocation], float | None]:
+    rows = conn.execute(
+        f"UPDATE invocations SET run_at = ?, lease_owner = ? WHERE id IN ("
+        f"SELECT id FROM invocations WHERE run_at <= ? ORDER BY run_at LIMIT ? {lock}"
+        f") RETURNING {COLUMNS}",
+        (lease_until, owner, now, limit),
+    ).fetchall()
+    leased = sorted((to_invocation(r) for r in rows), key=lambda inv: inv.not_before)
+    return leased, next_due(conn)
+
+
+def next_due(conn: Any) -> float | None:
+    row = conn.execute("SELECT MIN(run_at) FROM invocations WHERE run_at IS NOT NULL").fetchone()
+    return None if row is None or row[0] is None else float(row[0])
+
+
+def start(conn: Any, inv_id: str, owner: str, now: float, run_until: float, attempt: int) -> None:
+    cur = conn.execute(
+        "UPDATE invocations SET status = 'running', attempts = attempts + 1, "
+        "invoke_count = invoke_count + 1, started_at = ?, run_at = ? "
+        f"WHERE id = ? AND lease_owner = ? AND status IN {_ACTIVE_SQL}",
+        (now, run_until, inv_id, owner),
+    )
+    if cur.rowcount:
+        conn.execute(_TRANSITION, (inv_id, now, "running", f"attempt {attempt}"))
+
+
+def finish(
+    conn: Any,
+    inv_id: str,
+    owner: str,
+    now: float,
+    status: Status,
+    condition: str,
+    error: str | None,
+    response: bytes | None,
+    routing: Routing,
+    dedup_window: float,
+) -> bool:
+    cur = conn.execute(
+        "UPDATE invocations SET status = ?, condition = ?, last_error = COALESCE(?, last_error), "
+        "response = ?, finished_at = ?, run_at = NULL, lease_owner = NULL "
+        f"WHERE id = ? AND lease_owner = ? AND status IN {_ACTIVE_SQL}",
+        (str(status), condition, error, response, now, inv_id, owner),
+    )
+    if not cur.rowcount:
+        return False
+    conn.execute(_TRANSITION, (inv_id, now, str(status), error if error else condition))
+    route(conn, routing, now, dedup_window)
+    return True
+
+
+def route(conn: Any, routing: Routing, now: float, dedup_window: float) -> None:
+    if routing.follow_ups:
+        submit(conn, routing.follow_ups, now, dedup_window)
+    for d in routing.deliveries:
+        conn.execute(
+            "INSERT INTO outbox (id, invocation_id, slot, destination, record, attempts, run_at) "
+            "VALUES (?, ?, ?, ?, ?, 0, ?)",
+            (d.id, d.invocation_id, d.slot, d.destination, d.record, now),
+        )
+
+
+def retry(conn: Any, inv_id: str, owner: str, now: float, next_at: float, error: str) -> bool:
+    cur = conn.execute(
+        "UPDATE invocations SET status = 'retrying', run_at = ?, not_before = ?, last_error = ?, "
+        f"lease_owner = NULL WHERE id = ? AND lease_owner = ? AND status IN {_ACTIVE_SQL}",
+        (next_at, next_at, error, inv_id, owner),
+    )
+    if cur.rowcount:
+        conn.execute(_TRANSITION, (inv_id, now, "retrying", error))
+    return bool(cur.rowcount)
+
+
+def defer(conn: Any, inv_id: str, owner: str, next_at: float, error: str) -> None:
+    conn.execute(
+        "UPDATE invocations SET run_at = ?, last_error = ?, lease_owner = NULL "
+        f"WHERE id = ? AND lease_owner = ? AND status IN {_ACTIVE_SQL}",
+        (next_at, error, inv_id, owner),
+    )
+
+
+def release(conn: Any, owner: str, now: float) -> int:
+    """Hand back everything this owner leased: unstarted ones as they were, interrupted
+    running ones as retrying now (their attempt was counted)."""
+    cur = conn.execute(
+        "UPDATE invocations SET run_at = not_before, lease_owner = NULL "
+        "WHERE lease_owner = ? AND status IN ('queued', 'retrying')",
+        (owner,),
+    )
+    released = int(cur.rowcount)
+    running = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM invocations WHERE lease_owner = ? AND status = 'running'", (owner,)
+        ).fetchall()
+    ]
+    for inv_id in running:
+        conn.execute(
+            "UPDATE invocations SET status = 'retrying', run_at = ?, not_before = ?, "
+            "last_error = ?, lease_owner = NULL WHERE id = ?",
+            (now, now, "interrupted by shutdown", inv_id),
+        )
+        conn.execute(_TRANSITION, (inv_id, now, "retrying", "interrupted by shutdown"))
+    return released + len(running)
+
+
+def stop(conn: Any, inv_id: str, now: float, routing: Routing, dedup_window: float) -> Status:
+    row = conn.execute("SELECT status FROM invocations WHERE id = ?", (inv_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"no invocation {inv_id!r}")
+    before = Status(row[0])
+    if before not in ACTIVE:
+        raise InvalidStateError(f"invocation {inv_id} is already {before}; only active ones stop")
+    conn.execute(
+        "UPDATE invocations SET status = 'stopped', condition = 'Stopped', finished_at = ?, "
+        "run_at = NULL, lease_owner = NULL WHERE id = ?",
+        (now, inv_id),
+    )
+    conn.execute(_TRANSITION, (inv_id, now, "stopped", f"stopped while {before}"))
+    route(conn, routing, now, dedup_window)
+    return before
+
+
+def redrive(conn: Any, inv_id: str, now: float, deadline: float) -> None:
+    row = conn.execute("SELECT status FROM invocations WHERE id = ?", (inv_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"no invocation {inv_id!r}")
+    if Status(row[0]) not in REDRIVABLE:
+        raise InvalidStateError(
+            f"invocation {inv_id} is {row[0]}; only failed, expired or stopped ones are redriven"
+        )
+    conn.execute(
+        "UPDATE invocations SET status = 'queued', attempts = 0, not_before = ?, run_at = ?, "
+        "deadline = ?, condition = NULL, finished_at = NULL, lease_owner = NULL WHERE id = ?",
+        (now, now, deadline, inv_id),
+    )
+    conn.execute(_TRANSITION, (inv_id, now, "queued", "redriven"))
+
+
+def get(conn: Any, inv_id: str) -> Invocation | None:
+    row = conn.execute(f"SELECT {COLUMNS} FROM invocations WHERE id = ?", (inv_id,)).fetchone()
+    if row is None:
+        return None
+    inv = to_invocation(row)
+    inv.history = to_transitions(
+        conn.execute(
+            "SELECT status, at, detail FROM transitions WHERE invocation_id = ? ORDER BY at",
+            (inv_id,),
+        ).fetchall()
+    )
+    return inv
+
+
+def list_page(conn: Any, query: ListQuery) -> Page:
+    where: list[str] = []
+    params: list[Any] = []
+    for clause, value in (
+        ("function = ?", query.function),
+        ("status = ?", None if query.status is None else str(query.status)),
+        ("created_at >= ?", query.created_after),
+        ("created_at < ?", query.created_before),
+        ("id < ?", query.cursor),
+    ):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    sql = f"SELECT {COLUMNS} FROM invocations"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    rows = conn.execute(f"{sql} ORDER BY id DESC LIMIT ?", (*params, query.limit + 1)).fetchall()
+    items = [to_invocation(r) for r in rows[: query.limit]]
+    more = len(rows) > query.limit
+    return Page(items=items, next_cursor=items[-1].id if more and items else None)
+
+
+def purge(conn: Any, cutoff: float, now: float, chunk: int = 5000) -> int:
+    ids = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM invocations WHERE finished_at IS NOT NULL AND finished_at < ? LIMIT ?",
+            (cutoff, chunk),
+        ).fetchall()
+    ]
+    if ids:
+        marks = ", ".join("?" for _ in ids)
+        conn.execute(f"DELETE FROM transitions WHERE invocation_id IN ({marks})", ids)
+        conn.execute(f"DELETE FROM invocations WHERE id IN ({marks})", ids)
+    conn.execute("DELETE FROM idempotency WHERE expires_at <= ?", (now,))
+    return len(ids)
+
+
+def counts(conn: Any) -> dict[str, int]:
+    rows = conn.execute(
+        "SELECT status, COUNT(*) FROM invocations WHERE run_at IS NOT NULL GROUP BY status"
+    ).fetchall()
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+def get_checkpoint(conn: Any, name: str) -> str | None:
+    row = conn.execute("SELECT value FROM checkpoints WHERE name = ?", (name,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_checkpoint(conn: Any, checkpoint: Checkpoint, now: float) -> None:
+    conn.execute(
+        "INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        (checkpoint.name, checkpoint.value, now),
+    )
+
+
+def lease_deliveries(
+    conn: Any, now: float, limit: int, lease_until: float, lock: str = ""
+) -> list[Delivery]:
+    rows = conn.execute(
+        "UPDATE outbox SET run_at = ? WHERE id IN ("
+        f"SELECT id FROM outbox WHERE run_at <= ? ORDER BY run_at LIMIT ? {lock}"
+        ") RETURNING id, invocation_id, slot, destination, record, attempts",
+        (lease_until, now, limit),
+    ).fetchall()
+    return [
+        Delivery(
+            id=r[0],
+            invocation_id=r[1],
+            slot=r[2],
+            destination=bytes(r[3]),
+            record=bytes(r[4]),
+            attempts=r[5],
+        )
+        for r in rows
+    ]
+
+
+def next_delivery(conn: Any) -> float | None:
+    row = conn.execute("SELECT MIN(run_at) FROM outbox").fetchone()
+    return None if row is None or row[0] is None else float(row[0])
+
+
+def delivered(conn: Any, delivery: Delivery, now: float, detail: str) -> None:
+    conn.execute("DELETE FROM outbox WHERE id = ?", (delivery.id,))
+    conn.execute(_TRANSITION, (delivery.invocation_id, now, "delivered", detail))
+
+
+def delivery_failed(
+    conn: Any, delivery: Delivery, now: float, error: str, next_at: float | None
+) -> None:
+    if next_at is not None:
+        conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, run_at = ?, last_error = ? WHERE id = ?",
+            (next_at, error, delivery.id),
+        )
+        return
+    conn.execute("DELETE FROM outbox WHERE id = ?", (delivery.id,))
+    conn.execute(
+        "UPDATE invocations SET destination_error = ? WHERE id = ?",
+        (f"{delivery.slot}: {error}", delivery.invocation_id),
+    )
+    conn.execute(_TRANSITION, (delivery.invocation_id, now, "delivery_failed", error))
+
+
+def encode_response(value: Any, limit: int) -> bytes | None:
+    """The response as stored: JSON, cut to `limit` bytes (then kept as a truncated string)."""
+    if value is None:
+        return None
+    try:
+        raw = orjson.dumps(value)
+    except TypeError:
+        raw = orjson.dumps(repr(value))
+    if len(raw) <= limit:
+        return raw
+    text = raw.decode("utf-8", "replace")[: max(0, limit - 64)]
+    return orjson.dumps({"truncated": True, "bytes": len(raw), "head": text})

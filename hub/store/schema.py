@@ -1,0 +1,67 @@
+"""Tables of the invocation store, in SQL that SQLite and PostgreSQL both accept.
+
+`run_at` is the one time the dispatcher looks at: when a queued or retrying invocation is due,
+or when a lease runs out (so a dead daemon's work comes back). It is NULL once final, and a
+partial index on it makes "what is due" and "when is the next" cheap at any backlog size.
+"""
+
+
+def statements(blob: str, real: str) -> list[str]:
+    return [
+        f"""CREATE TABLE IF NOT EXISTS invocations (
+            id TEXT PRIMARY KEY,
+            function TEXT NOT NULL,
+            status TEXT NOT NULL,
+            event {blob} NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            invoke_count INTEGER NOT NULL DEFAULT 0,
+            created_at {real} NOT NULL,
+            not_before {real} NOT NULL,
+            deadline {real} NOT NULL,
+            idempotency_key TEXT,
+            started_at {real},
+            finished_at {real},
+            last_error TEXT,
+            response {blob},
+            condition TEXT,
+            destination_error TEXT,
+            lease_owner TEXT,
+            run_at {real}
+        )""",
+        "CREATE INDEX IF NOT EXISTS invocations_due ON invocations (run_at) "
+        "WHERE run_at IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS invocations_by_function ON invocations (function, id)",
+        "CREATE INDEX IF NOT EXISTS invocations_by_status ON invocations (status, id)",
+        "CREATE INDEX IF NOT EXISTS invocations_finished ON invocations (finished_at) "
+        "WHERE finished_at IS NOT NULL",
+        f"""CREATE TABLE IF NOT EXISTS transitions (
+            invocation_id TEXT NOT NULL,
+            at {real} NOT NULL,
+            status TEXT NOT NULL,
+            detail TEXT
+        )""",
+        "CREATE INDEX IF NOT EXISTS transitions_by_invocation ON transitions (invocation_id)",
+        f"""CREATE TABLE IF NOT EXISTS idempotency (
+            function TEXT NOT NULL,
+            key TEXT NOT NULL,
+            invocation_id TEXT NOT NULL,
+            expires_at {real} NOT NULL,
+            PRIMARY KEY (function, key)
+        )""",
+        f"""CREATE TABLE IF NOT EXISTS outbox (
+            id TEXT PRIMARY KEY,
+            invocation_id TEXT NOT NULL,
+            slot TEXT NOT NULL,
+            destination {blob} NOT NULL,
+            record {blob} NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            run_at {real} NOT NULL,
+            last_error TEXT
+        )""",
+        "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (run_at)",
+        f"""CREATE TABLE IF NOT EXISTS checkpoints (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at {real} NOT NULL
+        )""",
+    ]

@@ -1,0 +1,242 @@
+"""The async store over any DB-API backend: writes through the group committer, reads on a
+separate connection so status queries never wait behind a commit."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, TypeVar
+
+from hub import clock
+from hub.invocation import Invocation, NewInvocation
+from hub.status import Status
+from hub.store import ops
+from hub.store.base import (
+    Checkpoint,
+    Delivery,
+    DueCallback,
+    ListQuery,
+    Page,
+    Routing,
+    Submitted,
+)
+from hub.store.batcher import GroupCommitter
+
+T = TypeVar("T")
+
+
+class SqlStore:
+    """Backends provide `_connect()` (a DB-API connection), `_begin(conn)` and `lock_clause`."""
+
+    lock_clause = ""
+
+    def __init__(self, dedup_window: float = 86400.0) -> None:
+        self.dedup_window = dedup_window
+        self._writer = GroupCommitter(self._connect, self._begin)
+        self._reader: Any = None
+        self._read_lock = threading.Lock()
+        self._due_callbacks: list[DueCallback] = []
+
+    def _connect(self) -> Any:
+        raise NotImplementedError
+
+    def _begin(self, conn: Any) -> None:
+        raise NotImplementedError
+
+    async def open(self) -> None:
+        self._writer.start()
+        self._reader = await asyncio.to_thread(self._connect)
+
+    async def close(self) -> None:
+        await self._writer.close()
+        if self._reader is not None:
+            await asyncio.to_thread(self._reader.close)
+            self._reader = None
+
+    def on_due(self, callback: DueCallback) -> None:
+        self._due_callbacks.append(callback)
+
+    def _due(self, run_at: float) -> None:
+        for callback in self._due_callbacks:
+            callback(run_at)
+
+    async def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        def run() -> T:
+            with self._read_lock:
+                try:
+                    return fn(self._reader, *args)
+                finally:
+                    self._reader.rollback()  # end the read snapshot so the next read is fresh
+
+        return await asyncio.to_thread(run)
+
+    async def submit(
+        self, items: Sequence[NewInvocation], checkpoint: Checkpoint | None = None
+    ) -> list[Submitted]:
+        now = _now()
+        results = await self._writer.call(
+            partial(
+                ops.submit,
+                items=items,
+                now=now,
+                dedup_window=self.dedup_window,
+                checkpoint=checkpoint,
+            )
+        )
+        if items and any(r.created for r in results):
+            self._due(min(i.not_before for i in items))
+        return results
+
+    async def lease(
+        self, owner: str, now: float, limit: int, lease_until: float
+    ) -> tuple[list[Invocation], float | None]:
+        return await self._writer.call(
+            partial(
+                ops.lease,
+                owner=owner,
+                now=now,
+                limit=limit,
+                lease_until=lease_until,
+                lock=self.lock_clause,
+            )
+        )
+
+    async def start(self, inv: Invocation, owner: str, now: float, run_until: float) -> None:
+        self._writer.call_nowait(
+            partial(
+                ops.start,
+                inv_id=inv.id,
+                owner=owner,
+                now=now,
+                run_until=run_until,
+                attempt=inv.attempts + 1,
+            )
+        )
+
+    async def finish(
+        self,
+        inv: Invocation,
+        owner: str,
+        now: float,
+        status: Status,
+        condition: str,
+        error: str | None,
+        response: Any,
+        routing: Routing,
+    ) -> bool:
+        done = await self._writer.call(
+            partial(
+                ops.finish,
+                inv_id=inv.id,
+                owner=owner,
+                now=now,
+                status=status,
+                condition=condition,
+                error=error,
+                response=response,
+                routing=routing,
+                dedup_window=self.dedup_window,
+            )
+        )
+        self._announce(routing, now)
+        return bool(done)
+
+    def _announce(self, routing: Routing, now: float) -> None:
+        if routing.follow_ups or routing.deliveries:
+            self._due(now)
+
+    async def retry(
+        self, inv: Invocation, owner: str, now: float, next_at: float, error: str
+    ) -> bool:
+        done = await self._writer.call(
+            partial(ops.retry, inv_id=inv.id, owner=owner, now=now, next_at=next_at, error=error)
+        )
+        if done:
+            self._due(next_at)
+        return bool(done)
+
+    async def defer(self, inv: Invocation, owner: str, next_at: float, error: str) -> None:
+        await self._writer.call(
+            partial(ops.defer, inv_id=inv.id, owner=owner, next_at=next_at, error=error)
+        )
+        self._due(next_at)
+
+    async def release(self, owner: str) -> int:
+        count = await self._writer.call(partial(ops.release, owner=owner, now=_now()))
+        if count:
+            self._due(_now())
+        return int(count)
+
+    async def stop(self, invocation_id: str, now: float, routing: Routing) -> Status:
+        before = await self._writer.call(
+            partial(
+                ops.stop,
+                inv_id=invocation_id,
+                now=now,
+                routing=routing,
+                dedup_window=self.dedup_window,
+            )
+        )
+        self._announce(routing, now)
+        return Status(before)
+
+    async def redrive(self, invocation_id: str, now: float, deadline: float) -> None:
+        await self._writer.call(
+            partial(ops.redrive, inv_id=invocation_id, now=now, deadline=deadline)
+        )
+        self._due(now)
+
+    async def get(self, invocation_id: str) -> Invocation | None:
+        return await self._read(ops.get, invocation_id)
+
+    async def query(self, query: ListQuery) -> Page:
+        return await self._read(ops.list_page, query)
+
+    async def purge(self, now: float, retention: float) -> int:
+        total = 0
+        while True:
+            removed = await self._writer.call(partial(ops.purge, cutoff=now - retention, now=now))
+            total += removed
+            if removed == 0:
+                return total
+
+    async def counts(self) -> dict[str, int]:
+        return await self._read(ops.counts)
+
+    async def next_delivery(self) -> float | None:
+        return await self._read(ops.next_delivery)
+
+    async def get_checkpoint(self, name: str) -> str | None:
+        return await self._read(ops.get_checkpoint, name)
+
+    async def set_checkpoint(self, checkpoint: Checkpoint) -> None:
+        await self._writer.call(partial(ops.set_checkpoint, checkpoint=checkpoint, now=_now()))
+
+    async def lease_deliveries(self, now: float, limit: int, lease_until: float) -> list[Delivery]:
+        return await self._writer.call(
+            partial(
+                ops.lease_deliveries,
+                now=now,
+                limit=limit,
+                lease_until=lease_until,
+                lock=self.lock_clause,
+            )
+        )
+
+    async def delivered(self, delivery: Delivery, now: float, detail: str) -> None:
+        await self._writer.call(partial(ops.delivered, delivery=delivery, now=now, detail=detail))
+
+    async def delivery_failed(
+        self, delivery: Delivery, now: float, error: str, next_at: float | None
+    ) -> None:
+        await self._writer.call(
+            partial(ops.delivery_failed, delivery=delivery, now=now, error=error, next_at=next_at)
+        )
+        if next_at is not None:
+            self._due(next_at)
+
+
+def _now() -> float:
+    return clock.now()

@@ -1,0 +1,1 @@
+"""Trigger plugins: one package per source kind."""
