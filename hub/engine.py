@@ -89,7 +89,9 @@ class Hub:
         except BaseException:
             await self._session.close()
             raise
-        delivery = DeliveryLoop(self.store, self._session, self.settings.destination_attempts)
+        delivery = DeliveryLoop(
+            self.store, self._session, self.owner, self.settings.destination_attempts
+        )
         self.store.on_due(self.dispatcher.alarm.nudge)
         self.store.on_due(delivery.alarm.nudge)
         self.supervisor.spawn("dispatcher", self.dispatcher.run)

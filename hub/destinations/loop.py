@@ -23,9 +23,14 @@ BACKOFF = Backoff(initial=1.0, multiplier=2.0, max=600.0, jitter=True)
 
 class DeliveryLoop:
     def __init__(
-        self, store: InvocationStore, session: aiohttp.ClientSession, max_attempts: int
+        self,
+        store: InvocationStore,
+        session: aiohttp.ClientSession,
+        owner: str,
+        max_attempts: int,
     ) -> None:
         self.store = store
+        self.owner = owner
         self.session = session
         self.max_attempts = max_attempts
         self.alarm = Alarm()
@@ -34,7 +39,7 @@ class DeliveryLoop:
         while True:
             self.alarm.arm()
             now = clock.now()
-            batch = await self.store.lease_deliveries(now, BATCH, now + LEASE)
+            batch = await self.store.lease_deliveries(self.owner, now, BATCH, now + LEASE)
             await asyncio.gather(*(self._deliver(d) for d in batch))
             if len(batch) < BATCH:
                 await self.alarm.sleep_until(await self.store.next_delivery())

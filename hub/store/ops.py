@@ -185,6 +185,9 @@ def release(conn: Any, owner: str, now: float) -> int:
             (now, now, "interrupted by shutdown", inv_id),
         )
         conn.execute(_TRANSITION, (inv_id, now, "retrying", "interrupted by shutdown"))
+    conn.execute(
+        "UPDATE outbox SET run_at = ?, lease_owner = NULL WHERE lease_owner = ?", (now, owner)
+    )
     return released + len(running)
 
 
@@ -294,13 +297,13 @@ def set_checkpoint(conn: Any, checkpoint: Checkpoint, now: float) -> None:
 
 
 def lease_deliveries(
-    conn: Any, now: float, limit: int, lease_until: float, lock: str = ""
+    conn: Any, owner: str, now: float, limit: int, lease_until: float, lock: str = ""
 ) -> list[Delivery]:
     rows = conn.execute(
-        "UPDATE outbox SET run_at = ? WHERE id IN ("
+        "UPDATE outbox SET run_at = ?, lease_owner = ? WHERE id IN ("
         f"SELECT id FROM outbox WHERE run_at <= ? ORDER BY run_at LIMIT ? {lock}"
         ") RETURNING id, invocation_id, slot, destination, record, attempts",
-        (lease_until, now, limit),
+        (lease_until, owner, now, limit),
     ).fetchall()
     return [
         Delivery(
@@ -330,7 +333,8 @@ def delivery_failed(
 ) -> None:
     if next_at is not None:
         conn.execute(
-            "UPDATE outbox SET attempts = attempts + 1, run_at = ?, last_error = ? WHERE id = ?",
+            "UPDATE outbox SET attempts = attempts + 1, run_at = ?, last_error = ?, "
+            "lease_owner = NULL WHERE id = ?",
             (next_at, error, delivery.id),
         )
         return

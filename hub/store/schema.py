@@ -56,6 +56,7 @@ def statements(blob: str, real: str) -> list[str]:
             record {blob} NOT NULL,
             attempts INTEGER NOT NULL DEFAULT 0,
             run_at {real} NOT NULL,
+            lease_owner TEXT,
             last_error TEXT
         )""",
         "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (run_at)",

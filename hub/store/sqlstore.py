@@ -214,10 +214,13 @@ class SqlStore:
     async def set_checkpoint(self, checkpoint: Checkpoint) -> None:
         await self._writer.call(partial(ops.set_checkpoint, checkpoint=checkpoint, now=_now()))
 
-    async def lease_deliveries(self, now: float, limit: int, lease_until: float) -> list[Delivery]:
+    async def lease_deliveries(
+        self, owner: str, now: float, limit: int, lease_until: float
+    ) -> list[Delivery]:
         return await self._writer.call(
             partial(
                 ops.lease_deliveries,
+                owner=owner,
                 now=now,
                 limit=limit,
                 lease_until=lease_until,
