@@ -74,6 +74,9 @@ class InvocationStore(Protocol):
     async def submit(
         self, items: Sequence[NewInvocation], checkpoint: Checkpoint | None = None
     ) -> list[Submitted]: ...
+    async def flush(self) -> None:
+        """Return once every write queued before this call is committed."""
+
     async def lease(
         self, owner: str, now: float, limit: int, lease_until: float
     ) -> tuple[list[Invocation], float | None]: ...

@@ -231,7 +231,7 @@ def get(conn: Any, inv_id: str) -> Invocation | None:
     inv = to_invocation(row)
     inv.history = to_transitions(
         conn.execute(
-            "SELECT status, at, detail FROM transitions WHERE invocation_id = ? ORDER BY at",
+            "SELECT status, at, detail FROM transitions WHERE invocation_id = ? ORDER BY seq",
             (inv_id,),
         ).fetchall()
     )

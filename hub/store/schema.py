@@ -6,7 +6,7 @@ partial index on it makes "what is due" and "when is the next" cheap at any back
 """
 
 
-def statements(blob: str, real: str) -> list[str]:
+def statements(blob: str, real: str, serial: str) -> list[str]:
     return [
         f"""CREATE TABLE IF NOT EXISTS invocations (
             id TEXT PRIMARY KEY,
@@ -35,6 +35,7 @@ def statements(blob: str, real: str) -> list[str]:
         "CREATE INDEX IF NOT EXISTS invocations_finished ON invocations (finished_at) "
         "WHERE finished_at IS NOT NULL",
         f"""CREATE TABLE IF NOT EXISTS transitions (
+            seq {serial},
             invocation_id TEXT NOT NULL,
             at {real} NOT NULL,
             status TEXT NOT NULL,

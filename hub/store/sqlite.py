@@ -23,7 +23,7 @@ class SqliteStore(SqlStore):
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute("PRAGMA busy_timeout=10000")
         conn.execute("PRAGMA foreign_keys=OFF")
-        for sql in statements(blob="BLOB", real="REAL"):
+        for sql in statements(blob="BLOB", real="REAL", serial="INTEGER PRIMARY KEY"):
             conn.execute(sql)
         return _Autocommitless(conn)
 

@@ -89,6 +89,10 @@ class SqlStore:
             self._due(min(i.not_before for i in items))
         return results
 
+    async def flush(self) -> None:
+        """Return once every write queued before this call is committed."""
+        await self._writer.call(_noop)
+
     async def lease(
         self, owner: str, now: float, limit: int, lease_until: float
     ) -> tuple[list[Invocation], float | None]:
@@ -239,6 +243,10 @@ class SqlStore:
         )
         if next_at is not None:
             self._due(next_at)
+
+
+def _noop(_conn: Any) -> None:
+    return None
 
 
 def _now() -> float:

@@ -1,0 +1,159 @@
+"""What every invocation store must do, whatever its backend."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from hub.errors import InvalidStateError, NotFoundError
+from hub.events import Event
+from hub.ids import new_id
+from hub.invocation import NewInvocation
+from hub.status import Status
+from hub.store.base import Checkpoint, InvocationStore, ListQuery, Routing
+from tests.store.conftest import StoreFactory
+
+
+def item(
+    function: str = "f", key: str | None = None, delay: float = 0.0, data: object = 1
+) -> NewInvocation:
+    now = time.time()
+    return NewInvocation(
+        id=new_id(),
+        function=function,
+        event=Event(type="t", source="s", data=data),
+        not_before=now + delay,
+        deadline=now + delay + 3600,
+        idempotency_key=key,
+    )
+
+
+async def test_submit_is_durable_across_reopen(store_factory: StoreFactory) -> None:
+    store = store_factory()
+    await store.open()
+    subs = await store.submit([item(data=i) for i in range(50)])
+    await store.close()
+    reopened = store_factory()
+    await reopened.open()
+    try:
+        for sub in subs:
+            inv = await reopened.get(sub.id)
+            assert inv is not None and inv.status is Status.QUEUED
+    finally:
+        await reopened.close()
+
+
+async def test_concurrent_submits_share_commits(store: InvocationStore) -> None:
+    results = await asyncio.gather(*(store.submit([item(data=i)]) for i in range(500)))
+    ids = {r[0].id for r in results}
+    assert len(ids) == 500
+    assert (await store.counts()) == {"queued": 500}
+
+
+async def test_dedup_returns_holder(store: InvocationStore) -> None:
+    [a] = await store.submit([item(key="x")])
+    [b, c] = await store.submit([item(key="x"), item(key="y")])
+    assert a.created and not b.created and b.id == a.id and c.created
+
+
+async def test_lease_respects_due_time_and_visibility_timeout(store: InvocationStore) -> None:
+    [due] = await store.submit([item()])
+    [later] = await store.submit([item(delay=60)])
+    now = time.time()
+    leased, next_due = await store.lease("a", now, 10, now + 0.2)
+    assert [inv.id for inv in leased] == [due.id]
+    assert next_due == pytest.approx(now + 0.2, abs=0.01)
+    again, _ = await store.lease("b", now + 0.1, 10, now + 10)
+    assert again == []  # still leased by "a"
+    # Daemon "a" died: after the visibility timeout "b" gets it.
+    taken, _ = await store.lease("b", now + 0.3, 10, now + 10)
+    assert [inv.id for inv in taken] == [due.id]
+    assert later.id not in [inv.id for inv in taken]
+
+
+async def test_stale_lease_holder_cannot_finish(store: InvocationStore) -> None:
+    await store.submit([item()])
+    now = time.time()
+    [inv], _ = await store.lease("a", now, 1, now + 0.1)
+    [inv_b], _ = await store.lease("b", now + 0.2, 1, now + 10)
+    done = await store.finish(inv, "a", now, Status.SUCCEEDED, "Success", None, None, Routing())
+    assert not done
+    await store.start(inv_b, "b", now, now + 10)
+    assert await store.finish(inv_b, "b", now, Status.SUCCEEDED, "Success", None, b'"r"', Routing())
+    final = await store.get(inv.id)
+    assert final is not None and final.status is Status.SUCCEEDED and final.response == "r"
+
+
+async def test_retry_then_finish(store: InvocationStore) -> None:
+    await store.submit([item()])
+    now = time.time()
+    [inv], _ = await store.lease("a", now, 1, now + 10)
+    await store.start(inv, "a", now, now + 10)
+    assert await store.retry(inv, "a", now, now + 0.05, "boom")
+    rec = await store.get(inv.id)
+    assert rec is not None and rec.status is Status.RETRYING and rec.last_error == "boom"
+    [inv2], _ = await store.lease("a", now + 0.1, 1, now + 10)
+    assert inv2.id == inv.id and inv2.attempts == 1
+
+
+async def test_stop_and_redrive(store: InvocationStore) -> None:
+    [sub] = await store.submit([item(delay=30)])
+    now = time.time()
+    assert await store.stop(sub.id, now, Routing()) is Status.QUEUED
+    with pytest.raises(InvalidStateError):
+        await store.stop(sub.id, now, Routing())
+    await store.redrive(sub.id, now, now + 60)
+    inv = await store.get(sub.id)
+    assert inv is not None and inv.status is Status.QUEUED and inv.attempts == 0
+    with pytest.raises(NotFoundError):
+        await store.redrive("nope", now, now)
+
+
+async def test_release_returns_leases(store: InvocationStore) -> None:
+    await store.submit([item(), item()])
+    now = time.time()
+    leased, _ = await store.lease("a", now, 10, now + 60)
+    await store.start(leased[0], "a", now, now + 60)
+    assert await store.release("a") == 2
+    back, _ = await store.lease("b", time.time(), 10, now + 60)
+    assert len(back) == 2
+    statuses = {(await store.get(inv.id)).status for inv in back}  # type: ignore[union-attr]
+    assert statuses == {Status.QUEUED, Status.RETRYING}
+
+
+async def test_query_pages_newest_first(store: InvocationStore) -> None:
+    subs = []
+    for i in range(25):
+        subs += await store.submit([item(function="f" if i % 2 else "g", data=i)])
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await store.query(ListQuery(function="f", limit=4, cursor=cursor))
+        seen += [inv.id for inv in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    expected = [s.id for i, s in enumerate(subs) if i % 2]
+    assert seen == sorted(expected, reverse=True)
+    page = await store.query(ListQuery(status=Status.SUCCEEDED))
+    assert page.items == [] and page.next_cursor is None
+
+
+async def test_purge_removes_only_old_finished(store: InvocationStore) -> None:
+    [old, active] = await store.submit([item(), item(key="k")])
+    now = time.time()
+    await store.stop(old.id, now, Routing())
+    assert await store.purge(now + 10, retention=60) == 0
+    assert await store.purge(now + 120, retention=60) == 1
+    assert await store.get(old.id) is None
+    assert await store.get(active.id) is not None
+
+
+async def test_checkpoint_commits_with_submit(store: InvocationStore) -> None:
+    assert await store.get_checkpoint("file:/var/log/x") is None
+    await store.submit([item()], checkpoint=Checkpoint("file:/var/log/x", "inode:42:1024"))
+    assert await store.get_checkpoint("file:/var/log/x") == "inode:42:1024"
+    await store.set_checkpoint(Checkpoint("file:/var/log/x", "inode:42:2048"))
+    assert await store.get_checkpoint("file:/var/log/x") == "inode:42:2048"
