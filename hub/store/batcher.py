@@ -1,4 +1,4 @@
-"""Group commit: one writer thread runs every queued write operation in one transaction.
+"""Group commit on a writer thread, for client-server backends whose I/O is the network.
 
 Concurrent submitters wait on the same commit, so under load there is one fsync per batch,
 never one per event. An operation that raises is retried alone in its own transaction so it
@@ -32,7 +32,7 @@ class Connection(Protocol):
 
 
 Op = Callable[[Any], Any]
-_Outcome = tuple["asyncio.Future[Any] | None", Any, BaseException | None]
+Outcome = tuple["asyncio.Future[Any] | None", Any, BaseException | None]
 
 
 class GroupCommitter:
@@ -101,50 +101,55 @@ class GroupCommitter:
                         return
                     count = min(len(self._pending), MAX_BATCH)
                     batch = [self._pending.popleft() for _ in range(count)]
-                outcomes = self._execute(conn, batch)
+                outcomes = execute_batch(conn, self._begin, batch)
                 self._resolve(outcomes)
         finally:
             conn.close()
 
-    def _execute(self, conn: Any, batch: list[tuple[Op, Any]]) -> list[_Outcome]:
-        try:
-            self._begin(conn)
-            results = [op(conn) for op, _ in batch]
-            conn.commit()
-            return [(fut, result, None) for (_, fut), result in zip(batch, results, strict=True)]
-        except Exception:
-            self._safe_rollback(conn)
-        return [self._execute_one(conn, op, fut) for op, fut in batch]
-
-    def _execute_one(self, conn: Any, op: Op, fut: Any) -> _Outcome:
-        try:
-            self._begin(conn)
-            result = op(conn)
-            conn.commit()
-            return (fut, result, None)
-        except Exception as exc:
-            self._safe_rollback(conn)
-            if fut is None:
-                log.error("store write failed", error=str(exc), op=getattr(op, "__name__", "op"))
-            return (fut, None, exc)
-
-    @staticmethod
-    def _safe_rollback(conn: Any) -> None:
-        try:
-            conn.rollback()
-        except Exception as exc:
-            log.warning("store rollback failed", error=str(exc))
-
-    def _resolve(self, outcomes: list[_Outcome]) -> None:
+    def _resolve(self, outcomes: list[Outcome]) -> None:
         loop = self._loop
         if loop is None or loop.is_closed():
             return
         # The loop may close while we commit; then nobody is left to tell.
         with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(_set_results, outcomes)
+            loop.call_soon_threadsafe(set_results, outcomes)
 
 
-def _set_results(outcomes: list[_Outcome]) -> None:
+def execute_batch(
+    conn: Any, begin: Callable[[Any], None], batch: list[tuple[Op, Any]]
+) -> list[Outcome]:
+    """Run a batch in one transaction; if any op raises, run each alone to isolate it."""
+    try:
+        begin(conn)
+        results = [op(conn) for op, _ in batch]
+        conn.commit()
+        return [(fut, result, None) for (_, fut), result in zip(batch, results, strict=True)]
+    except Exception:
+        _safe_rollback(conn)
+    return [_execute_one(conn, begin, op, fut) for op, fut in batch]
+
+
+def _execute_one(conn: Any, begin: Callable[[Any], None], op: Op, fut: Any) -> Outcome:
+    try:
+        begin(conn)
+        result = op(conn)
+        conn.commit()
+        return (fut, result, None)
+    except Exception as exc:
+        _safe_rollback(conn)
+        if fut is None:
+            log.error("store write failed", error=str(exc), op=getattr(op, "__name__", "op"))
+        return (fut, None, exc)
+
+
+def _safe_rollback(conn: Any) -> None:
+    try:
+        conn.rollback()
+    except Exception as exc:
+        log.warning("store rollback failed", error=str(exc))
+
+
+def set_results(outcomes: list[Outcome]) -> None:
     for fut, result, exc in outcomes:
         if fut is None or fut.done():
             continue

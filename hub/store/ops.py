@@ -13,10 +13,16 @@ from typing import Any
 import orjson
 
 from hub.errors import InvalidStateError, NotFoundError
+from hub.ids import id_before
 from hub.invocation import Invocation, NewInvocation
 from hub.status import ACTIVE, REDRIVABLE, Status
 from hub.store.base import Checkpoint, Delivery, ListQuery, Page, Routing, Submitted
 from hub.store.rows import COLUMNS, to_invocation, to_transitions
+
+# The history lives in the row as a JSON array of [status, at, detail] and grows with each
+# transition inside the same UPDATE that changes the status: no second table or index to
+# write on the hot path. Each backend's connection names its JSON-append expression.
+A = "{append}"
 
 _ACTIVE_SQL = "('queued', 'running', 'retrying')"
 
@@ -27,9 +33,21 @@ _CLAIM_KEY = (
 )
 _INSERT = (
     "INSERT INTO invocations (id, function, status, event, attempts, invoke_count, created_at, "
-    "not_before, deadline, idempotency_key, run_at) VALUES (?, ?, 'queued', ?, 0, 0, ?, ?, ?, ?, ?)"
+    "not_before, deadline, idempotency_key, run_at, history) "
+    "VALUES (?, ?, 'queued', ?, 0, 0, ?, ?, ?, ?, ?, ?)"
 )
-_TRANSITION = "INSERT INTO transitions (invocation_id, at, status, detail) VALUES (?, ?, ?, ?)"
+
+
+def _sql(conn: Any, sql: str) -> str:
+    return sql.replace(A, conn.append_history)
+
+
+def note(conn: Any, inv_id: str, now: float, status: str, detail: str | None) -> None:
+    """Append a transition that changes no column (a delivery, for example)."""
+    conn.execute(
+        _sql(conn, f"UPDATE invocations SET history = {A} WHERE id = ?"),
+        (status, now, detail, inv_id),
+    )
 
 
 def submit(
@@ -41,7 +59,6 @@ def submit(
 ) -> list[Submitted]:
     results: list[Submitted] = []
     rows: list[tuple[Any, ...]] = []
-    transitions: list[tuple[Any, ...]] = []
     for item in items:
         if item.idempotency_key is not None:
             claim = (item.function, item.idempotency_key, item.id, now + dedup_window, now)
@@ -58,14 +75,12 @@ def submit(
                 item.deadline,
                 item.idempotency_key,
                 item.not_before,
+                orjson.dumps([["queued", now, "deferred" if item.not_before > now else None]]),
             )
         )
-        detail = "deferred" if item.not_before > now else None
-        transitions.append((item.id, now, "queued", detail))
         results.append(Submitted(item.id, created=True))
     if rows:
         conn.executemany(_INSERT, rows)
-        conn.executemany(_TRANSITION, transitions)
     if checkpoint is not None:
         set_checkpoint(conn, checkpoint, now)
     return results
@@ -98,14 +113,15 @@ def next_due(conn: Any) -> float | None:
 
 
 def start(conn: Any, inv_id: str, owner: str, now: float, run_until: float, attempt: int) -> None:
-    cur = conn.execute(
-        "UPDATE invocations SET status = 'running', attempts = attempts + 1, "
-        "invoke_count = invoke_count + 1, started_at = ?, run_at = ? "
-        f"WHERE id = ? AND lease_owner = ? AND status IN {_ACTIVE_SQL}",
-        (now, run_until, inv_id, owner),
+    conn.execute(
+        _sql(
+            conn,
+            "UPDATE invocations SET status = 'running', attempts = attempts + 1, "
+            f"invoke_count = invoke_count + 1, started_at = ?, run_at = ?, history = {A} "
+            f"WHERE id = ? AND lease_owner = ? AND status IN {_ACTIVE_SQL}",
+        ),
+        (now, run_until, "running", now, f"attempt {attempt}", inv_id, owner),
     )
-    if cur.rowcount:
-        conn.execute(_TRANSITION, (inv_id, now, "running", f"attempt {attempt}"))
 
 
 def finish(
@@ -121,14 +137,28 @@ def finish(
     dedup_window: float,
 ) -> bool:
     cur = conn.execute(
-        "UPDATE invocations SET status = ?, condition = ?, last_error = COALESCE(?, last_error), "
-        "response = ?, finished_at = ?, run_at = NULL, lease_owner = NULL "
-        f"WHERE id = ? AND lease_owner = ? AND status IN {_ACTIVE_SQL}",
-        (str(status), condition, error, response, now, inv_id, owner),
+        _sql(
+            conn,
+            "UPDATE invocations SET status = ?, condition = ?, "
+            "last_error = COALESCE(?, last_error), "
+            f"response = ?, finished_at = ?, run_at = NULL, lease_owner = NULL, history = {A} "
+            f"WHERE id = ? AND lease_owner = ? AND status IN {_ACTIVE_SQL}",
+        ),
+        (
+            str(status),
+            condition,
+            error,
+            response,
+            now,
+            str(status),
+            now,
+            error or condition,
+            inv_id,
+            owner,
+        ),
     )
     if not cur.rowcount:
         return False
-    conn.execute(_TRANSITION, (inv_id, now, str(status), error if error else condition))
     route(conn, routing, now, dedup_window)
     return True
 
@@ -146,12 +176,14 @@ def route(conn: Any, routing: Routing, now: float, dedup_window: float) -> None:
 
 def retry(conn: Any, inv_id: str, owner: str, now: float, next_at: float, error: str) -> bool:
     cur = conn.execute(
-        "UPDATE invocations SET status = 'retrying', run_at = ?, not_before = ?, last_error = ?, "
-        f"lease_owner = NULL WHERE id = ? AND lease_owner = ? AND status IN {_ACTIVE_SQL}",
-        (next_at, next_at, error, inv_id, owner),
+        _sql(
+            conn,
+            "UPDATE invocations SET status = 'retrying', run_at = ?, not_before = ?, "
+            f"last_error = ?, lease_owner = NULL, history = {A} "
+            f"WHERE id = ? AND lease_owner = ? AND status IN {_ACTIVE_SQL}",
+        ),
+        (next_at, next_at, error, "retrying", now, error, inv_id, owner),
     )
-    if cur.rowcount:
-        conn.execute(_TRANSITION, (inv_id, now, "retrying", error))
     return bool(cur.rowcount)
 
 
@@ -178,13 +210,16 @@ def release(conn: Any, owner: str, now: float) -> int:
             "SELECT id FROM invocations WHERE lease_owner = ? AND status = 'running'", (owner,)
         ).fetchall()
     ]
+    why = "interrupted by shutdown"
     for inv_id in running:
         conn.execute(
-            "UPDATE invocations SET status = 'retrying', run_at = ?, not_before = ?, "
-            "last_error = ?, lease_owner = NULL WHERE id = ?",
-            (now, now, "interrupted by shutdown", inv_id),
+            _sql(
+                conn,
+                "UPDATE invocations SET status = 'retrying', run_at = ?, not_before = ?, "
+                f"last_error = ?, lease_owner = NULL, history = {A} WHERE id = ?",
+            ),
+            (now, now, why, "retrying", now, why, inv_id),
         )
-        conn.execute(_TRANSITION, (inv_id, now, "retrying", "interrupted by shutdown"))
     conn.execute(
         "UPDATE outbox SET run_at = ?, lease_owner = NULL WHERE lease_owner = ?", (now, owner)
     )
@@ -199,11 +234,13 @@ def stop(conn: Any, inv_id: str, now: float, routing: Routing, dedup_window: flo
     if before not in ACTIVE:
         raise InvalidStateError(f"invocation {inv_id} is already {before}; only active ones stop")
     conn.execute(
-        "UPDATE invocations SET status = 'stopped', condition = 'Stopped', finished_at = ?, "
-        "run_at = NULL, lease_owner = NULL WHERE id = ?",
-        (now, inv_id),
+        _sql(
+            conn,
+            "UPDATE invocations SET status = 'stopped', condition = 'Stopped', finished_at = ?, "
+            f"run_at = NULL, lease_owner = NULL, history = {A} WHERE id = ?",
+        ),
+        (now, "stopped", now, f"stopped while {before}", inv_id),
     )
-    conn.execute(_TRANSITION, (inv_id, now, "stopped", f"stopped while {before}"))
     route(conn, routing, now, dedup_window)
     return before
 
@@ -217,24 +254,24 @@ def redrive(conn: Any, inv_id: str, now: float, deadline: float) -> None:
             f"invocation {inv_id} is {row[0]}; only failed, expired or stopped ones are redriven"
         )
     conn.execute(
-        "UPDATE invocations SET status = 'queued', attempts = 0, not_before = ?, run_at = ?, "
-        "deadline = ?, condition = NULL, finished_at = NULL, lease_owner = NULL WHERE id = ?",
-        (now, now, deadline, inv_id),
+        _sql(
+            conn,
+            "UPDATE invocations SET status = 'queued', attempts = 0, not_before = ?, run_at = ?, "
+            "deadline = ?, condition = NULL, finished_at = NULL, lease_owner = NULL, "
+            f"history = {A} WHERE id = ?",
+        ),
+        (now, now, deadline, "queued", now, "redriven", inv_id),
     )
-    conn.execute(_TRANSITION, (inv_id, now, "queued", "redriven"))
 
 
 def get(conn: Any, inv_id: str) -> Invocation | None:
-    row = conn.execute(f"SELECT {COLUMNS} FROM invocations WHERE id = ?", (inv_id,)).fetchone()
+    row = conn.execute(
+        f"SELECT {COLUMNS}, history FROM invocations WHERE id = ?", (inv_id,)
+    ).fetchone()
     if row is None:
         return None
     inv = to_invocation(row)
-    inv.history = to_transitions(
-        conn.execute(
-            "SELECT status, at, detail FROM transitions WHERE invocation_id = ? ORDER BY seq",
-            (inv_id,),
-        ).fetchall()
-    )
+    inv.history = to_transitions(row[-1])
     return inv
 
 
@@ -264,13 +301,14 @@ def purge(conn: Any, cutoff: float, now: float, chunk: int = 5000) -> int:
     ids = [
         r[0]
         for r in conn.execute(
-            "SELECT id FROM invocations WHERE finished_at IS NOT NULL AND finished_at < ? LIMIT ?",
-            (cutoff, chunk),
+            # Ids sort by creation time, so the primary key bounds the scan to old rows.
+            "SELECT id FROM invocations WHERE id < ? AND finished_at IS NOT NULL "
+            "AND finished_at < ? LIMIT ?",
+            (id_before(cutoff), cutoff, chunk),
         ).fetchall()
     ]
     if ids:
         marks = ", ".join("?" for _ in ids)
-        conn.execute(f"DELETE FROM transitions WHERE invocation_id IN ({marks})", ids)
         conn.execute(f"DELETE FROM invocations WHERE id IN ({marks})", ids)
     conn.execute("DELETE FROM idempotency WHERE expires_at <= ?", (now,))
     return len(ids)
@@ -325,7 +363,7 @@ def next_delivery(conn: Any) -> float | None:
 
 def delivered(conn: Any, delivery: Delivery, now: float, detail: str) -> None:
     conn.execute("DELETE FROM outbox WHERE id = ?", (delivery.id,))
-    conn.execute(_TRANSITION, (delivery.invocation_id, now, "delivered", detail))
+    note(conn, delivery.invocation_id, now, "delivered", detail)
 
 
 def delivery_failed(
@@ -340,10 +378,9 @@ def delivery_failed(
         return
     conn.execute("DELETE FROM outbox WHERE id = ?", (delivery.id,))
     conn.execute(
-        "UPDATE invocations SET destination_error = ? WHERE id = ?",
-        (f"{delivery.slot}: {error}", delivery.invocation_id),
+        _sql(conn, f"UPDATE invocations SET destination_error = ?, history = {A} WHERE id = ?"),
+        (f"{delivery.slot}: {error}", "delivery_failed", now, error, delivery.invocation_id),
     )
-    conn.execute(_TRANSITION, (delivery.invocation_id, now, "delivery_failed", error))
 
 
 def encode_response(value: Any, limit: int) -> bytes | None:

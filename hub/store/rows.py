@@ -39,5 +39,5 @@ def to_invocation(row: Any) -> Invocation:
     )
 
 
-def to_transitions(rows: list[Any]) -> list[Transition]:
-    return [Transition(status=r[0], at=r[1], detail=r[2]) for r in rows]
+def to_transitions(history: Any) -> list[Transition]:
+    return [Transition(status=s, at=at, detail=d) for s, at, d in orjson.loads(history)]

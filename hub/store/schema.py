@@ -1,12 +1,14 @@
 """Tables of the invocation store, in SQL that SQLite and PostgreSQL both accept.
 
-`run_at` is the one time the dispatcher looks at: when a queued or retrying invocation is due,
-or when a lease runs out (so a dead daemon's work comes back). It is NULL once final, and a
-partial index on it makes "what is due" and "when is the next" cheap at any backlog size.
+Each status change is one UPDATE of one row (its history included) and touches at most the
+due index. `run_at` is the one time the dispatcher looks at: when a queued or retrying
+invocation is due, or when a lease runs out (so a dead daemon's work comes back). It is NULL
+once final, and a partial index on it makes "what is due" and "when is the next" cheap at any
+backlog size.
 """
 
 
-def statements(blob: str, real: str, serial: str) -> list[str]:
+def statements(blob: str, real: str, json: str) -> list[str]:
     return [
         f"""CREATE TABLE IF NOT EXISTS invocations (
             id TEXT PRIMARY KEY,
@@ -26,22 +28,16 @@ def statements(blob: str, real: str, serial: str) -> list[str]:
             condition TEXT,
             destination_error TEXT,
             lease_owner TEXT,
-            run_at {real}
+            run_at {real},
+            history {json} NOT NULL
         )""",
         "CREATE INDEX IF NOT EXISTS invocations_due ON invocations (run_at) "
         "WHERE run_at IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS invocations_by_function ON invocations (function, id)",
-        "CREATE INDEX IF NOT EXISTS invocations_by_status ON invocations (status, id)",
-        "CREATE INDEX IF NOT EXISTS invocations_finished ON invocations (finished_at) "
-        "WHERE finished_at IS NOT NULL",
-        f"""CREATE TABLE IF NOT EXISTS transitions (
-            seq {serial},
-            invocation_id TEXT NOT NULL,
-            at {real} NOT NULL,
-            status TEXT NOT NULL,
-            detail TEXT
-        )""",
-        "CREATE INDEX IF NOT EXISTS transitions_by_invocation ON transitions (invocation_id)",
+        # Only the statuses people hunt for (to redrive them); the active ones are found through
+        # invocations_due, and succeeded ones are most rows, so a scan by id finds them fast.
+        "CREATE INDEX IF NOT EXISTS invocations_unsuccessful ON invocations (status, id) "
+        "WHERE status IN ('failed', 'expired', 'stopped')",
         f"""CREATE TABLE IF NOT EXISTS idempotency (
             function TEXT NOT NULL,
             key TEXT NOT NULL,

@@ -1,39 +1,118 @@
-"""The embedded default: one SQLite file in WAL mode."""
+"""The embedded default: one SQLite file in WAL mode.
+
+Durability is explicit rather than left to SQLite's per-commit fsync: the writer connection
+runs with synchronous=OFF and the committer fsyncs the WAL file once per group commit (the
+WAL holds every committed frame, so a synced WAL is a durable commit). Checkpoints run on their
+own connection with synchronous=FULL, which syncs the database file before the WAL can be
+reused, so frames are only overwritten once their pages are safely in the database.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+from hub.store.loop_committer import LoopCommitter
 from hub.store.schema import statements
-from hub.store.sqlstore import SqlStore
+from hub.store.sqlstore import Committer, SqlStore
+
+CHECKPOINT_EVERY = 1.0
+CHECKPOINT_WAL_BYTES = 4 * 2**20
 
 
 class SqliteStore(SqlStore):
-    def __init__(self, path: str | Path, synchronous: str = "full", dedup_window: float = 86400.0):
-        super().__init__(dedup_window=dedup_window)
+    def __init__(
+        self, path: str | Path, synchronous: str = "full", dedup_window: float = 86400.0
+    ) -> None:
         self.path = Path(path)
-        self.synchronous = synchronous.upper()
+        self.fsync = synchronous.lower() == "full"
+        self._wal_fd: int | None = None
+        self._checkpointer: asyncio.Task[None] | None = None
+        super().__init__(dedup_window=dedup_window)
+
+    def _make_writer(self) -> Committer:
+        return LoopCommitter(self._connect_writer, self._begin, self._sync_wal)
 
     def _connect(self) -> Any:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute("PRAGMA busy_timeout=10000")
-        conn.execute("PRAGMA foreign_keys=OFF")
-        for sql in statements(blob="BLOB", real="REAL", serial="INTEGER PRIMARY KEY"):
+        conn.execute("PRAGMA journal_size_limit=67108864")
+        for sql in statements(blob="BLOB", real="REAL", json="TEXT"):
             conn.execute(sql)
-        return _Autocommitless(conn)
+        return _Connection(conn)
+
+    def _connect_writer(self) -> Any:
+        conn = self._connect()
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        return conn
 
     def _begin(self, conn: Any) -> None:
         conn.execute("BEGIN IMMEDIATE")
 
+    def _sync_wal(self) -> None:
+        if not self.fsync:
+            return
+        if self._wal_fd is None:
+            self._wal_fd = os.open(f"{self.path}-wal", os.O_RDONLY)
+            _fsync_dir(self.path.parent)  # the WAL's directory entry must survive too
+        os.fsync(self._wal_fd)
 
-class _Autocommitless:
-    """sqlite3 in autocommit mode with explicit BEGIN/COMMIT, plus reads inside BEGIN so a
-    status query sees one consistent snapshot."""
+    async def open(self) -> None:
+        await super().open()
+        self._checkpointer = asyncio.get_running_loop().create_task(
+            self._checkpoint_loop(), name="sqlite-checkpoint"
+        )
+
+    async def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            await asyncio.gather(self._checkpointer, return_exceptions=True)
+        await super().close()
+        await asyncio.to_thread(self._checkpoint)
+        if self._wal_fd is not None:
+            os.close(self._wal_fd)
+            self._wal_fd = None
+
+    async def _checkpoint_loop(self) -> None:
+        while True:
+            await asyncio.sleep(CHECKPOINT_EVERY)
+            if _size(f"{self.path}-wal") >= CHECKPOINT_WAL_BYTES:
+                await asyncio.to_thread(self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class _Connection:
+    """sqlite3 in autocommit mode with explicit BEGIN/COMMIT issued by the committer."""
+
+    append_history = "json_insert(history, '$[#]', json_array(?, ?, ?))"
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn

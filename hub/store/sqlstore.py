@@ -7,7 +7,7 @@ import asyncio
 import threading
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from hub import clock
 from hub.invocation import Invocation, NewInvocation
@@ -27,6 +27,13 @@ from hub.store.batcher import GroupCommitter
 T = TypeVar("T")
 
 
+class Committer(Protocol):
+    def start(self) -> None: ...
+    async def call(self, op: Callable[[Any], T]) -> T: ...
+    def call_nowait(self, op: Callable[[Any], Any]) -> None: ...
+    async def close(self) -> None: ...
+
+
 class SqlStore:
     """Backends provide `_connect()` (a DB-API connection), `_begin(conn)` and `lock_clause`."""
 
@@ -34,10 +41,13 @@ class SqlStore:
 
     def __init__(self, dedup_window: float = 86400.0) -> None:
         self.dedup_window = dedup_window
-        self._writer = GroupCommitter(self._connect, self._begin)
+        self._writer: Committer = self._make_writer()
         self._reader: Any = None
         self._read_lock = threading.Lock()
         self._due_callbacks: list[DueCallback] = []
+
+    def _make_writer(self) -> Committer:
+        return GroupCommitter(self._connect, self._begin)
 
     def _connect(self) -> Any:
         raise NotImplementedError

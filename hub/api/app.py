@@ -1,0 +1,64 @@
+"""The aiohttp application serving a Hub: invocations, management, probes and metrics."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hub.api.auth import bearer_auth
+from hub.api.errors import json_errors
+from hub.api.openapi import openapi_json
+from hub.api.routes_admin import routes as admin_routes
+from hub.api.routes_invocations import routes as invocation_routes
+from hub.api.state import CONTEXT, ApiContext, ApiSettings, Ready, TriggersStatus
+from hub.engine import Hub
+from hub.hooks import Hooks
+from hub.metrics import Metrics
+
+
+def create_app(
+    hub: Hub,
+    *,
+    token: str | None,
+    max_body_bytes: int,
+    triggers_status: TriggersStatus | None = None,
+    ready: Ready | None = None,
+    metrics: Metrics | None = None,
+) -> web.Application:
+    """`token`: when set, every route but /healthz and /readyz needs `Authorization: Bearer
+    <token>`. `metrics`: pass one to share it; otherwise the app makes its own and feeds it
+    from `hub.hooks` while the app lives."""
+    if token is not None and not token:
+        raise ValueError("the API token must not be empty; use None for no authentication")
+    if max_body_bytes < 1:
+        raise ValueError("max_body_bytes must be at least 1")
+    middlewares = [json_errors] if token is None else [json_errors, bearer_auth(token)]
+    # client_max_size guards aiohttp's own body readers; the invocation route reads with the
+    # same limit itself so that chunked bodies are cut off too.
+    app = web.Application(middlewares=middlewares, client_max_size=max_body_bytes)
+    if metrics is None:
+        metrics = Metrics()
+        _feed_while_serving(app, metrics, getattr(hub, "hooks", None))
+    app[CONTEXT] = ApiContext(
+        hub=hub,
+        settings=ApiSettings(token=token, max_body_bytes=max_body_bytes),
+        metrics=metrics,
+        openapi=openapi_json(auth=token is not None),
+        triggers_status=triggers_status,
+        ready=ready,
+    )
+    app.add_routes(invocation_routes)
+    app.add_routes(admin_routes)
+    return app
+
+
+def _feed_while_serving(app: web.Application, metrics: Metrics, hooks: object) -> None:
+    # The hub's hook points may not exist yet (older engine): metrics then show only what is
+    # read at scrape time.
+    if not isinstance(hooks, Hooks):
+        return
+    metrics.attach(hooks)
+
+    async def detach(_app: web.Application) -> None:
+        metrics.detach(hooks)
+
+    app.on_cleanup.append(detach)

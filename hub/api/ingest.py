@@ -1,0 +1,163 @@
+"""Turn an invocation request into the CloudEvent the function receives.
+
+Three ways in, as in the CloudEvents HTTP binding: a structured event
+(`Content-Type: application/cloudevents+json`), a binary-mode event (`ce-*` headers, the body
+is the data), or a plain body that the hub wraps in an event of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote
+
+import orjson
+from multidict import CIMultiDictProxy
+
+from hub import clock
+from hub.api.errors import ApiError
+from hub.api.text import is_text
+from hub.events import IDEMPOTENCY_ATTR, Event, EventFormatError
+from hub.ids import new_id
+from hub.timefmt import parse_rfc3339, to_rfc3339
+
+INVOKE_TYPE = "triggerhub.http.invoke"
+STRUCTURED = "application/cloudevents+json"
+BATCH = "application/cloudevents-batch+json"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 256
+_CE_PREFIX = "ce-"
+_CE_ATTRIBUTES = ("subject", "time", "dataschema")
+# In binary mode Content-Type is the data content type; data travels in the body, and the
+# idempotency key has a header of its own.
+_CE_IGNORED = frozenset({"specversion", "datacontenttype"})
+_CE_REFUSED = frozenset({"data", "idempotencykey"})
+_EXTENSION = re.compile(r"^[a-z0-9]{1,20}$")
+
+
+def build_event(function: str, headers: CIMultiDictProxy[str], mimetype: str, body: bytes) -> Event:
+    """`mimetype` is the body's media type (lower case, without parameters)."""
+    if mimetype == BATCH:
+        raise ApiError(415, "batched CloudEvents are not accepted; send one event per request")
+    if mimetype == STRUCTURED:
+        event = _structured(body)
+    else:
+        event = _binary_or_plain(function, headers, body)
+    key = idempotency_key(headers)
+    if key is not None:
+        event.idempotency_key = key
+    return event
+
+
+def idempotency_key(headers: CIMultiDictProxy[str]) -> str | None:
+    key = headers.get(IDEMPOTENCY_HEADER)
+    if key is not None:
+        _check_key(key, IDEMPOTENCY_HEADER)
+    return key
+
+
+def _check_key(key: Any, where: str) -> None:
+    if not isinstance(key, str) or not _is_key(key):
+        raise ApiError(400, f"{where} must be 1-{MAX_KEY_LENGTH} characters of UTF-8 text")
+
+
+def _is_key(key: str) -> bool:
+    return bool(key.strip()) and key == key.strip() and len(key) <= MAX_KEY_LENGTH and is_text(key)
+
+
+def _structured(body: bytes) -> Event:
+    try:
+        raw = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, f"the structured CloudEvent is not valid JSON: {exc}") from None
+    if isinstance(raw, dict):
+        _check_attributes(raw, "")
+        if IDEMPOTENCY_ATTR in raw:
+            _check_key(raw[IDEMPOTENCY_ATTR], f"CloudEvent attribute {IDEMPOTENCY_ATTR!r}")
+    try:
+        return Event.from_dict(raw)
+    except EventFormatError as exc:
+        raise ApiError(400, f"invalid structured CloudEvent: {exc}") from None
+
+
+def _binary_or_plain(function: str, headers: CIMultiDictProxy[str], body: bytes) -> Event:
+    ce = _ce_attributes(headers)
+    content_type = headers.get("Content-Type")
+    event = Event(
+        id=ce.pop("id", "") or new_id(),
+        type=ce.pop("type", INVOKE_TYPE),
+        source=ce.pop("source", f"/v1/functions/{function}"),
+        subject=ce.pop("subject", None),
+        time=ce.pop("time", None) or to_rfc3339(clock.now()),
+        dataschema=ce.pop("dataschema", None),
+        data=_data(body, content_type),
+        datacontenttype=content_type if body else None,
+    )
+    event.extensions = dict(ce)
+    return event
+
+
+def _ce_attributes(headers: CIMultiDictProxy[str]) -> dict[str, str]:
+    attributes: dict[str, str] = {}
+    for name, raw in headers.items():
+        lowered = name.lower()
+        if not lowered.startswith(_CE_PREFIX):
+            continue
+        attribute = lowered[len(_CE_PREFIX) :]
+        value = _header_text(name, raw)
+        if attribute in _CE_REFUSED:
+            raise ApiError(400, f"header {name} is not accepted; see the API reference")
+        if attribute not in _CE_IGNORED and not _EXTENSION.match(attribute):
+            raise ApiError(
+                400,
+                f"header {name}: CloudEvent attribute names are 1-20 lowercase letters or digits",
+            )
+        attributes[attribute] = value
+    _check_attributes(attributes, _CE_PREFIX)
+    for ignored in _CE_IGNORED:
+        attributes.pop(ignored, None)
+    return attributes
+
+
+def _header_text(name: str, raw: str) -> str:
+    try:
+        # The HTTP binding percent-encodes what a header cannot carry.
+        value = unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        value = ""
+    if not value or not is_text(value):
+        raise ApiError(400, f"header {name} must be non-empty, percent-encoded UTF-8 text")
+    return value
+
+
+def _check_attributes(attributes: Mapping[str, Any], prefix: str) -> None:
+    version = attributes.get("specversion", "1.0")
+    if version != "1.0":
+        raise ApiError(400, f"{prefix}specversion must be '1.0', not {version!r}")
+    for name in (*_CE_ATTRIBUTES, "datacontenttype"):
+        value = attributes.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ApiError(400, f"CloudEvent attribute {prefix}{name} must be a string")
+    time = attributes.get("time")
+    if time is not None:
+        try:
+            parse_rfc3339(time)
+        except (ValueError, OverflowError) as exc:
+            raise ApiError(400, f"{prefix}time is not an RFC 3339 timestamp: {exc}") from None
+
+
+def _data(body: bytes, content_type: str | None) -> Any:
+    if not body:
+        return None
+    if content_type is not None and _is_json(content_type):
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise ApiError(400, f"request body is not valid JSON: {exc}") from None
+    return body
+
+
+def _is_json(content_type: str) -> bool:
+    mimetype = content_type.split(";", 1)[0].strip().lower()
+    return mimetype == "application/json" or mimetype.endswith("+json")

@@ -1,0 +1,38 @@
+"""What the request handlers share, stored on the application under a typed key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from hub.engine import Hub
+from hub.metrics import Metrics
+
+TriggersStatus = Callable[[], Mapping[str, Any]]
+Ready = Callable[[], bool]
+
+
+@dataclass(slots=True, frozen=True)
+class ApiSettings:
+    token: str | None
+    max_body_bytes: int
+
+
+@dataclass(slots=True, frozen=True)
+class ApiContext:
+    hub: Hub
+    settings: ApiSettings
+    metrics: Metrics
+    openapi: bytes
+    triggers_status: TriggersStatus | None = None
+    ready: Ready | None = None
+
+
+CONTEXT = web.AppKey("triggerhub", ApiContext)
+
+
+def context(request: web.Request) -> ApiContext:
+    return request.app[CONTEXT]

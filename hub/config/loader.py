@@ -1,0 +1,85 @@
+"""Load the triggers file: read, parse YAML (keeping positions), interpolate the environment,
+validate against the registered models; every problem is reported as FILE:LINE:COL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from hub.config.document import TriggersFile, document_model
+from hub.config.interpolate import interpolate
+from hub.config.located import Located, Pos, locate, parse_yaml
+from hub.config.located import Path as LocPath
+from hub.config.problems import describe, dotted
+from hub.errors import ConfigError
+from hub.plugins.registry import Registry, default_registry
+
+_EXPECTED = "expected a mapping with the keys hub, functions and triggers"
+
+
+def load_config(
+    path: str | os.PathLike[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    registry: Registry | None = None,
+) -> TriggersFile:
+    name = str(path)
+    return load_text(_read(name), name, env=env, registry=registry)
+
+
+def load_text(
+    text: str,
+    filename: str = "<config>",
+    *,
+    env: Mapping[str, str] | None = None,
+    registry: Registry | None = None,
+) -> TriggersFile:
+    root = parse_yaml(text, filename)
+    if root is None:
+        raise ConfigError(f"{filename}:1:1: the file is empty; {_EXPECTED}")
+    located = locate(root)
+    if not isinstance(located.data, dict):
+        kind = "a list" if isinstance(located.data, list) else f"{located.data!r}"
+        raise ConfigError(f"{filename}:{located.value_pos(())}: found {kind}; {_EXPECTED}")
+    filled = interpolate(located.data, os.environ if env is None else env)
+    if filled.problems:
+        _fail(filename, [(located.value_pos(p), f"{dotted(p)}: {m}") for p, m in filled.problems])
+    # Top-level `x-…` keys are the user's own (YAML anchors to merge), as in compose files.
+    located.data = {k: v for k, v in filled.data.items() if not str(k).startswith("x-")}
+    model = document_model(registry or default_registry())
+    try:
+        doc = model.model_validate(located.data)
+    except ValidationError as exc:
+        _fail(filename, _problems(exc, located, model, filled.secret_paths))
+    doc._secret_paths = frozenset(filled.secret_paths)
+    return doc
+
+
+def _read(name: str) -> str:
+    try:
+        return Path(name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{name}: is a directory, not a triggers file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read: {exc.strerror}") from None
+
+
+def _problems(
+    exc: ValidationError,
+    located: Located,
+    model: type[TriggersFile],
+    secrets: set[LocPath],
+) -> list[tuple[Pos, str]]:
+    return [describe(error, located, model, secrets) for error in exc.errors()]
+
+
+def _fail(filename: str, problems: list[tuple[Pos, str]]) -> None:
+    lines = sorted(set(problems), key=lambda p: (p[0].line, p[0].col, p[1]))
+    raise ConfigError("\n".join(f"{filename}:{pos}: {text}" for pos, text in lines))

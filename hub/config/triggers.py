@@ -1,0 +1,37 @@
+"""The base of every trigger's config: which functions it feeds, whether it runs, its filter.
+
+Each plugin subclasses `TriggerConfig` with `type: Literal["kind"]` and its own fields; the
+registry picks the model by `type` when the file is loaded, before any connection opens."""
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field
+
+from hub.config.base import Strict
+from hub.filters import Filter
+
+NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
+NAME_HELP = (
+    f"names are 1-63 lowercase letters, digits, '-' or '_', starting with a letter ({NAME_PATTERN})"
+)
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+FunctionRefs = Annotated[
+    list[Name],
+    BeforeValidator(_as_list, json_schema_input_type=Name | list[Name]),
+    Field(min_length=1, description="The function (or list of functions) each event invokes."),
+]
+
+
+class TriggerConfig(Strict):
+    type: str = Field(description="The trigger kind; picks the rest of the schema.")
+    function: FunctionRefs
+    enabled: bool = Field(True, description="A disabled trigger is validated but not started.")
+    filter: Filter | None = Field(
+        None, description="Only events that match are submitted; others are counted and acked."
+    )

@@ -1,0 +1,61 @@
+"""Hook points on the invocation pipeline, for metrics, tracing and log context.
+
+Callbacks are plain synchronous functions called in the event loop: they must be cheap and
+must not block. A callback that raises is logged and skipped, never allowed to break the
+submit or the attempt it observes (as dramatiq's middleware are treated).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from hub.invocation import Invocation
+from hub.status import Status
+
+log = structlog.get_logger("hub.hooks")
+
+SubmittedHook = Callable[[str, int], None]
+"""`(function, count)`: `count` new invocations were durably committed (duplicates excluded)."""
+StartedHook = Callable[[Invocation, float], None]
+"""`(inv, lateness_s)`: an attempt starts, `lateness_s` after the invocation became due
+(`inv.attempts` is already the number of this attempt)."""
+AttemptedHook = Callable[[Invocation, float], None]
+"""`(inv, duration_s)`: an attempt ended, whatever came of it."""
+FinishedHook = Callable[[Invocation, Status, float], None]
+"""`(inv, status, age_s)`: the invocation reached a final status, `age_s` after it was created."""
+
+
+class Hooks:
+    def __init__(self) -> None:
+        self.on_submitted: list[SubmittedHook] = []
+        self.on_started: list[StartedHook] = []
+        self.on_attempted: list[AttemptedHook] = []
+        self.on_finished: list[FinishedHook] = []
+
+    def submitted(self, function: str, count: int) -> None:
+        _emit("submitted", self.on_submitted, function, count)
+
+    def started(self, inv: Invocation, lateness_s: float) -> None:
+        _emit("started", self.on_started, inv, lateness_s)
+
+    def attempted(self, inv: Invocation, duration_s: float) -> None:
+        _emit("attempted", self.on_attempted, inv, duration_s)
+
+    def finished(self, inv: Invocation, status: Status, age_s: float) -> None:
+        _emit("finished", self.on_finished, inv, status, age_s)
+
+
+def _emit(hook: str, callbacks: list[Any], *args: Any) -> None:
+    for callback in callbacks:
+        try:
+            callback(*args)
+        except Exception as exc:
+            log.exception(
+                "hook callback failed",
+                hook=hook,
+                callback=getattr(callback, "__qualname__", repr(callback)),
+                error=repr(exc),
+            )

@@ -1,0 +1,62 @@
+"""One batch from source to store: filter it, durably submit what is kept to each of the
+trigger's functions, and only then acknowledge it; when the submit fails, give it back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from hub import clock
+from hub.config.triggers import TriggerConfig
+from hub.events import Event
+from hub.filters import compile_filter
+from hub.intake.backlog import BacklogGate
+from hub.intake.status import TriggerStatus
+from hub.plugins.contract import Batch
+from hub.store.base import Checkpoint
+
+if TYPE_CHECKING:
+    from hub.engine import Hub
+
+
+class Delivery:
+    def __init__(
+        self, hub: Hub, config: TriggerConfig, status: TriggerStatus, gate: BacklogGate
+    ) -> None:
+        self._hub = hub
+        self._functions = list(config.function)
+        self._matches = compile_filter(config.filter)
+        self._status = status
+        self._gate = gate
+
+    async def __call__(self, batch: Batch) -> Exception | None:
+        """Ack after the commit; on a failed submit nack the batch and return the error (an
+        error from ack or nack itself is the source's and propagates)."""
+        events = list(batch.events)
+        kept = [event for event in events if self._matches(event)]
+        self._status.events_in += len(events)
+        self._status.events_filtered += len(events) - len(kept)
+        if events:
+            self._status.last_event_at = clock.now()
+        try:
+            await self._submit(kept, batch.checkpoint)
+        except Exception as exc:
+            self._status.last_error = f"submit failed: {exc!r}"
+            await batch.nack(f"submit failed: {exc}")
+            return exc
+        await batch.ack()
+        return None
+
+    async def _submit(self, events: Sequence[Event], checkpoint: Checkpoint | None) -> None:
+        if not events:
+            if checkpoint is not None:  # all filtered out: the position still moves on
+                await self._hub.store.set_checkpoint(checkpoint)
+            return
+        for i, function in enumerate(self._functions):
+            # The checkpoint rides with the last commit: a crash in between leaves it behind,
+            # the source redelivers, and idempotency keys stop the duplicates.
+            last = i == len(self._functions) - 1
+            submitted = await self._hub.submit(
+                function, events, checkpoint=checkpoint if last else None
+            )
+            self._gate.note_submitted(sum(1 for s in submitted if s.created))

@@ -1,0 +1,191 @@
+"""One trigger's loop: connect, wait for room in the backlog, read a batch, deliver it (see
+deliver.py), and on failure close, back off and connect again. The plugin only says how; the
+loop, the backoff, the crash handling and the backpressure live here, once for every kind."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING
+
+import structlog
+
+from hub.config.functions import Backoff
+from hub.config.triggers import TriggerConfig
+from hub.intake.backlog import BacklogGate
+from hub.intake.deliver import Delivery
+from hub.intake.status import TriggerState, TriggerStatus
+from hub.plugins.contract import BackOff, Batch, EndOfInput, Pausable, ReportsLag, Source
+from hub.retry import compute_backoff
+from hub.supervisor import Supervisor
+
+if TYPE_CHECKING:
+    from hub.engine import Hub
+
+log = structlog.get_logger("hub.intake")
+RECONNECT = Backoff(initial=0.5, multiplier=2.0, max=30.0, jitter=True)
+CLOSE_TIMEOUT = 10.0
+
+
+class TriggerRunner:
+    def __init__(
+        self,
+        name: str,
+        config: TriggerConfig,
+        source: Source,
+        hub: Hub,
+        *,
+        gate: BacklogGate | None = None,
+        reconnect: Backoff = RECONNECT,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.source = source
+        self.hub = hub
+        self.status = TriggerStatus(type=config.type, functions=list(config.function))
+        self._gate = gate or BacklogGate(hub.counts, hub.settings.max_backlog)
+        self._reconnect = reconnect
+        self._deliver = Delivery(hub, config, self.status, self._gate)
+        self._log = log.bind(trigger=name, type=config.type)
+        self._failures = 0
+        self._runs = 0
+        self._busy = False  # a batch is between read and ack: let it finish on stop
+        self._open = False
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self, supervisor: Supervisor) -> None:
+        self._task = supervisor.spawn(f"trigger:{self.name}", self.run)
+
+    def request_stop(self) -> None:
+        """Stop intake: a read or a wait is cancelled now, a batch being submitted finishes."""
+        self._stopping = True
+        if self._task is not None and not self._busy:
+            self._task.cancel()
+
+    async def wait_stopped(self, timeout: float) -> None:
+        task = self._task
+        if task is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await asyncio.gather(asyncio.shield(task), return_exceptions=True)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        if self.status.state is not TriggerState.ENDED:
+            self.status.state = TriggerState.STOPPED
+
+    def snapshot(self) -> TriggerStatus:
+        if isinstance(self.source, ReportsLag):
+            with contextlib.suppress(Exception):
+                self.status.lag = self.source.lag()
+        return self.status
+
+    async def run(self) -> None:
+        self._runs += 1
+        if self._runs > 1:  # the supervisor restarted us after a crash of our own
+            self.status.restarts += 1
+        try:
+            await self._run()
+        finally:
+            await self._close()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                await self._connect()
+                await self._pump()
+                return
+            except EndOfInput:
+                self._ended()
+                return
+            except Exception as exc:
+                await self._recover(exc)
+
+    async def _connect(self) -> None:
+        self._open = True
+        while True:
+            try:
+                await self.source.connect()
+            except BackOff as signal:
+                await asyncio.sleep(signal.seconds)
+                continue
+            self.status.state = TriggerState.CONNECTED
+            self._log.info("trigger connected", functions=self.status.functions)
+            return
+
+    async def _recover(self, exc: Exception) -> None:
+        self._failures += 1
+        delay = compute_backoff(self._failures, self._reconnect)
+        self.status.state = TriggerState.RECONNECTING
+        self.status.last_error = repr(exc)
+        self.status.restarts += 1
+        self._log.error(
+            "trigger source failed; reconnecting",
+            error=repr(exc),
+            failures=self._failures,
+            reconnect_in=round(delay, 3),
+            exc_info=exc,
+        )
+        await self._close()
+        await asyncio.sleep(delay)
+
+    async def _pump(self) -> None:
+        while not self._stopping:
+            await self._gate.admit(self._pause)
+            if self.status.state is TriggerState.PAUSED:
+                await self._resume()
+            batch = await self._read()
+            self._busy = True
+            try:
+                refused = await self._deliver(batch)
+            finally:
+                self._busy = False
+            if refused is None:
+                self._failures = 0
+            elif not self._stopping:
+                await self._back_off(refused, len(batch.events))
+
+    async def _back_off(self, exc: Exception, events: int) -> None:
+        self._failures += 1
+        delay = compute_backoff(self._failures, self._reconnect)
+        self._log.error(
+            "submit failed; batch returned to the source",
+            error=repr(exc),
+            events=events,
+            retry_in=round(delay, 3),
+        )
+        await asyncio.sleep(delay)
+
+    async def _read(self) -> Batch:
+        while True:
+            try:
+                return await self.source.read()
+            except BackOff as signal:
+                await asyncio.sleep(signal.seconds)
+
+    async def _pause(self) -> None:
+        self.status.state = TriggerState.PAUSED
+        self._log.info("trigger paused", backlog=self._gate.backlog, limit=self._gate.limit)
+        if isinstance(self.source, Pausable):
+            await self.source.pause()
+
+    async def _resume(self) -> None:
+        if isinstance(self.source, Pausable):
+            await self.source.resume()
+        self.status.state = TriggerState.CONNECTED
+        self._log.info("trigger resumed")
+
+    def _ended(self) -> None:
+        self.status.state = TriggerState.ENDED
+        self._log.info("trigger source ended")
+
+    async def _close(self) -> None:
+        if not self._open:
+            return
+        self._open = False
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await self.source.close()
+        except Exception as exc:
+            self._log.warning("closing the trigger source failed", error=repr(exc))

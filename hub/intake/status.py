@@ -1,0 +1,46 @@
+"""What each trigger is doing, for `triggerhub status`, the HTTP API and the metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from hub.timefmt import to_rfc3339
+
+
+class TriggerState(StrEnum):
+    STARTING = "starting"
+    CONNECTED = "connected"
+    PAUSED = "paused"  # the hub's backlog is over max_backlog: intake waits
+    RECONNECTING = "reconnecting"
+    FAILED = "failed"  # cannot be built (missing extra, bad plugin); not retried
+    ENDED = "ended"  # the source said EndOfInput
+    DISABLED = "disabled"
+    STOPPED = "stopped"
+
+
+@dataclass(slots=True)
+class TriggerStatus:
+    type: str
+    functions: list[str]
+    state: TriggerState = TriggerState.STARTING
+    last_error: str | None = None
+    events_in: int = 0
+    events_filtered: int = 0
+    last_event_at: float | None = None
+    restarts: int = 0
+    lag: float | None = field(default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "functions": list(self.functions),
+            "state": str(self.state),
+            "last_error": self.last_error,
+            "events_in": self.events_in,
+            "events_filtered": self.events_filtered,
+            "last_event_at": to_rfc3339(self.last_event_at),
+            "lag": self.lag,
+            "restarts": self.restarts,
+        }

@@ -1,0 +1,117 @@
+"""All triggers of a configuration: built from the registry, started, reloaded in place and
+stopped in order. A trigger that cannot be built (missing extra, broken plugin) is reported as
+`failed` and never stops the others."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from hub.config.functions import Backoff
+from hub.config.triggers import TriggerConfig
+from hub.intake.backlog import BacklogGate
+from hub.intake.runner import RECONNECT, TriggerRunner
+from hub.intake.status import TriggerState, TriggerStatus
+from hub.plugins.contract import Source, SourceContext
+from hub.plugins.registry import Registry, default_registry
+from hub.supervisor import Supervisor
+
+if TYPE_CHECKING:
+    from hub.engine import Hub
+
+log = structlog.get_logger("hub.intake")
+
+
+class TriggerSet:
+    def __init__(
+        self,
+        hub: Hub,
+        registry: Registry | None = None,
+        *,
+        reconnect: Backoff = RECONNECT,
+        backlog_refresh: float = 0.2,
+        stop_timeout: float = 10.0,
+    ) -> None:
+        self.hub = hub
+        self.gate = BacklogGate(hub.counts, hub.settings.max_backlog, refresh=backlog_refresh)
+        self._registry = registry or default_registry()
+        self._reconnect = reconnect
+        self._stop_timeout = stop_timeout
+        self._supervisor = Supervisor()
+        self._configs: dict[str, TriggerConfig] = {}
+        self._runners: dict[str, TriggerRunner] = {}
+        self._idle: dict[str, TriggerStatus] = {}  # disabled, or could not be built
+
+    async def start(self, configs: Mapping[str, TriggerConfig]) -> None:
+        await self.apply(configs)
+
+    async def apply(self, configs: Mapping[str, TriggerConfig]) -> None:
+        """Reload: stop removed and changed triggers (in order), then start added and changed
+        ones; unchanged triggers keep running and keep their counters."""
+        old = self._configs
+        stale = [name for name in old if configs.get(name) != old[name]]
+        fresh = [name for name in configs if old.get(name) != configs[name]]
+        await self._stop(stale)
+        for name in fresh:
+            self._start_one(name, configs[name])
+        self._configs = dict(configs)
+        if stale or fresh:
+            log.info("triggers applied", stopped=stale, started=fresh, total=len(configs))
+
+    async def stop(self) -> None:
+        """Stop intake everywhere first, then wait for each trigger and close its source."""
+        await self._stop(list(self._runners))
+        self._configs = {}
+
+    def status(self) -> dict[str, dict[str, Any]]:
+        out = {name: runner.snapshot().to_dict() for name, runner in self._runners.items()}
+        out.update((name, status.to_dict()) for name, status in self._idle.items())
+        return dict(sorted(out.items()))
+
+    async def _stop(self, names: list[str]) -> None:
+        runners = [self._runners.pop(name) for name in names if name in self._runners]
+        for name in names:
+            self._idle.pop(name, None)
+        for runner in runners:
+            runner.request_stop()
+        for runner in runners:
+            await runner.wait_stopped(self._stop_timeout)
+            log.info("trigger stopped", trigger=runner.name)
+
+    def _start_one(self, name: str, config: TriggerConfig) -> None:
+        if not config.enabled:
+            self._idle[name] = _idle_status(config, TriggerState.DISABLED)
+            return
+        try:
+            source = self._build(name, config)
+        except Exception as exc:
+            log.error("trigger cannot start", trigger=name, type=config.type, error=str(exc))
+            self._idle[name] = _idle_status(config, TriggerState.FAILED, str(exc))
+            return
+        runner = TriggerRunner(
+            name, config, source, self.hub, gate=self.gate, reconnect=self._reconnect
+        )
+        self._runners[name] = runner
+        runner.start(self._supervisor)
+
+    def _build(self, name: str, config: TriggerConfig) -> Source:
+        factory = self._registry.get(config.type).load_factory()
+        context = SourceContext(
+            trigger=name,
+            get_checkpoint=self.hub.store.get_checkpoint,
+            log=structlog.get_logger("triggers").bind(trigger=name, type=config.type),
+        )
+        source = factory(config, context)
+        if not isinstance(source, Source):
+            raise TypeError(f"the {config.type!r} factory returned {source!r}, not a Source")
+        return source
+
+
+def _idle_status(
+    config: TriggerConfig, state: TriggerState, error: str | None = None
+) -> TriggerStatus:
+    return TriggerStatus(
+        type=config.type, functions=list(config.function), state=state, last_error=error
+    )

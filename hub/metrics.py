@@ -1,0 +1,171 @@
+"""Prometheus metrics for one hub, in a registry of their own (never the process-global one, so
+several hubs or test apps in one process do not collide).
+
+Counters and histograms are fed by `Hooks`; the backlog and the trigger figures are read when
+scraped, so they are never stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from hub.hooks import Hooks
+from hub.invocation import Invocation
+from hub.status import ACTIVE, Status
+
+log = structlog.get_logger("hub.metrics")
+
+# The latency target is milliseconds, so the buckets start there; attempts may run minutes.
+LATENCY_BUCKETS = (
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+    300.0, 900.0, 3600.0,
+)  # fmt: skip
+
+TriggersStatus = Callable[[], Mapping[str, Any]]
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.submitted = Counter(
+            "triggerhub_invocations_submitted",
+            "Invocations durably queued (idempotent duplicates excluded).",
+            ["function"],
+            registry=self.registry,
+        )
+        self.finished = Counter(
+            "triggerhub_invocations_finished",
+            "Invocations that reached a final status.",
+            ["function", "status"],
+            registry=self.registry,
+        )
+        self.attempt_duration = Histogram(
+            "triggerhub_attempt_duration_seconds",
+            "Duration of each function attempt, whatever its outcome.",
+            ["function"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.start_latency = Histogram(
+            "triggerhub_start_latency_seconds",
+            "From when an invocation became due (its submit, or its not-before time when "
+            "deferred) to the start of its first attempt.",
+            ["function"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.invocation_age = Histogram(
+            "triggerhub_invocation_duration_seconds",
+            "From submit to final status, retries and deferral included.",
+            ["function"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self._scraped = _ScrapeTimeCollector()
+        self.registry.register(self._scraped)
+
+    def attach(self, hooks: Hooks) -> None:
+        hooks.on_submitted.append(self._on_submitted)
+        hooks.on_started.append(self._on_started)
+        hooks.on_attempted.append(self._on_attempted)
+        hooks.on_finished.append(self._on_finished)
+
+    def detach(self, hooks: Hooks) -> None:
+        for callbacks, callback in (
+            (hooks.on_submitted, self._on_submitted),
+            (hooks.on_started, self._on_started),
+            (hooks.on_attempted, self._on_attempted),
+            (hooks.on_finished, self._on_finished),
+        ):
+            if callback in callbacks:
+                callbacks.remove(callback)  # type: ignore[arg-type]
+
+    def render(self, counts: Mapping[str, int], triggers: TriggersStatus | None = None) -> bytes:
+        """The exposition text, with the backlog `counts` (from `Hub.counts()`, read by the
+        caller because it is async) and the trigger figures read now."""
+        self._scraped.counts = dict(counts)
+        self._scraped.triggers = triggers
+        return generate_latest(self.registry)
+
+    def _on_submitted(self, function: str, count: int) -> None:
+        self.submitted.labels(function).inc(count)
+
+    def _on_started(self, inv: Invocation, lateness_s: float) -> None:
+        # Retries start late by design (their backoff); only the first attempt measures the
+        # hub's own latency.
+        if inv.attempts == 1:
+            self.start_latency.labels(inv.function).observe(max(0.0, lateness_s))
+
+    def _on_attempted(self, inv: Invocation, duration_s: float) -> None:
+        self.attempt_duration.labels(inv.function).observe(max(0.0, duration_s))
+
+    def _on_finished(self, inv: Invocation, status: Status, age_s: float) -> None:
+        self.finished.labels(inv.function, str(status)).inc()
+        self.invocation_age.labels(inv.function).observe(max(0.0, age_s))
+
+
+class _ScrapeTimeCollector(Collector):
+    """Families whose values are read at scrape time rather than counted as they happen."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.triggers: TriggersStatus | None = None
+
+    def describe(self) -> Iterator[Metric]:
+        # Describing no families keeps registration from calling collect() before a scrape.
+        return iter(())
+
+    def collect(self) -> Iterator[Metric]:
+        backlog = GaugeMetricFamily(
+            "triggerhub_backlog",
+            "Invocations not yet final, by status (read from the store at scrape time).",
+            labels=["status"],
+        )
+        for status in sorted(ACTIVE):
+            backlog.add_metric([str(status)], float(self.counts.get(str(status), 0)))
+        yield backlog
+        yield from _trigger_families(self.triggers)
+
+
+def _trigger_families(triggers: TriggersStatus | None) -> Iterator[Metric]:
+    lag = GaugeMetricFamily(
+        "triggerhub_trigger_lag",
+        "How far a trigger is behind its source, in the source's unit (messages, bytes, "
+        "seconds), as the trigger reports it.",
+        labels=["trigger"],
+    )
+    errors = CounterMetricFamily(
+        "triggerhub_trigger_errors",
+        "Errors a trigger has met since the daemon started (connection, read, parse).",
+        labels=["trigger"],
+    )
+    for name, state in _read_triggers(triggers).items():
+        if not isinstance(state, Mapping):
+            continue
+        if _is_number(state.get("lag")):
+            lag.add_metric([name], float(state["lag"]))
+        if _is_number(state.get("errors")):
+            errors.add_metric([name], float(state["errors"]))
+    yield lag
+    yield errors
+
+
+def _read_triggers(triggers: TriggersStatus | None) -> Mapping[str, Any]:
+    if triggers is None:
+        return {}
+    try:
+        return triggers()
+    except Exception as exc:
+        # A broken status callback must not take the whole scrape down with it.
+        log.exception("reading trigger status for metrics failed", error=repr(exc))
+        return {}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,0 +1,105 @@
+"""What a trigger plugin implements. A source says how to connect, read a batch, acknowledge
+it and close; the hub owns the loop, the reconnect backoff, the filter and the durable submit.
+
+    class TickSource:
+        async def connect(self) -> None: ...
+        async def read(self) -> Batch: ...      # waits for events; raises a signal below
+        async def close(self) -> None: ...
+        def lag(self) -> float | None: ...      # optional: how far behind the source it is
+        async def pause(self) -> None: ...      # optional: backlog full, reading stops
+        async def resume(self) -> None: ...
+
+`read` blocks until there is something to return. The hub calls `batch.ack()` only after every
+event of the batch is durably queued (with `batch.checkpoint` in the same commit), and
+`batch.nack(reason)` when it could not queue them; the source then redelivers them later.
+Parsing stays pure and separate (`parse(raw) -> Event` in the plugin's `parse.py`), so it is
+tested without a server."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from structlog.typing import FilteringBoundLogger
+
+from hub.errors import TriggerHubError
+from hub.events import Event
+from hub.store.base import Checkpoint
+
+
+class SourceSignal(TriggerHubError):
+    """Control flow from a source to the hub; never an error to report."""
+
+
+class NotConnected(SourceSignal):
+    """The connection is gone: the hub closes the source and connects again with backoff."""
+
+
+class EndOfInput(SourceSignal):
+    """The source is exhausted; the trigger ends cleanly (state `ended`)."""
+
+
+class BackOff(SourceSignal):
+    """Nothing to do for a while (rate limit, empty poll): the hub waits, then reads again."""
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        super().__init__(reason or f"back off for {seconds:g}s")
+        self.seconds = seconds
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _nothing_with(_reason: str) -> None:
+    return None
+
+
+@dataclass(slots=True)
+class Batch:
+    events: Sequence[Event]
+    checkpoint: Checkpoint | None = None
+    on_ack: Callable[[], Awaitable[None]] = _nothing
+    on_nack: Callable[[str], Awaitable[None]] = _nothing_with
+
+    async def ack(self) -> None:
+        await self.on_ack()
+
+    async def nack(self, reason: str) -> None:
+        await self.on_nack(reason)
+
+
+@runtime_checkable
+class Source(Protocol):
+    async def connect(self) -> None: ...
+    async def read(self) -> Batch: ...
+    async def close(self) -> None: ...
+
+
+@runtime_checkable
+class ReportsLag(Protocol):
+    def lag(self) -> float | None: ...
+
+
+@runtime_checkable
+class Pausable(Protocol):
+    """For sources that must keep their session alive while intake waits (Kafka pauses its
+    partitions so the consumer group does not rebalance); others simply are not read."""
+
+    async def pause(self) -> None: ...
+    async def resume(self) -> None: ...
+
+
+@dataclass(slots=True)
+class SourceContext:
+    """What a factory gets besides its config: the trigger's name, the last committed
+    checkpoints (to resume from) and a logger bound to the trigger."""
+
+    trigger: str
+    get_checkpoint: Callable[[str], Awaitable[str | None]]
+    log: FilteringBoundLogger
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+SourceFactory = Callable[[Any, SourceContext], Source]

@@ -1,0 +1,90 @@
+"""Group commit for an embedded database, in the event loop's own thread.
+
+SQLite statements take microseconds, but a writer thread would hand the GIL back and forth on
+every statement, and under load each hand-off waits for the busy event loop: that convoy, not
+SQLite, would bound throughput. So statements run here, in the loop, in batches, and only the
+fsync that makes a batch durable goes to a thread: one GIL hand-off per batch. Operations
+queued while a batch is being synced form the next batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from hub.errors import StoreError
+from hub.store.batcher import Op, Outcome, execute_batch, set_results
+
+T = TypeVar("T")
+# Bounds how long one batch holds the loop (a few milliseconds at most).
+MAX_BATCH = 1024
+
+
+class LoopCommitter:
+    def __init__(
+        self,
+        connect: Callable[[], Any],
+        begin: Callable[[Any], None],
+        sync: Callable[[], None],
+    ) -> None:
+        self._connect = connect
+        self._begin = begin
+        self._sync = sync
+        self._pending: deque[tuple[Op, asyncio.Future[Any] | None]] = deque()
+        self._wake = asyncio.Event()
+        self._conn: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    def start(self) -> None:
+        try:
+            self._conn = self._connect()
+        except Exception as exc:
+            raise StoreError(f"cannot open the store: {exc}") from exc
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="store-committer")
+
+    async def call(self, op: Callable[[Any], T]) -> T:
+        fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._enqueue(op, fut)
+        return await fut
+
+    def call_nowait(self, op: Op) -> None:
+        """Queue a write whose commit nobody waits for (it still commits in order)."""
+        self._enqueue(op, None)
+
+    def _enqueue(self, op: Op, fut: asyncio.Future[Any] | None) -> None:
+        if self._closing:
+            raise StoreError("the store is closed")
+        self._pending.append((op, fut))
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                count = min(len(self._pending), MAX_BATCH)
+                batch = [self._pending.popleft() for _ in range(count)]
+                outcomes = execute_batch(self._conn, self._begin, batch)
+                set_results(await self._durable(outcomes))
+            if self._closing:
+                return
+
+    async def _durable(self, outcomes: list[Outcome]) -> list[Outcome]:
+        try:
+            await asyncio.to_thread(self._sync)
+        except OSError as exc:
+            err = StoreError(f"the store could not make a commit durable: {exc}")
+            return [(fut, None, err if e is None else e) for fut, _, e in outcomes]
+        return outcomes
+
+    async def close(self) -> None:
+        self._closing = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task  # queued writes land before the connection goes
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
