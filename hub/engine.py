@@ -149,23 +149,45 @@ class Hub:
     ) -> list[Submitted]:
         """Durably queue one invocation per event; returns after the commit. A second submit
         of an event with the same idempotency key returns the first invocation's id."""
-        config = self.functions.get(function)
-        if config is None:
-            raise UnknownFunctionError(f"no function named {function!r}")
+        [submitted] = await self.submit_many(
+            [(function, events)], delay=delay, not_before=not_before, checkpoint=checkpoint
+        )
+        return submitted
+
+    async def submit_many(
+        self,
+        batches: Sequence[tuple[str, Sequence[Event]]],
+        *,
+        delay: float | None = None,
+        not_before: float | None = None,
+        checkpoint: Checkpoint | None = None,
+    ) -> list[list[Submitted]]:
+        """Submit events to several functions (and a source checkpoint) in one commit."""
         now = clock.now()
         start = _start_time(now, delay, not_before)
-        items = [
-            NewInvocation(
-                id=new_id(now),
-                function=function,
-                event=event,
-                not_before=start,
-                deadline=start + config.max_event_age,
-                idempotency_key=event.idempotency_key,
-            )
-            for event in events
-        ]
-        return await self.store.submit(items, checkpoint)
+        items: list[NewInvocation] = []
+        for function, events in batches:
+            config = self.functions.get(function)
+            if config is None:
+                raise UnknownFunctionError(f"no function named {function!r}")
+            deadline = start + config.max_event_age
+            items += [
+                NewInvocation(
+                    id=new_id(now),
+                    function=function,
+                    event=event,
+                    not_before=start,
+                    deadline=deadline,
+                    idempotency_key=event.idempotency_key,
+                )
+                for event in events
+            ]
+        results = await self.store.submit(items, checkpoint)
+        out: list[list[Submitted]] = []
+        for _, events in batches:
+            out.append(results[: len(events)])
+            results = results[len(events) :]
+        return out
 
     async def get(self, invocation_id: str) -> Invocation:
         inv = await self.store.get(invocation_id)

@@ -32,7 +32,10 @@ _CE_ATTRIBUTES = ("subject", "time", "dataschema")
 # In binary mode Content-Type is the data content type; data travels in the body, and the
 # idempotency key has a header of its own.
 _CE_IGNORED = frozenset({"specversion", "datacontenttype"})
-_CE_REFUSED = frozenset({"data", "idempotencykey"})
+_CE_REFUSED = {
+    "data": "the data is the request body",
+    "idempotencykey": "send the key as the Idempotency-Key header",
+}
 _EXTENSION = re.compile(r"^[a-z0-9]{1,20}$")
 
 
@@ -107,7 +110,7 @@ def _ce_attributes(headers: CIMultiDictProxy[str]) -> dict[str, str]:
         attribute = lowered[len(_CE_PREFIX) :]
         value = _header_text(name, raw)
         if attribute in _CE_REFUSED:
-            raise ApiError(400, f"header {name} is not accepted; see the API reference")
+            raise ApiError(400, f"header {name} is not accepted: {_CE_REFUSED[attribute]}")
         if attribute not in _CE_IGNORED and not _EXTENSION.match(attribute):
             raise ApiError(
                 400,

@@ -38,14 +38,20 @@ class ApiServer:
 
     @property
     def port(self) -> int:
-        if self._runner is None or not self._runner.addresses:
-            raise RuntimeError("the API server is not started")
-        return int(self._runner.addresses[0][1])
+        """The bound port (the one picked when started with port 0)."""
+        return self._address()[1]
 
     @property
     def url(self) -> str:
-        host = str(self._runner.addresses[0][0]) if self._runner else "?"
+        host = self._address()[0]
         return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
+
+    def _address(self) -> tuple[str, int]:
+        if self._runner is None or not self._runner.addresses:
+            raise RuntimeError("the API server is not started")
+        # A socket address: (host, port) for IPv4, (host, port, flowinfo, scope) for IPv6.
+        host, port = self._runner.addresses[0][:2]
+        return str(host), int(port)
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -27,7 +27,7 @@ class FileDestination(Strict):
     path: str = Field(description="JSON-lines file; each record is appended and fsynced.")
 
 
-def _shorthand(value: Any) -> Any:
+def destination_shorthand(value: Any) -> Any:
     """`function:NAME`, `file:PATH` and `http(s)://URL` stand for the full mappings."""
     if not isinstance(value, str):
         return value
@@ -45,5 +45,5 @@ def _shorthand(value: Any) -> Any:
 DestinationConfig = Annotated[
     FunctionDestination | HttpDestination | FileDestination,
     Field(discriminator="type"),
-    BeforeValidator(_shorthand),
+    BeforeValidator(destination_shorthand),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from hub.config.destinations import _shorthand as destination_shorthand
+from hub.config.destinations import destination_shorthand
 from hub.config.document import document_model
 from hub.config.durations import parse_duration
 from hub.plugins.registry import Registry, default_registry

@@ -52,11 +52,8 @@ class Delivery:
             if checkpoint is not None:  # all filtered out: the position still moves on
                 await self._hub.store.set_checkpoint(checkpoint)
             return
-        for i, function in enumerate(self._functions):
-            # The checkpoint rides with the last commit: a crash in between leaves it behind,
-            # the source redelivers, and idempotency keys stop the duplicates.
-            last = i == len(self._functions) - 1
-            submitted = await self._hub.submit(
-                function, events, checkpoint=checkpoint if last else None
-            )
-            self._gate.note_submitted(sum(1 for s in submitted if s.created))
+        # Every function's invocations and the source position commit together.
+        submitted = await self._hub.submit_many(
+            [(function, events) for function in self._functions], checkpoint=checkpoint
+        )
+        self._gate.note_submitted(sum(1 for per in submitted for s in per if s.created))
