@@ -103,7 +103,11 @@ class Executor:
         await self.store.start(inv, self.owner, now, now + timeout + self.lease_timeout)
         inv.attempts += 1
         inv.invoke_count += 1
-        bound = log.bind(invocation=inv.id, function=inv.function, attempt=inv.attempts)
+        # Bound in the task's context, so the function's own log lines carry them too.
+        structlog.contextvars.bind_contextvars(
+            invocation=inv.id, function=inv.function, attempt=inv.attempts
+        )
+        bound = log
         try:
             async with asyncio.timeout(timeout) as tm:
                 self.running[inv.id] = tm
@@ -134,6 +138,7 @@ class Executor:
         else:
             await self.finish(inv, rt, Condition.SUCCESS, result=result)
         finally:
+            structlog.contextvars.clear_contextvars()
             self.running.pop(inv.id, None)
             self.stopped.discard(inv.id)
             if not self.running:

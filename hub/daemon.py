@@ -1,0 +1,161 @@
+"""`triggerhub run`: the daemon. Loads the triggers file, runs the hub, its triggers and the
+HTTP API; drains on SIGTERM/SIGINT; reloads on SIGHUP or when the file changes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+
+import structlog
+
+from hub.api.app import create_app
+from hub.api.server import ApiServer
+from hub.config.document import TriggersFile
+from hub.config.loader import load_config
+from hub.engine import Hub
+from hub.errors import ConfigError
+from hub.intake import TriggerSet
+from hub.logs import configure_logging
+
+log = structlog.get_logger("hub.daemon")
+WATCH_EVERY = 1.0
+
+
+class Daemon:
+    def __init__(self, config_path: Path) -> None:
+        self.path = config_path.resolve()
+        self.config: TriggersFile = load_config(self.path)
+        self.ready = False
+        self._stop = asyncio.Event()
+        self._reload_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[object]] = set()
+
+    async def run(self) -> None:
+        configure_logging(self.config.hub.log)
+        # Python handlers are imported with the config file's folder on the import path, so
+        # `functions.hello:handle` finds config/functions/hello.py.
+        sys.path.insert(0, str(self.path.parent))
+        api = self.config.hub.api
+        token = os.environ.get(api.token_env) or None
+        async with Hub(self.config.hub, self.config.functions) as hub:
+            triggers = TriggerSet(hub)
+            app = create_app(
+                hub,
+                token=token,
+                max_body_bytes=api.max_body_bytes,
+                triggers_status=triggers.status,
+                ready=lambda: self.ready,
+            )
+            server = ApiServer(app)
+            host, port = split_listen(api.listen)
+            await server.start(host, port)
+            try:
+                await triggers.start(self.config.triggers)
+                self._install_signals(hub, triggers)
+                self._spawn(self._watch(hub, triggers))
+                self.ready = True
+                log.info(
+                    "daemon ready",
+                    config=str(self.path),
+                    api=server.url,
+                    functions=len(self.config.functions),
+                    triggers=len(self.config.triggers),
+                )
+                await self._stop.wait()
+            finally:
+                self.ready = False
+                log.info("draining", deadline=self.config.hub.drain_timeout)
+                for task in self._tasks:
+                    task.cancel()
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+                await triggers.stop()  # intake stops first; the hub then drains on exit
+                await server.stop()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _install_signals(self, hub: Hub, triggers: TriggerSet) -> None:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, self.stop)
+        loop.add_signal_handler(signal.SIGINT, self.stop)
+        loop.add_signal_handler(
+            signal.SIGHUP, lambda: self._spawn(self.reload(hub, triggers, "SIGHUP"))
+        )
+
+    def _spawn(self, coro: Coroutine[object, object, object]) -> None:
+        task: asyncio.Task[object] = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def reload(self, hub: Hub, triggers: TriggerSet, why: str) -> bool:
+        """Apply a changed file; an invalid one is refused and the running config stays."""
+        async with self._reload_lock:
+            try:
+                new = load_config(self.path)
+            except ConfigError as exc:
+                log.error(
+                    "reload refused: the new config is invalid; keeping the running one",
+                    reason=why,
+                    errors=str(exc),
+                )
+                return False
+            for section in ("store", "executors", "queue_size", "api"):
+                if getattr(new.hub, section) != getattr(self.config.hub, section):
+                    log.warning("hub setting changed; it applies after a restart", setting=section)
+            # Functions first as a union, so triggers started by the reload find theirs, and
+            # only then the new set, so invocations of removed functions wait, not fail.
+            hub.set_functions({**hub.functions, **new.functions})
+            await triggers.apply(new.triggers)
+            hub.set_functions(new.functions)
+            self.config = new
+            log.info(
+                "config reloaded",
+                reason=why,
+                functions=len(new.functions),
+                triggers=len(new.triggers),
+            )
+            return True
+
+    async def _watch(self, hub: Hub, triggers: TriggerSet) -> None:
+        """Reload when the file's content changes (editors replace files, so stat by path)."""
+        seen = _fingerprint(self.path)
+        while True:
+            await asyncio.sleep(WATCH_EVERY)
+            now = _fingerprint(self.path)
+            if now != seen and now is not None:
+                seen = now
+                await self.reload(hub, triggers, "file changed")
+
+
+def _fingerprint(path: Path) -> tuple[int, int, int] | None:
+    with contextlib.suppress(OSError):
+        st = os.stat(path)
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+    return None
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def run(config_path: Path) -> int:
+    try:
+        daemon = Daemon(config_path)
+    except ConfigError as exc:
+        print(f"triggerhub: invalid config:\n{exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(daemon.run())
+    except ConfigError as exc:
+        print(f"triggerhub: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"triggerhub: {exc}", file=sys.stderr)
+        return 1
+    return 0
