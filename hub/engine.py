@@ -253,6 +253,11 @@ class Hub:
     async def counts(self) -> dict[str, int]:
         return await self.store.counts()
 
+    async def backlog(self) -> int:
+        """Active invocations, counted only up to just past `max_backlog`: intake asks often,
+        and a full count of a huge backlog would cost more than the answer is worth."""
+        return await self.store.backlog(self.settings.max_backlog + 1)
+
     async def _purge_loop(self) -> None:
         while True:
             removed = await self.store.purge(clock.now(), self.settings.store.retention)

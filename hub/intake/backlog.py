@@ -13,21 +13,19 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
-from hub.status import ACTIVE
-
 log = structlog.get_logger("hub.intake")
-Counts = Callable[[], Awaitable[dict[str, int]]]
+Backlog = Callable[[], Awaitable[int]]
 
 
 class BacklogGate:
     def __init__(
-        self, counts: Counts, limit: int, *, resume_ratio: float = 0.9, refresh: float = 0.2
+        self, backlog: Backlog, limit: int, *, resume_ratio: float = 0.9, refresh: float = 0.2
     ) -> None:
         self.limit = limit
         self.resume_below = limit * resume_ratio
         self.backlog = 0
         self.paused = False
-        self._counts = counts
+        self._backlog = backlog
         self._refresh = refresh
         self._checked = -float("inf")
         self._lock = asyncio.Lock()
@@ -55,12 +53,12 @@ class BacklogGate:
             if time.monotonic() - self._checked < self._refresh:
                 return  # another trigger refreshed it while this one waited for the lock
             try:
-                counts = await self._counts()
+                backlog = await self._backlog()
             except Exception as exc:
                 # Keep the last count: a store hiccup must not reconnect every source.
                 log.warning("backlog count failed", error=repr(exc))
             else:
-                self._set(sum(counts.get(status, 0) for status in ACTIVE))
+                self._set(backlog)
             self._checked = time.monotonic()
 
     def _set(self, backlog: int) -> None:

@@ -43,7 +43,7 @@ class TriggerRunner:
         self.source = source
         self.hub = hub
         self.status = TriggerStatus(type=config.type, functions=list(config.function))
-        self._gate = gate or BacklogGate(hub.counts, hub.settings.max_backlog)
+        self._gate = gate or BacklogGate(hub.backlog, hub.settings.max_backlog)
         self._reconnect = reconnect
         self._deliver = Delivery(hub, config, self.status, self._gate)
         self._log = log.bind(trigger=name, type=config.type)

@@ -297,7 +297,7 @@ def list_page(conn: Any, query: ListQuery) -> Page:
     return Page(items=items, next_cursor=items[-1].id if more and items else None)
 
 
-def purge(conn: Any, cutoff: float, now: float, chunk: int = 5000) -> int:
+def purge(conn: Any, cutoff: float, now: float, chunk: int = 1000) -> int:
     ids = [
         r[0]
         for r in conn.execute(
@@ -319,6 +319,14 @@ def counts(conn: Any) -> dict[str, int]:
         "SELECT status, COUNT(*) FROM invocations WHERE run_at IS NOT NULL GROUP BY status"
     ).fetchall()
     return {str(r[0]): int(r[1]) for r in rows}
+
+
+def backlog(conn: Any, cap: int) -> int:
+    row = conn.execute(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM invocations WHERE run_at IS NOT NULL LIMIT ?) AS a",
+        (cap,),
+    ).fetchone()
+    return int(row[0])
 
 
 def get_checkpoint(conn: Any, name: str) -> str | None:

@@ -219,6 +219,9 @@ class SqlStore:
     async def counts(self) -> dict[str, int]:
         return await self._read(ops.counts)
 
+    async def backlog(self, cap: int) -> int:
+        return await self._read(ops.backlog, cap)
+
     async def next_delivery(self) -> float | None:
         return await self._read(ops.next_delivery)
 
