@@ -27,6 +27,7 @@ from hub.dispatcher import Dispatcher
 from hub.errors import InvalidStateError, NotFoundError, UnknownFunctionError
 from hub.events import Event
 from hub.executor import Executor
+from hub.hooks import Hooks
 from hub.ids import new_id
 from hub.invocation import Invocation, NewInvocation
 from hub.runtime import FunctionRuntime
@@ -57,6 +58,7 @@ class Hub:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{new_id()[-8:]}"
         self.runtimes: dict[str, FunctionRuntime] = {}
         self.supervisor = Supervisor()
+        self.hooks = Hooks()
         self._queue: asyncio.Queue[Invocation] = asyncio.Queue(maxsize=self.settings.queue_size)
         self.dispatcher = Dispatcher(
             self.store, self._queue, self.owner, self.settings.store.lease_timeout
@@ -67,6 +69,7 @@ class Hub:
             self.runtimes,
             self.settings.store.lease_timeout,
             self._on_final,
+            self.hooks,
         )
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._session: aiohttp.ClientSession | None = None
@@ -184,9 +187,12 @@ class Hub:
             ]
         results = await self.store.submit(items, checkpoint)
         out: list[list[Submitted]] = []
-        for _, events in batches:
+        for function, events in batches:
             out.append(results[: len(events)])
             results = results[len(events) :]
+            created = sum(1 for r in out[-1] if r.created)
+            if created:
+                self.hooks.submitted(function, created)
         return out
 
     async def get(self, invocation_id: str) -> Invocation:
@@ -246,6 +252,7 @@ class Hub:
                 del self._waiters[invocation_id]
 
     def _on_final(self, inv: Invocation, status: Status) -> None:
+        self.hooks.finished(inv, status, clock.now() - inv.created_at)
         for fut in self._waiters.pop(inv.id, ()):
             if not fut.done():
                 fut.set_result(None)

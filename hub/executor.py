@@ -14,6 +14,7 @@ from hub.destinations.record import build_record
 from hub.destinations.routing import route
 from hub.dispatcher import Dispatcher
 from hub.errors import FunctionError, NonRetryableError, RetryAfter
+from hub.hooks import Hooks
 from hub.invocation import Invocation
 from hub.retry import compute_backoff
 from hub.runtime import FunctionRuntime
@@ -36,6 +37,7 @@ class Executor:
         runtimes: dict[str, FunctionRuntime],
         lease_timeout: float,
         on_final: FinalCallback,
+        hooks: Hooks | None = None,
     ) -> None:
         self.store = store
         self.dispatcher = dispatcher
@@ -43,6 +45,7 @@ class Executor:
         self.owner = dispatcher.owner
         self.lease_timeout = lease_timeout
         self.on_final = on_final
+        self.hooks = hooks or Hooks()
         self.running: dict[str, asyncio.Timeout] = {}
         self.stopped: set[str] = set()
         self.idle = asyncio.Event()
@@ -103,6 +106,7 @@ class Executor:
         await self.store.start(inv, self.owner, now, now + timeout + self.lease_timeout)
         inv.attempts += 1
         inv.invoke_count += 1
+        self.hooks.started(inv, now - inv.not_before)
         # Bound in the task's context, so the function's own log lines carry them too.
         structlog.contextvars.bind_contextvars(
             invocation=inv.id, function=inv.function, attempt=inv.attempts
@@ -138,6 +142,7 @@ class Executor:
         else:
             await self.finish(inv, rt, Condition.SUCCESS, result=result)
         finally:
+            self.hooks.attempted(inv, clock.now() - now)
             structlog.contextvars.clear_contextvars()
             self.running.pop(inv.id, None)
             self.stopped.discard(inv.id)

@@ -134,6 +134,8 @@ class _ScrapeTimeCollector(Collector):
 
 
 def _trigger_families(triggers: TriggersStatus | None) -> Iterator[Metric]:
+    """From `TriggerSet.status()`: trigger name to its status (hub.intake.status), whose
+    `lag`, `restarts` (errors that made it reconnect), `events_in` and `state` are used."""
     lag = GaugeMetricFamily(
         "triggerhub_trigger_lag",
         "How far a trigger is behind its source, in the source's unit (messages, bytes, "
@@ -142,18 +144,28 @@ def _trigger_families(triggers: TriggersStatus | None) -> Iterator[Metric]:
     )
     errors = CounterMetricFamily(
         "triggerhub_trigger_errors",
-        "Errors a trigger has met since the daemon started (connection, read, parse).",
+        "Errors that made a trigger reconnect or restart since the daemon started.",
         labels=["trigger"],
     )
-    for name, state in _read_triggers(triggers).items():
-        if not isinstance(state, Mapping):
+    events = CounterMetricFamily(
+        "triggerhub_trigger_events",
+        "Events a trigger has read from its source since the daemon started.",
+        labels=["trigger"],
+    )
+    state = GaugeMetricFamily(
+        "triggerhub_trigger_state",
+        "1 for the state each trigger is in (connected, paused, reconnecting, failed, ...).",
+        labels=["trigger", "state"],
+    )
+    for name, status in _read_triggers(triggers).items():
+        if not isinstance(status, Mapping):
             continue
-        if _is_number(state.get("lag")):
-            lag.add_metric([name], float(state["lag"]))
-        if _is_number(state.get("errors")):
-            errors.add_metric([name], float(state["errors"]))
-    yield lag
-    yield errors
+        for family, key in ((lag, "lag"), (errors, "restarts"), (events, "events_in")):
+            if _is_number(status.get(key)):
+                family.add_metric([name], float(status[key]))
+        if isinstance(status.get("state"), str):
+            state.add_metric([name, status["state"]], 1.0)
+    yield from (lag, errors, events, state)
 
 
 def _read_triggers(triggers: TriggersStatus | None) -> Mapping[str, Any]:
