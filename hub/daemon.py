@@ -17,6 +17,7 @@ from hub.api.app import create_app
 from hub.api.server import ApiServer
 from hub.config.document import TriggersFile
 from hub.config.loader import load_config
+from hub.config.triggers import TriggerConfig
 from hub.engine import Hub
 from hub.errors import ConfigError
 from hub.intake import TriggerSet
@@ -50,6 +51,7 @@ class Daemon:
                 max_body_bytes=api.max_body_bytes,
                 triggers_status=triggers.status,
                 ready=lambda: self.ready,
+                trigger_config=self._trigger_config,
             )
             server = ApiServer(app)
             host, port = split_listen(api.listen)
@@ -75,6 +77,9 @@ class Daemon:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
                 await triggers.stop()  # intake stops first; the hub then drains on exit
                 await server.stop()
+
+    def _trigger_config(self, name: str) -> TriggerConfig | None:
+        return self.config.triggers.get(name)  # the current config: reloads change it
 
     def stop(self) -> None:
         self._stop.set()

@@ -126,6 +126,9 @@ class Hub:
             return
         self._started = False
         await self.supervisor.cancel("dispatcher")
+        # Leased but not started: left for store.release below instead of being started now.
+        while not self._queue.empty():
+            self._queue.get_nowait()
         deadline = self.settings.drain_timeout if drain_timeout is None else drain_timeout
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(deadline):

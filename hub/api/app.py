@@ -9,7 +9,8 @@ from hub.api.errors import json_errors
 from hub.api.openapi import openapi_json
 from hub.api.routes_admin import routes as admin_routes
 from hub.api.routes_invocations import routes as invocation_routes
-from hub.api.state import CONTEXT, ApiContext, ApiSettings, Ready, TriggersStatus
+from hub.api.routes_webhooks import routes as webhook_routes
+from hub.api.state import CONTEXT, ApiContext, ApiSettings, Ready, TriggerLookup, TriggersStatus
 from hub.engine import Hub
 from hub.hooks import Hooks
 from hub.metrics import Metrics
@@ -23,6 +24,7 @@ def create_app(
     triggers_status: TriggersStatus | None = None,
     ready: Ready | None = None,
     metrics: Metrics | None = None,
+    trigger_config: TriggerLookup | None = None,
 ) -> web.Application:
     """`token`: when set, every route but /healthz and /readyz needs `Authorization: Bearer
     <token>`. `metrics`: pass one to share it; otherwise the app makes its own and feeds it
@@ -45,9 +47,11 @@ def create_app(
         openapi=openapi_json(auth=token is not None),
         triggers_status=triggers_status,
         ready=ready,
+        trigger_config=trigger_config,
     )
     app.add_routes(invocation_routes)
     app.add_routes(admin_routes)
+    app.add_routes(webhook_routes)
     return app
 
 

@@ -360,6 +360,52 @@ _DOCUMENT: dict[str, Any] = {
                 "Queue a failed, expired or stopped invocation again", "redriveInvocation"
             )
         },
+        "/v1/hooks/{kind}/{trigger}": {
+            "post": {
+                "summary": "Receive pushed events for a webhook trigger",
+                "description": "Object-storage notifications (Records[]) or a Kubernetes "
+                "audit EventList, per the trigger's kind; answered after the durable commit.",
+                "operationId": "receiveWebhook",
+                "parameters": [
+                    {"name": "kind", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "trigger",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {}}},
+                },
+                "responses": {
+                    "200": {
+                        "description": "Accepted and durably queued.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["received", "filtered", "invocations"],
+                                    "properties": {
+                                        "received": {"type": "integer"},
+                                        "filtered": {"type": "integer"},
+                                        "invocations": {
+                                            "type": "array",
+                                            "items": {"type": "string"},
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "400": _error("The body is not a notification of this kind."),
+                    "401": _UNAUTHORIZED,
+                    "404": _error("No such webhook kind, or no enabled trigger of it."),
+                    "413": _error("The body is larger than the limit."),
+                },
+            }
+        },
         "/v1/functions": {
             "get": {
                 "summary": "List the configured functions",

@@ -12,6 +12,7 @@ from hub.engine import Hub
 from hub.metrics import Metrics
 
 TriggersStatus = Callable[[], Mapping[str, Any]]
+TriggerLookup = Callable[[str], Any]
 Ready = Callable[[], bool]
 
 
@@ -29,6 +30,7 @@ class ApiContext:
     openapi: bytes
     triggers_status: TriggersStatus | None = None
     ready: Ready | None = None
+    trigger_config: TriggerLookup | None = None
 
 
 CONTEXT = web.AppKey("triggerhub", ApiContext)

@@ -27,6 +27,24 @@ class FileDestination(Strict):
     path: str = Field(description="JSON-lines file; each record is appended and fsynced.")
 
 
+class AmqpDestination(Strict):
+    """Delivered by the amqp plugin (triggers/amqp/destination.py)."""
+
+    type: Literal["amqp"] = "amqp"
+    url: str = Field(
+        pattern=r"^amqps?://",
+        description="amqp://user:password@host:port/vhost; the password is masked in logs.",
+    )
+    exchange: str = Field(
+        "", description="Exchange to publish to; '' is the default exchange (routing_key = queue)."
+    )
+    routing_key: str = Field("", description="Routing key of every record published.")
+    mandatory: bool = Field(
+        True, description="An unroutable record (no queue bound) is a failed delivery, retried."
+    )
+    timeout: Duration = Field(10.0, gt=0, description="For connecting and the broker's confirm.")
+
+
 def destination_shorthand(value: Any) -> Any:
     """`function:NAME`, `file:PATH` and `http(s)://URL` stand for the full mappings."""
     if not isinstance(value, str):
@@ -43,7 +61,7 @@ def destination_shorthand(value: Any) -> Any:
 
 
 DestinationConfig = Annotated[
-    FunctionDestination | HttpDestination | FileDestination,
+    FunctionDestination | HttpDestination | FileDestination | AmqpDestination,
     Field(discriminator="type"),
     BeforeValidator(destination_shorthand),
 ]

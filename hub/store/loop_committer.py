@@ -67,8 +67,12 @@ class LoopCommitter:
             while self._pending:
                 count = min(len(self._pending), MAX_BATCH)
                 batch = [self._pending.popleft() for _ in range(count)]
-                outcomes = execute_batch(self._conn, self._begin, batch)
-                set_results(await self._durable(outcomes))
+                try:
+                    outcomes = await self._durable(execute_batch(self._conn, self._begin, batch))
+                except Exception as exc:
+                    err = StoreError(f"store write failed: {exc!r}")
+                    outcomes = [(fut, None, err) for _, fut in batch]
+                set_results(outcomes)
             if self._closing:
                 return
 
