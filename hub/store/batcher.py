@@ -59,7 +59,8 @@ class GroupCommitter:
                 f"cannot open the store: {self._startup_error}"
             ) from self._startup_error
 
-    async def call(self, op: Callable[[Any], T]) -> T:
+    async def call(self, op: Callable[[Any], T], *, durable: bool = True) -> T:
+        # A client-server commit is durable when it returns: `durable` changes nothing here.
         assert self._loop is not None, "store not opened"
         fut: asyncio.Future[T] = self._loop.create_future()
         self._enqueue(op, fut)

@@ -37,6 +37,7 @@ class LoopCommitter:
         self._conn: Any = None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._eager: set[asyncio.Future[Any]] = set()
 
     def start(self) -> None:
         try:
@@ -45,8 +46,13 @@ class LoopCommitter:
             raise StoreError(f"cannot open the store: {exc}") from exc
         self._task = asyncio.get_running_loop().create_task(self._run(), name="store-committer")
 
-    async def call(self, op: Callable[[Any], T]) -> T:
+    async def call(self, op: Callable[[Any], T], *, durable: bool = True) -> T:
+        """Run `op` in the next group commit. `durable=False` returns once it is committed,
+        before the fsync: for writes whose loss a crash would only turn into a repeat
+        (leases, finishing an attempt), never for what acknowledges a source."""
         fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        if not durable:
+            self._eager.add(fut)
         self._enqueue(op, fut)
         return await fut
 
@@ -68,13 +74,25 @@ class LoopCommitter:
                 count = min(len(self._pending), MAX_BATCH)
                 batch = [self._pending.popleft() for _ in range(count)]
                 try:
-                    outcomes = await self._durable(execute_batch(self._conn, self._begin, batch))
+                    outcomes = execute_batch(self._conn, self._begin, batch)
+                    outcomes = await self._durable(self._answer_eager(outcomes))
                 except Exception as exc:
                     err = StoreError(f"store write failed: {exc!r}")
                     outcomes = [(fut, None, err) for _, fut in batch]
                 set_results(outcomes)
             if self._closing:
                 return
+
+    def _answer_eager(self, outcomes: list[Outcome]) -> list[Outcome]:
+        if not self._eager:
+            return outcomes
+        eager = [o for o in outcomes if o[0] in self._eager]
+        if not eager:
+            return outcomes
+        for fut, _, _ in eager:
+            self._eager.discard(fut)
+        set_results(eager)
+        return [o for o in outcomes if o[0] is None or not o[0].done()]
 
     async def _durable(self, outcomes: list[Outcome]) -> list[Outcome]:
         try:

@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 class Committer(Protocol):
     def start(self) -> None: ...
-    async def call(self, op: Callable[[Any], T]) -> T: ...
+    async def call(self, op: Callable[[Any], T], *, durable: bool = True) -> T: ...
     def call_nowait(self, op: Callable[[Any], Any]) -> None: ...
     async def close(self) -> None: ...
 
@@ -99,6 +99,11 @@ class SqlStore:
             self._due(min(i.not_before for i in items))
         return results
 
+    async def _commit_fast(self, op: Callable[[Any], T]) -> T:
+        # Leases and attempt outcomes need not wait for the fsync: lost in a crash, they only
+        # make an invocation run again, which at-least-once allows.
+        return await self._writer.call(op, durable=False)
+
     async def flush(self) -> None:
         """Return once every write queued before this call is committed."""
         await self._writer.call(_noop)
@@ -106,7 +111,7 @@ class SqlStore:
     async def lease(
         self, owner: str, now: float, limit: int, lease_until: float
     ) -> tuple[list[Invocation], float | None]:
-        return await self._writer.call(
+        return await self._commit_fast(
             partial(
                 ops.lease,
                 owner=owner,
@@ -140,7 +145,7 @@ class SqlStore:
         response: Any,
         routing: Routing,
     ) -> bool:
-        done = await self._writer.call(
+        done = await self._commit_fast(
             partial(
                 ops.finish,
                 inv_id=inv.id,
@@ -164,7 +169,7 @@ class SqlStore:
     async def retry(
         self, inv: Invocation, owner: str, now: float, next_at: float, error: str
     ) -> bool:
-        done = await self._writer.call(
+        done = await self._commit_fast(
             partial(ops.retry, inv_id=inv.id, owner=owner, now=now, next_at=next_at, error=error)
         )
         if done:
@@ -172,7 +177,7 @@ class SqlStore:
         return bool(done)
 
     async def defer(self, inv: Invocation, owner: str, next_at: float, error: str) -> None:
-        await self._writer.call(
+        await self._commit_fast(
             partial(ops.defer, inv_id=inv.id, owner=owner, next_at=next_at, error=error)
         )
         self._due(next_at)
@@ -234,7 +239,7 @@ class SqlStore:
     async def lease_deliveries(
         self, owner: str, now: float, limit: int, lease_until: float
     ) -> list[Delivery]:
-        return await self._writer.call(
+        return await self._commit_fast(
             partial(
                 ops.lease_deliveries,
                 owner=owner,
@@ -246,12 +251,12 @@ class SqlStore:
         )
 
     async def delivered(self, delivery: Delivery, now: float, detail: str) -> None:
-        await self._writer.call(partial(ops.delivered, delivery=delivery, now=now, detail=detail))
+        await self._commit_fast(partial(ops.delivered, delivery=delivery, now=now, detail=detail))
 
     async def delivery_failed(
         self, delivery: Delivery, now: float, error: str, next_at: float | None
     ) -> None:
-        await self._writer.call(
+        await self._commit_fast(
             partial(ops.delivery_failed, delivery=delivery, now=now, error=error, next_at=next_at)
         )
         if next_at is not None:
