@@ -38,6 +38,8 @@ class LoopCommitter:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._eager: set[asyncio.Future[Any]] = set()
+        self._unsynced: list[Outcome] = []
+        self._syncer: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         try:
@@ -74,13 +76,19 @@ class LoopCommitter:
                 count = min(len(self._pending), MAX_BATCH)
                 batch = [self._pending.popleft() for _ in range(count)]
                 try:
-                    outcomes = execute_batch(self._conn, self._begin, batch)
-                    outcomes = await self._durable(self._answer_eager(outcomes))
+                    outcomes = self._answer_eager(execute_batch(self._conn, self._begin, batch))
                 except Exception as exc:
                     err = StoreError(f"store write failed: {exc!r}")
-                    outcomes = [(fut, None, err) for _, fut in batch]
-                set_results(outcomes)
+                    set_results([(fut, None, err) for _, fut in batch])
+                    continue
+                # Committed; durable once an fsync that starts after this commit returns. While
+                # one fsync runs, later batches commit and wait together for the next one.
+                self._unsynced.extend(outcomes)
+                if self._syncer is None:
+                    self._syncer = asyncio.get_running_loop().create_task(self._sync_loop())
             if self._closing:
+                if self._syncer is not None:
+                    await self._syncer
                 return
 
     def _answer_eager(self, outcomes: list[Outcome]) -> list[Outcome]:
@@ -94,13 +102,18 @@ class LoopCommitter:
         set_results(eager)
         return [o for o in outcomes if o[0] is None or not o[0].done()]
 
-    async def _durable(self, outcomes: list[Outcome]) -> list[Outcome]:
+    async def _sync_loop(self) -> None:
         try:
-            await asyncio.to_thread(self._sync)
-        except OSError as exc:
-            err = StoreError(f"the store could not make a commit durable: {exc}")
-            return [(fut, None, err if e is None else e) for fut, _, e in outcomes]
-        return outcomes
+            while self._unsynced:
+                outcomes, self._unsynced = self._unsynced, []
+                try:
+                    await asyncio.to_thread(self._sync)
+                except OSError as exc:
+                    err = StoreError(f"the store could not make a commit durable: {exc}")
+                    outcomes = [(fut, None, err if e is None else e) for fut, _, e in outcomes]
+                set_results(outcomes)
+        finally:
+            self._syncer = None
 
     async def close(self) -> None:
         self._closing = True
