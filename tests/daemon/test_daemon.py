@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -150,3 +152,13 @@ async def test_bad_config_fails_at_start_with_file_and_line(tmp_path: Path) -> N
     _, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 2
     assert f"{config}:4:14: functions.f.timeout:" in err.decode()
+
+
+async def test_sighup_reloads(make_daemon: MakeDaemon, api_session: aiohttp.ClientSession) -> None:
+    daemon, _, _ = make_daemon(RECORD)
+    daemon.start()
+    os.kill(daemon.pid, signal.SIGHUP)
+    await until(lambda: '"reason": "SIGHUP"' in daemon.log() and "config reloaded" in daemon.log())
+    api = Api(api_session, daemon.url)
+    assert (await api.wait((await api.invoke("record", {}))["id"]))["status"] == "succeeded"
+    assert daemon.terminate() == 0
