@@ -17,6 +17,10 @@ def open_store(settings: StoreSettings) -> InvocationStore:
         if not path:
             raise ConfigError(f"store url {url!r} names no file; write sqlite:///path/to/hub.db")
         return SqliteStore(path, settings.synchronous, settings.dedup_window)
+    if url.startswith(("postgresql://", "postgres://")):
+        from hub.store.postgres import PostgresStore
+
+        return PostgresStore(url, settings.dedup_window)
     raise ConfigError(
-        f"store url {url!r} is not supported; use sqlite:///PATH (PostgreSQL is coming)"
+        f"store url {url!r} is not supported; use sqlite:///PATH or postgresql://USER@HOST/DB"
     )

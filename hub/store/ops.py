@@ -75,7 +75,9 @@ def submit(
                 item.deadline,
                 item.idempotency_key,
                 item.not_before,
-                orjson.dumps([["queued", now, "deferred" if item.not_before > now else None]]),
+                orjson.dumps(
+                    [["queued", now, "deferred" if item.not_before > now else None]]
+                ).decode(),
             )
         )
         results.append(Submitted(item.id, created=True))
@@ -233,14 +235,17 @@ def stop(conn: Any, inv_id: str, now: float, routing: Routing, dedup_window: flo
     before = Status(row[0])
     if before not in ACTIVE:
         raise InvalidStateError(f"invocation {inv_id} is already {before}; only active ones stop")
-    conn.execute(
+    # Guarded by the status just read: another daemon may finish it in between.
+    cur = conn.execute(
         _sql(
             conn,
             "UPDATE invocations SET status = 'stopped', condition = 'Stopped', finished_at = ?, "
-            f"run_at = NULL, lease_owner = NULL, history = {A} WHERE id = ?",
+            f"run_at = NULL, lease_owner = NULL, history = {A} WHERE id = ? AND status = ?",
         ),
-        (now, "stopped", now, f"stopped while {before}", inv_id),
+        (now, "stopped", now, f"stopped while {before}", inv_id, str(before)),
     )
+    if not cur.rowcount:
+        raise InvalidStateError(f"invocation {inv_id} changed while stopping; look again")
     route(conn, routing, now, dedup_window)
     return before
 
@@ -253,15 +258,17 @@ def redrive(conn: Any, inv_id: str, now: float, deadline: float) -> None:
         raise InvalidStateError(
             f"invocation {inv_id} is {row[0]}; only failed, expired or stopped ones are redriven"
         )
-    conn.execute(
+    cur = conn.execute(
         _sql(
             conn,
             "UPDATE invocations SET status = 'queued', attempts = 0, not_before = ?, run_at = ?, "
             "deadline = ?, condition = NULL, finished_at = NULL, lease_owner = NULL, "
-            f"history = {A} WHERE id = ?",
+            f"history = {A} WHERE id = ? AND status = ?",
         ),
-        (now, now, deadline, "queued", now, "redriven", inv_id),
+        (now, now, deadline, "queued", now, "redriven", inv_id, row[0]),
     )
+    if not cur.rowcount:
+        raise InvalidStateError(f"invocation {inv_id} changed while redriving; look again")
 
 
 def get(conn: Any, inv_id: str) -> Invocation | None:

@@ -1,0 +1,88 @@
+"""Several daemons on one PostgreSQL database: wake-ups through NOTIFY, leases that fail over."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from hub import Event, Hub, Status
+from hub.config.settings import HubSettings, StoreSettings
+from hub.ids import new_id
+from hub.invocation import NewInvocation
+from hub.store.postgres import PostgresStore
+from tests.engine import functions
+from tests.engine.conftest import fn
+from tests.servers.postgres import Database
+
+pytestmark = pytest.mark.postgres
+
+
+def item() -> NewInvocation:
+    now = time.time()
+    return NewInvocation(
+        id=new_id(),
+        function="echo",
+        event=Event(type="t", source="s"),
+        not_before=now,
+        deadline=now + 3600,
+    )
+
+
+@pytest.fixture
+async def bare_store(postgres_database: Database) -> AsyncIterator[PostgresStore]:
+    """Another daemon's store, without a dispatcher: it submits and leases, never runs."""
+    store = PostgresStore(postgres_database.url)
+    await store.open()
+    yield store
+    await store.close()
+
+
+def hub_on(database: Database, **settings: object) -> Hub:
+    store = StoreSettings(url=database.url, lease_timeout=1.0)
+    return Hub(HubSettings(store=store, **settings), {"echo": fn("echo")})  # type: ignore[arg-type]
+
+
+async def test_work_submitted_elsewhere_wakes_this_daemon(
+    postgres_database: Database, bare_store: PostgresStore
+) -> None:
+    functions.reset()
+    async with hub_on(postgres_database) as hub:
+        # The dispatcher is asleep with nothing due; only the other store's NOTIFY can wake it.
+        subs = await bare_store.submit([item() for _ in range(20)])
+        for sub in subs:
+            inv = await hub.wait(sub.id, timeout=10)
+            assert inv.status is Status.SUCCEEDED
+            assert inv.started_at is not None and inv.started_at - inv.created_at < 0.9
+
+
+async def test_a_dead_daemons_lease_runs_out_and_another_runs_it(
+    postgres_database: Database, bare_store: PostgresStore
+) -> None:
+    functions.reset()
+    [sub] = await bare_store.submit([item()])
+    now = time.time()
+    leased, _ = await bare_store.lease("dead-daemon", now, 10, now + 1.0)
+    assert [inv.id for inv in leased] == [sub.id]
+    async with hub_on(postgres_database) as hub:
+        inv = await hub.wait(sub.id, timeout=10)
+    assert inv.status is Status.SUCCEEDED
+    assert inv.started_at is not None and inv.started_at >= now + 1.0
+
+
+async def test_two_daemons_share_the_queue_without_running_anything_twice(
+    postgres_database: Database,
+) -> None:
+    functions.reset()
+    async with hub_on(postgres_database) as a, hub_on(postgres_database) as b:
+        subs = [
+            s
+            for i in range(10)
+            for s in await (a if i % 2 else b).submit(
+                "echo", [Event(type="t", source="s", data=i * 100 + j) for j in range(50)]
+            )
+        ]
+        await asyncio.gather(*(a.wait(s.id, timeout=30) for s in subs))
+    assert len(functions.order) == 500 and len(set(functions.order)) == 500
