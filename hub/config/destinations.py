@@ -60,8 +60,18 @@ def destination_shorthand(value: Any) -> Any:
     )
 
 
+class KafkaDestination(Strict):
+    """Delivered by the kafka plugin (triggers/kafka/destination.py)."""
+
+    type: Literal["kafka"] = "kafka"
+    bootstrap_servers: str = Field(min_length=1, description="host:port[,host:port…].")
+    topic: str = Field(min_length=1, description="Topic each record is published to (acks=all).")
+    key: str | None = Field(None, description="Key of every record published; none: no key.")
+    timeout: Duration = Field(10.0, gt=0, description="For connecting and the acknowledgement.")
+
+
 DestinationConfig = Annotated[
-    FunctionDestination | HttpDestination | FileDestination | AmqpDestination,
+    FunctionDestination | HttpDestination | FileDestination | AmqpDestination | KafkaDestination,
     Field(discriminator="type"),
     BeforeValidator(destination_shorthand),
 ]

@@ -282,6 +282,13 @@ def get(conn: Any, inv_id: str) -> Invocation | None:
     return inv
 
 
+_CONDITIONS_OF = {
+    "failed": ("RetriesExhausted", "NonRetryableError"),
+    "expired": ("EventAgeExceeded",),
+    "stopped": ("Stopped",),
+}
+
+
 def list_page(conn: Any, query: ListQuery) -> Page:
     where: list[str] = []
     params: list[Any] = []
@@ -295,6 +302,10 @@ def list_page(conn: Any, query: ListQuery) -> Page:
         if value is not None:
             where.append(clause)
             params.append(value)
+    conditions = _CONDITIONS_OF.get(str(query.status))
+    if conditions:  # lets the planner use invocations_unsuccessful
+        where.append(f"condition IN ({', '.join('?' for _ in conditions)})")
+        params.extend(conditions)
     sql = f"SELECT {COLUMNS} FROM invocations"
     if where:
         sql += " WHERE " + " AND ".join(where)

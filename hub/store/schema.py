@@ -34,10 +34,12 @@ def statements(blob: str, real: str, json: str) -> list[str]:
         "CREATE INDEX IF NOT EXISTS invocations_due ON invocations (run_at) "
         "WHERE run_at IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS invocations_by_function ON invocations (function, id)",
-        # Only the statuses people hunt for (to redrive them); the active ones are found through
-        # invocations_due, and succeeded ones are most rows, so a scan by id finds them fast.
-        "CREATE INDEX IF NOT EXISTS invocations_unsuccessful ON invocations (status, id) "
-        "WHERE status IN ('failed', 'expired', 'stopped')",
+        # Only the outcomes people hunt for (to redrive them); active invocations are found
+        # through invocations_due, and succeeded ones are most rows, so a scan by id finds them.
+        # Keyed on `condition`, which only finishing changes, so starting an attempt does not
+        # pay for this index.
+        "CREATE INDEX IF NOT EXISTS invocations_unsuccessful ON invocations (condition, id) "
+        "WHERE condition <> 'Success'",
         f"""CREATE TABLE IF NOT EXISTS idempotency (
             function TEXT NOT NULL,
             key TEXT NOT NULL,
