@@ -185,6 +185,7 @@ class Hub:
                     not_before=start,
                     deadline=deadline,
                     idempotency_key=event.idempotency_key,
+                    ordering_key=event.ordering_key,
                 )
                 for event in events
             ]

@@ -18,6 +18,7 @@ _CORE = frozenset(
 _DATA = frozenset({"data", "data_base64"})
 # Not a CloudEvents attribute: carried beside them so a stored event round-trips whole.
 IDEMPOTENCY_ATTR = "idempotencykey"
+ORDERING_ATTR = "orderingkey"
 _EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
 
 
@@ -40,6 +41,8 @@ class Event:
     dataschema: str | None = None
     extensions: dict[str, Any] = field(default_factory=dict)
     idempotency_key: str | None = None
+    # Invocations of one function with the same ordering key run one at a time, in order.
+    ordering_key: str | None = None
     specversion: str = SPECVERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,6 +59,8 @@ class Event:
         out.update(self.extensions)
         if self.idempotency_key is not None:
             out[IDEMPOTENCY_ATTR] = self.idempotency_key
+        if self.ordering_key is not None:
+            out[ORDERING_ATTR] = self.ordering_key
         if isinstance(self.data, bytes | bytearray | memoryview):
             out["data_base64"] = base64.b64encode(bytes(self.data)).decode("ascii")
         elif self.data is not None:
@@ -83,7 +88,7 @@ class Event:
         extensions = {
             k: v
             for k, v in raw.items()
-            if k not in _CORE and k not in _DATA and k != IDEMPOTENCY_ATTR
+            if k not in _CORE and k not in _DATA and k not in (IDEMPOTENCY_ATTR, ORDERING_ATTR)
         }
         for name in extensions:
             if not _EXTENSION_NAME.match(name):
@@ -103,6 +108,7 @@ class Event:
             data=data,
             extensions=extensions,
             idempotency_key=raw.get(IDEMPOTENCY_ATTR),
+            ordering_key=raw.get(ORDERING_ATTR),
         )
 
     @classmethod

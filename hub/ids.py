@@ -12,6 +12,8 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
 _prefix_ms = -1
 _prefix = ""
+_last = 0
+_MASK = (1 << 80) - 1
 
 
 def _time_prefix(ms: int) -> str:
@@ -23,11 +25,16 @@ def _time_prefix(ms: int) -> str:
 
 
 def new_id(now: float | None = None) -> str:
-    global _prefix_ms, _prefix
+    global _prefix_ms, _prefix, _last  # noqa: PLW0603 - the generator state, on the hot path
     ms = int((time.time() if now is None else now) * 1000)
-    if ms != _prefix_ms:
+    if ms > _prefix_ms:
         _prefix_ms, _prefix = ms, _time_prefix(ms)
-    r = int.from_bytes(os.urandom(10), "big")
+        r = int.from_bytes(os.urandom(10), "big") >> 1  # headroom for the increments below
+    else:
+        # Same millisecond (or the clock stepped back): the next id of this process still
+        # sorts after the last one, so ids give submission order (ordering keys rely on it).
+        r = (_last + 1) & _MASK
+    _last = r
     p = _PAIRS
     return (
         _prefix

@@ -22,6 +22,7 @@ class NewInvocation:
     deadline: float
     id: str = ""
     idempotency_key: str | None = None
+    ordering_key: str | None = None
 
 
 @dataclass(slots=True)
@@ -51,6 +52,7 @@ class Invocation:
     destination_error: str | None = None
     history: list[Transition] = field(default_factory=list)
     lease_owner: str | None = None
+    ordering_key: str | None = None
     _event: Event | None = None
 
     @property
@@ -67,6 +69,7 @@ class Invocation:
             "function": self.function,
             "status": str(self.status),
             "idempotency_key": self.idempotency_key,
+            "ordering_key": self.ordering_key,
             "attempts": self.attempts,
             "approximate_invoke_count": self.invoke_count,
             "created_at": to_rfc3339(self.created_at),

@@ -33,8 +33,8 @@ _CLAIM_KEY = (
 )
 _INSERT = (
     "INSERT INTO invocations (id, function, status, event, attempts, invoke_count, created_at, "
-    "not_before, deadline, idempotency_key, run_at, history) "
-    "VALUES (?, ?, 'queued', ?, 0, 0, ?, ?, ?, ?, ?, ?)"
+    "not_before, deadline, idempotency_key, run_at, history, ordering_key) "
+    "VALUES (?, ?, 'queued', ?, 0, 0, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -78,6 +78,7 @@ def submit(
                 orjson.dumps(
                     [["queued", now, "deferred" if item.not_before > now else None]]
                 ).decode(),
+                item.ordering_key,
             )
         )
         results.append(Submitted(item.id, created=True))
@@ -101,16 +102,28 @@ def lease(
 ) -> tuple[list[Invocation], float | None]:
     rows = conn.execute(
         f"UPDATE invocations SET run_at = ?, lease_owner = ? WHERE id IN ("
-        f"SELECT id FROM invocations WHERE run_at <= ? ORDER BY run_at LIMIT ? {lock}"
+        f"SELECT id FROM invocations AS c WHERE run_at <= ? AND {_HEAD_OF_ITS_KEY} "
+        f"ORDER BY run_at LIMIT ? {lock}"
         f") RETURNING {COLUMNS}",
         (lease_until, owner, now, limit),
     ).fetchall()
     leased = sorted((to_invocation(r) for r in rows), key=lambda inv: inv.not_before)
-    return leased, next_due(conn)
+    return leased, next_due(conn, now)
 
 
-def next_due(conn: Any) -> float | None:
-    row = conn.execute("SELECT MIN(run_at) FROM invocations WHERE run_at IS NOT NULL").fetchone()
+# An ordered invocation is eligible only while no older one of its key is still active
+# (queued, leased, running or retrying): one at a time per key, in submission order.
+_HEAD_OF_ITS_KEY = (
+    "(c.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM invocations AS o "
+    "WHERE o.function = c.function AND o.ordering_key = c.ordering_key "
+    "AND o.run_at IS NOT NULL AND o.id < c.id))"
+)
+
+
+def next_due(conn: Any, now: float) -> float | None:
+    """The next time something becomes due. Due rows left after a lease that was not full are
+    waiting behind the head of their ordering key; finishing that head wakes the dispatcher."""
+    row = conn.execute("SELECT MIN(run_at) FROM invocations WHERE run_at > ?", (now,)).fetchone()
     return None if row is None or row[0] is None else float(row[0])
 
 

@@ -29,11 +29,16 @@ def statements(blob: str, real: str, json: str) -> list[str]:
             destination_error TEXT,
             lease_owner TEXT,
             run_at {real},
+            ordering_key TEXT,
             history {json} NOT NULL
         )""",
         "CREATE INDEX IF NOT EXISTS invocations_due ON invocations (run_at) "
         "WHERE run_at IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS invocations_by_function ON invocations (function, id)",
+        # The active invocations of each ordering key, oldest first: the lease takes only the
+        # head of each key. Ordered invocations alone pay for its upkeep.
+        "CREATE INDEX IF NOT EXISTS invocations_ordered ON invocations "
+        "(function, ordering_key, id) WHERE ordering_key IS NOT NULL AND run_at IS NOT NULL",
         # Only the outcomes people hunt for (to redrive them); active invocations are found
         # through invocations_due, and succeeded ones are most rows, so a scan by id finds them.
         # Keyed on `condition`, which only finishing changes, so starting an attempt does not

@@ -160,6 +160,8 @@ class SqlStore:
             )
         )
         self._announce(routing, now)
+        if inv.ordering_key is not None:
+            self._due(now)  # the next invocation of its key may start now
         return bool(done)
 
     def _announce(self, routing: Routing, now: float) -> None:
@@ -199,6 +201,7 @@ class SqlStore:
             )
         )
         self._announce(routing, now)
+        self._due(now)  # it may have held back others of its ordering key
         return Status(before)
 
     async def redrive(self, invocation_id: str, now: float, deadline: float) -> None:

@@ -64,3 +64,31 @@ def reset() -> None:
     calls.clear()
     started.clear()
     order.clear()
+    running_keys.clear()
+    overlaps.clear()
+    peak["concurrent"] = 0
+
+
+running_keys: dict[str, int] = {}
+overlaps: list[str] = []
+peak = {"concurrent": 0}
+
+
+async def ordered(event: Event) -> Any:
+    """Records (key, seq); notes any moment two of one key run at once."""
+    key = event.data["key"]
+    running_keys[key] = running_keys.get(key, 0) + 1
+    if running_keys[key] > 1:
+        overlaps.append(key)
+    peak["concurrent"] = max(peak["concurrent"], sum(running_keys.values()))
+    try:
+        # Yield a few times so that different keys really interleave.
+        for _ in range(event.data["seq"] % 3 + 1):
+            await asyncio.sleep(0)
+        if event.data.get("fail_first") and calls[event.id] == 0:
+            calls[event.id] += 1
+            raise RuntimeError("first attempt fails")
+        order.append((key, event.data["seq"]))
+        return None
+    finally:
+        running_keys[key] -= 1

@@ -157,3 +157,19 @@ async def test_checkpoint_commits_with_submit(store: InvocationStore) -> None:
     assert await store.get_checkpoint("file:/var/log/x") == "inode:42:1024"
     await store.set_checkpoint(Checkpoint("file:/var/log/x", "inode:42:2048"))
     assert await store.get_checkpoint("file:/var/log/x") == "inode:42:2048"
+
+
+async def test_lease_takes_only_the_head_of_each_ordering_key(store: InvocationStore) -> None:
+    items = [item(data=i) for i in range(4)]
+    for i, it in enumerate(items):
+        it.ordering_key = "k" if i < 3 else None
+    await store.submit(items)
+    now = time.time()
+    leased, _ = await store.lease("a", now, 10, now + 60)
+    assert sorted(inv.id for inv in leased) == sorted([items[0].id, items[3].id])
+    head = next(inv for inv in leased if inv.id == items[0].id)
+    await store.start(head, "a", now, now + 60)
+    assert (await store.lease("a", now, 10, now + 60))[0] == []  # still held back
+    assert await store.finish(head, "a", now, Status.SUCCEEDED, "Success", None, None, Routing())
+    [second], _ = await store.lease("a", time.time(), 10, now + 60)
+    assert second.id == items[1].id and second.ordering_key == "k"
