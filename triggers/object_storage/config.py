@@ -1,0 +1,128 @@
+"""The `type: object_storage` trigger's options, checked when the triggers file loads (no
+connection is made). With `queue_url` the hub pulls notifications from an SQS queue; without it
+the trigger is webhook-only and receives them on `POST /v1/hooks/object-storage/<name>`."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from hub.config.durations import Duration
+from hub.config.triggers import TriggerConfig
+
+EVENT_PATTERN = re.compile(r"^(s3:)?(\*|[A-Za-z][A-Za-z0-9]*(:[A-Za-z0-9*]+)*(:\*)?)$")
+SQS_ONLY = (
+    "region",
+    "endpoint_url",
+    "access_key_id",
+    "secret_access_key",
+    "session_token",
+    "wait_time_seconds",
+    "max_messages",
+    "visibility_timeout",
+)
+EventPattern = Annotated[
+    str,
+    Field(
+        min_length=1,
+        description="An S3 event name or pattern: `s3:ObjectCreated:*`, "
+        "`ObjectRemoved:Delete`, `*`; the `s3:` prefix is optional.",
+    ),
+]
+
+
+class ObjectStorageConfig(TriggerConfig):
+    """S3-compatible bucket notifications (AWS S3, MinIO, Huawei OBS, …): one invocation per
+    object record, pulled from an SQS queue or pushed to the hub's webhook route."""
+
+    type: Literal["object_storage"]
+    queue_url: str | None = Field(
+        None,
+        pattern=r"^https?://",
+        description="The SQS queue the bucket notifies (directly or through an SNS topic). "
+        "Without it the trigger is webhook-only: POST /v1/hooks/object-storage/<trigger>.",
+    )
+    region: str | None = Field(
+        None,
+        min_length=1,
+        description="AWS region of the queue; default: taken from an AWS queue URL, else "
+        "boto3's own lookup (AWS_REGION / AWS_DEFAULT_REGION, ~/.aws/config).",
+    )
+    endpoint_url: str | None = Field(
+        None,
+        pattern=r"^https?://",
+        description="SQS endpoint for SQS-compatible services; default boto3's "
+        "(AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL or the AWS endpoint of the region).",
+    )
+    access_key_id: str | None = Field(
+        None,
+        min_length=1,
+        description="With secret_access_key; default: boto3's credential chain (environment, "
+        "~/.aws, instance or task role). Never logged.",
+    )
+    secret_access_key: SecretStr | None = Field(
+        None, description="Never logged; write it as ${ENV_VAR} rather than in the file."
+    )
+    session_token: SecretStr | None = Field(
+        None, description="For temporary (STS) credentials, with the two above."
+    )
+    wait_time_seconds: int = Field(
+        20,
+        ge=0,
+        le=20,
+        description="Long-poll wait of one receive; 0 polls (and waits 1s after an empty one).",
+    )
+    max_messages: int = Field(10, ge=1, le=10, description="Most messages one receive returns.")
+    visibility_timeout: Duration = Field(
+        60.0,
+        ge=1,
+        le=43200,
+        description="How long received messages stay hidden from other consumers; extended "
+        "every half of it while their batch is being queued, so a crashed daemon's messages "
+        "come back after at most this long. Whole seconds (rounded up).",
+    )
+    events: list[EventPattern] | None = Field(
+        None,
+        min_length=1,
+        description="Only records whose event name matches one of these patterns.",
+    )
+    prefix: str | None = Field(
+        None, min_length=1, description="Only objects whose (URL-decoded) key starts with this."
+    )
+    suffix: str | None = Field(
+        None, min_length=1, description="Only objects whose (URL-decoded) key ends with this."
+    )
+    bucket: str | None = Field(None, min_length=1, description="Only records of this bucket.")
+
+    @field_validator("events")
+    @classmethod
+    def _patterns(cls, value: list[str] | None) -> list[str] | None:
+        for pattern in value or []:
+            if not EVENT_PATTERN.match(pattern):
+                raise ValueError(
+                    f"{pattern!r} is not an S3 event pattern; write e.g. s3:ObjectCreated:*, "
+                    "s3:ObjectRemoved:Delete or *"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ObjectStorageConfig:
+        if self.queue_url is None:
+            stray = [name for name in SQS_ONLY if name in self.model_fields_set]
+            if stray:
+                verb = "applies" if len(stray) == 1 else "apply"
+                raise ValueError(
+                    f"{', '.join(stray)} {verb} only with queue_url (SQS); a trigger without "
+                    "queue_url receives notifications on its webhook"
+                )
+        if (self.access_key_id is None) != (self.secret_access_key is None):
+            raise ValueError("give access_key_id and secret_access_key together, or neither")
+        if self.session_token is not None and self.access_key_id is None:
+            raise ValueError("session_token needs access_key_id and secret_access_key")
+        return self
+
+    def visibility_seconds(self) -> int:
+        return math.ceil(self.visibility_timeout)

@@ -1,0 +1,27 @@
+"""The `object_storage` factory: an SQS source when the trigger has a `queue_url`, otherwise a
+passive source (its events arrive on the webhook). Only the SQS source needs boto3, so a
+webhook-only trigger runs without the `aws` extra."""
+
+from __future__ import annotations
+
+from hub.errors import MissingExtraError
+from hub.plugins.contract import Source, SourceContext
+from hub.plugins.webhooks import PassiveSource
+from triggers.object_storage.config import ObjectStorageConfig
+
+
+def build(config: ObjectStorageConfig, context: SourceContext) -> Source:
+    if config.queue_url is None:
+        context.log.info("object_storage trigger is webhook-only", path=webhook_path(context))
+        return PassiveSource()
+    try:
+        from triggers.object_storage.sqs import SqsSource
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and exc.name.split(".")[0] in ("boto3", "botocore"):
+            raise MissingExtraError(exc.name.split(".")[0], "aws") from None
+        raise
+    return SqsSource(config, context)
+
+
+def webhook_path(context: SourceContext) -> str:
+    return f"/v1/hooks/object-storage/{context.trigger}"
