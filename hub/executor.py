@@ -25,6 +25,8 @@ from hub.targets.base import TargetResult
 
 log = structlog.get_logger("hub.executor")
 UNKNOWN_FUNCTION_RETRY = 60.0
+# The extension a trigger sets on an event standing for input it could not parse.
+INVALID_ATTR = "triggerhuberror"
 
 FinalCallback = Callable[[Invocation, Status], None]
 
@@ -96,6 +98,12 @@ class Executor:
                 Condition.EVENT_AGE_EXCEEDED,
                 error="max_event_age passed before the attempt could start",
             )
+            return
+        reason = inv.event.extensions.get(INVALID_ATTR)
+        if reason is not None:
+            # A trigger could not make a proper event of what it read: no attempt can help,
+            # so it goes straight to on_failure with the trigger's reason.
+            await self.finish(inv, rt, Condition.NON_RETRYABLE, error=str(reason))
             return
         async with rt.slots:
             await self._attempt(inv, rt)

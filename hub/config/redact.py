@@ -13,6 +13,8 @@ SECRET_KEY = re.compile(
     re.IGNORECASE,
 )
 MASK = "***"
+# The password part of `scheme://user:password@host` in any string.
+URL_PASSWORD = re.compile(r"(?<=://)([^/:@\s]*):[^/@\s]*@")
 Path = tuple[Any, ...]
 
 
@@ -37,4 +39,10 @@ def _mask(node: Any, path: Path, secret_paths: frozenset[Path]) -> Any:
         }
     if isinstance(node, list):
         return [_mask(value, (*path, i), secret_paths) for i, value in enumerate(node)]
+    if isinstance(node, str):
+        return mask_url_password(node)
     return node
+
+
+def mask_url_password(text: str) -> str:
+    return URL_PASSWORD.sub(lambda m: f"{m.group(1)}:{MASK}@", text)

@@ -5,6 +5,8 @@ Kafka and AMQP destinations add themselves to DELIVERERS when their plugins land
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -50,7 +52,13 @@ DELIVERERS: dict[str, Deliverer] = {"http": deliver_http, "file": deliver_file}
 
 async def deliver(destination: bytes, record: bytes, session: aiohttp.ClientSession) -> str:
     spec = orjson.loads(destination)
-    deliverer = DELIVERERS.get(spec.get("type", ""))
+    kind = str(spec.get("type", ""))
+    if kind not in DELIVERERS and kind.isidentifier():
+        # Plugin destinations register when their trigger package is imported; an embedded
+        # Hub may not have imported it yet.
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"triggers.{kind}")
+    deliverer = DELIVERERS.get(kind)
     if deliverer is None:
         raise RuntimeError(f"no deliverer for destination type {spec.get('type')!r}")
     return await deliverer(spec, record, session)
