@@ -1,0 +1,203 @@
+"""One delivered AMQP message → one CloudEvent. Pure: no broker, no clock, no I/O.
+
+A message that cannot become the event it claims to be (body over `max_message_bytes`, a JSON
+content type with a body that is not JSON, or a message the broker keeps redelivering) still
+becomes an event, of type `triggerhub.amqp.invalid`, carrying the raw body and the reason in
+`triggerhuberror`: it is queued and acked like any other, so it is never dropped and never
+cycles back through the queue."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from hub.events import Event
+from hub.ids import new_id
+from hub.timefmt import to_rfc3339
+from triggers.amqp.headers import json_safe, publisher_headers
+from triggers.amqp.urls import event_source
+
+MESSAGE_TYPE = "triggerhub.amqp.message"
+INVALID_TYPE = "triggerhub.amqp.invalid"
+ERROR_ATTR = "triggerhuberror"
+OCTET_STREAM = "application/octet-stream"
+PLAIN_ENCODINGS = frozenset({"", "identity", "utf-8", "utf8"})
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    """What the broker delivered, without the client library's types."""
+
+    body: bytes
+    exchange: str
+    routing_key: str
+    received_at: float
+    content_type: str | None = None
+    content_encoding: str | None = None
+    headers: Mapping[str, Any] = field(default_factory=dict)
+    message_id: str | None = None
+    correlation_id: str | None = None
+    timestamp: datetime | None = None
+    type: str | None = None
+    app_id: str | None = None
+    redelivered: bool = False
+    # Deliveries the broker counted (quorum queues' x-delivery-count) that ended without the
+    # message being queued, our own nacks excluded; None where the broker does not count.
+    failed_deliveries: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParseSpec:
+    broker: str  # amqp://host[:port]/<vhost>, see urls.broker_base
+    queue: str
+    max_message_bytes: int = 1024 * 1024
+    max_deliveries: int = 10
+    key_from_content: bool = False
+
+
+class InvalidBody(ValueError):
+    """The body contradicts its own content type."""
+
+
+def parse(raw: RawMessage, spec: ParseSpec) -> Event:
+    digest = content_digest(raw) if spec.key_from_content and not raw.message_id else None
+    event = Event(
+        id=raw.message_id or digest or new_id(raw.received_at),
+        type=raw.type or MESSAGE_TYPE,
+        source=event_source(spec.broker, raw.exchange),
+        subject=raw.routing_key or None,
+        time=to_rfc3339(raw.timestamp.timestamp() if raw.timestamp else raw.received_at),
+        extensions=extensions(raw),
+        idempotency_key=idempotency_key(spec.queue, raw.message_id, digest),
+    )
+    reason = _refusal(raw, spec)
+    if reason is None:
+        try:
+            event.data, event.datacontenttype = decode_body(raw)
+        except InvalidBody as exc:
+            reason = str(exc)
+    if reason is not None:
+        _make_invalid(event, raw, spec, reason)
+    return event
+
+
+def _refusal(raw: RawMessage, spec: ParseSpec) -> str | None:
+    failed = raw.failed_deliveries
+    if failed is not None and failed >= spec.max_deliveries:
+        return (
+            f"the broker delivered this message {failed} times without it being queued "
+            f"(max_deliveries {spec.max_deliveries}); it may crash the daemon"
+        )
+    size, limit = len(raw.body), spec.max_message_bytes
+    if size > limit:
+        return (
+            f"body is {size} bytes, over max_message_bytes ({limit}); "
+            f"only its first {limit} bytes are kept"
+        )
+    return None
+
+
+def _make_invalid(event: Event, raw: RawMessage, spec: ParseSpec, reason: str) -> None:
+    event.type = INVALID_TYPE
+    event.data = raw.body[: spec.max_message_bytes]
+    event.datacontenttype = raw.content_type or OCTET_STREAM
+    event.extensions[ERROR_ATTR] = reason
+    event.extensions["amqpbodysize"] = len(raw.body)
+    if raw.type:
+        event.extensions["amqptype"] = raw.type
+
+
+def decode_body(raw: RawMessage) -> tuple[Any, str | None]:
+    """(data, datacontenttype): JSON when the content type says JSON or says nothing and the
+    body parses; otherwise the bytes themselves (carried as data_base64)."""
+    if not raw.body:
+        return None, raw.content_type
+    encoding = (raw.content_encoding or "").lower()
+    if encoding not in PLAIN_ENCODINGS:  # compressed or otherwise encoded: hand it on as is
+        return raw.body, raw.content_type or OCTET_STREAM
+    media = media_type(raw.content_type)
+    if media is not None and not is_json(media):
+        return raw.body, raw.content_type
+    try:
+        return orjson.loads(raw.body), raw.content_type or "application/json"
+    except orjson.JSONDecodeError as exc:
+        if media is None:
+            return raw.body, OCTET_STREAM
+        raise InvalidBody(
+            f"body is not valid JSON although its content type is {raw.content_type}: {exc}"
+        ) from None
+
+
+def media_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    return content_type.partition(";")[0].strip().lower() or None
+
+
+def is_json(media: str) -> bool:
+    return media in ("application/json", "text/json") or media.endswith("+json")
+
+
+def extensions(raw: RawMessage) -> dict[str, Any]:
+    out: dict[str, Any] = {"amqpexchange": raw.exchange, "amqproutingkey": raw.routing_key}
+    optional = {
+        "amqpmessageid": raw.message_id,
+        "amqpcorrelationid": raw.correlation_id,
+        "amqptimestamp": to_rfc3339(raw.timestamp.timestamp()) if raw.timestamp else None,
+        "amqpappid": raw.app_id,
+        "amqpcontentencoding": raw.content_encoding,
+        "amqpheaders": json_safe(raw.headers) if raw.headers else None,
+        "amqpredelivered": True if raw.redelivered else None,
+    }
+    out.update((name, value) for name, value in optional.items() if value is not None)
+    return out
+
+
+def idempotency_key(queue: str, message_id: str | None, digest: str | None) -> str | None:
+    if message_id:
+        return f"amqp:{queue}:{message_id}"
+    if digest:
+        return f"amqp:{queue}:sha256:{digest}"
+    return None
+
+
+def content_digest(raw: RawMessage) -> str:
+    """What the publisher sent, hashed: the same message published twice hashes the same, a
+    redelivery too (broker-added headers such as x-delivery-count are left out)."""
+    envelope = orjson.dumps(
+        [
+            raw.exchange,
+            raw.routing_key,
+            raw.content_type,
+            raw.content_encoding,
+            raw.correlation_id,
+            raw.type,
+            raw.app_id,
+            raw.timestamp.timestamp() if raw.timestamp else None,
+            json_safe(publisher_headers(raw.headers)),
+        ],
+        option=orjson.OPT_SORT_KEYS,
+    )
+    digest = hashlib.sha256(envelope)
+    digest.update(b"\0")
+    digest.update(raw.body)
+    return digest.hexdigest()[:32]
+
+
+def fallback_event(raw: RawMessage, spec: ParseSpec, reason: str) -> Event:
+    """The invalid event for a message that made parse() itself fail: the least that can be
+    built from it, so that even a parser bug never drops a message or stalls the queue."""
+    return Event(
+        type=INVALID_TYPE,
+        source=event_source(spec.broker, raw.exchange),
+        subject=raw.routing_key or None,
+        data=raw.body[: spec.max_message_bytes],
+        datacontenttype=OCTET_STREAM,
+        extensions={ERROR_ATTR: reason, "amqpbodysize": len(raw.body)},
+        idempotency_key=idempotency_key(spec.queue, raw.message_id, None),
+    )
