@@ -1,0 +1,165 @@
+"""One Kafka record → one CloudEvent (or one partition batch → one event). Pure: no broker,
+no clock, no I/O.
+
+A record that cannot become the event it claims to be (value over `max_record_bytes`, or a
+value whose `content-type` header says JSON but is not) still becomes an event, of type
+`triggerhub.kafka.invalid`, with the reason in `triggerhuberror` and the first
+`max_record_bytes` bytes: it is queued and committed like any other, so its partition moves on
+and the function decides (raise NonRetryableError to send it to on_failure)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from hub.events import Event
+from hub.timefmt import to_rfc3339
+
+RECORD_TYPE = "triggerhub.kafka.record"
+BATCH_TYPE = "triggerhub.kafka.batch"
+INVALID_TYPE = "triggerhub.kafka.invalid"
+ERROR_ATTR = "triggerhuberror"
+OCTET_STREAM = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """What the broker returned, without the client library's types."""
+
+    topic: str
+    partition: int
+    offset: int
+    value: bytes | None
+    key: bytes | None = None
+    timestamp_ms: int | None = None
+    headers: Sequence[tuple[str, bytes]] = field(default_factory=tuple)
+
+
+def idempotency_key(topic: str, partition: int, offset: int) -> str:
+    return f"kafka:{topic}:{partition}:{offset}"
+
+
+def ordering_key(raw: RawRecord, ordering: str) -> str | None:
+    """The engine runs one invocation at a time per ordering key, in submission order."""
+    if ordering == "partition":
+        return f"{raw.topic}/{raw.partition}"
+    if ordering == "key" and raw.key is not None:
+        return f"{raw.topic}/{text_or_base64(raw.key)}"
+    return None
+
+
+def parse(raw: RawRecord, max_record_bytes: int, ordering: str = "none") -> Event:
+    value = raw.value or b""
+    problem = _problem(raw, max_record_bytes)
+    event = Event(
+        type=RECORD_TYPE if problem is None else INVALID_TYPE,
+        source=f"kafka://{raw.topic}",
+        subject=f"{raw.topic}/{raw.partition}/{raw.offset}",
+        time=to_rfc3339(raw.timestamp_ms / 1000) if raw.timestamp_ms is not None else None,
+        extensions=extensions(raw),
+        idempotency_key=idempotency_key(raw.topic, raw.partition, raw.offset),
+        ordering_key=ordering_key(raw, ordering),
+    )
+    if problem is not None:
+        event.data = value[:max_record_bytes]
+        event.datacontenttype = OCTET_STREAM
+        event.extensions[ERROR_ATTR] = problem
+        event.extensions["kafkavaluesize"] = len(value)
+    elif raw.value is not None:
+        event.data, event.datacontenttype = _data(value)
+    return event
+
+
+def parse_batch(raws: Sequence[RawRecord], max_record_bytes: int, ordering: str = "none") -> Event:
+    """One partition's records as one event: data is the list of their dicts. With any
+    ordering, batches of a partition run in order (a batch mixes keys)."""
+    first, last = raws[0], raws[-1]
+    records = [parse(raw, max_record_bytes).to_dict() for raw in raws]
+    return Event(
+        type=BATCH_TYPE,
+        source=f"kafka://{first.topic}",
+        subject=f"{first.topic}/{first.partition}/{first.offset}-{last.offset}",
+        data=records,
+        extensions={
+            "kafkatopic": first.topic,
+            "kafkapartition": first.partition,
+            "kafkaoffset": first.offset,
+            "kafkalastoffset": last.offset,
+        },
+        idempotency_key=f"{idempotency_key(first.topic, first.partition, first.offset)}-"
+        f"{last.offset}",
+        ordering_key=None if ordering == "none" else ordering_key(first, "partition"),
+    )
+
+
+def invalid(raw: RawRecord, max_record_bytes: int, reason: str, ordering: str = "none") -> Event:
+    """For a record that made parse() itself fail: the least that can be built from it."""
+    value = raw.value or b""
+    return Event(
+        type=INVALID_TYPE,
+        source=f"kafka://{raw.topic}",
+        subject=f"{raw.topic}/{raw.partition}/{raw.offset}",
+        data=value[:max_record_bytes],
+        datacontenttype=OCTET_STREAM,
+        extensions={ERROR_ATTR: reason, "kafkavaluesize": len(value)},
+        idempotency_key=idempotency_key(raw.topic, raw.partition, raw.offset),
+        ordering_key=ordering_key(raw, ordering),
+    )
+
+
+def extensions(raw: RawRecord) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "kafkatopic": raw.topic,
+        "kafkapartition": raw.partition,
+        "kafkaoffset": raw.offset,
+    }
+    if raw.key is not None:
+        out["kafkakey"] = text_or_base64(raw.key)
+    if raw.timestamp_ms is not None:
+        out["kafkatimestamp"] = raw.timestamp_ms
+    if raw.headers:
+        out["kafkaheaders"] = {name: text_or_base64(value or b"") for name, value in raw.headers}
+    return out
+
+
+def text_or_base64(value: bytes) -> str:
+    """UTF-8 text as is; anything else as `base64:<b64>` so the two cannot be confused."""
+    try:
+        text = value.decode("utf-8")
+    except UnicodeDecodeError:
+        return "base64:" + base64.b64encode(value).decode("ascii")
+    return (
+        "base64:" + base64.b64encode(value).decode("ascii") if text.startswith("base64:") else text
+    )
+
+
+def _data(value: bytes) -> tuple[Any, str]:
+    try:
+        return orjson.loads(value), "application/json"
+    except orjson.JSONDecodeError:
+        return value, OCTET_STREAM
+
+
+def _problem(raw: RawRecord, max_record_bytes: int) -> str | None:
+    size = len(raw.value or b"")
+    if size > max_record_bytes:
+        return f"value of {size} bytes is over max_record_bytes ({max_record_bytes})"
+    if raw.value is not None and _says_json(raw.headers):
+        try:
+            orjson.loads(raw.value)
+        except orjson.JSONDecodeError as exc:
+            return f"content-type says JSON but the value is not: {exc}"
+    return None
+
+
+def _says_json(headers: Sequence[tuple[str, bytes]]) -> bool:
+    for name, value in headers:
+        if name.lower() == "content-type" and (value or b"").split(b";")[0].strip().endswith(
+            b"json"
+        ):
+            return True
+    return False

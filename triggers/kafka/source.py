@@ -1,0 +1,231 @@
+"""The `kafka` source: a consumer group member with manual commits. A read hands out what
+one `getmany` returned; the ack commits `offset + 1` per partition only after the hub has
+durably queued the batch; a nack seeks back so the batch is read again. A rebalance commits
+what is acked before the partitions go (see offsets.py for why that never skips a record)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
+
+from hub.events import Event
+from hub.plugins.contract import BackOff, Batch, NotConnected, SourceContext
+from triggers.kafka.client import consumer_options
+from triggers.kafka.config import KafkaTriggerConfig
+from triggers.kafka.offsets import OffsetTracker, Partition, Span
+from triggers.kafka.parse import RawRecord, invalid, parse, parse_batch
+
+SETTLE_TIMEOUT = 10.0  # how long a revoke waits for the batch being queued
+# A commit holds the client's commit lock until the broker answers; some brokers hold the
+# answer during a rebalance, which would keep the revoke callback (and the rebalance) waiting.
+COMMIT_TIMEOUT = 5.0
+
+
+class KafkaSource:
+    def __init__(self, config: KafkaTriggerConfig, context: SourceContext) -> None:
+        self._config = config
+        self._trigger = context.trigger
+        self._log = context.log.bind(
+            bootstrap=config.bootstrap_servers,
+            group=config.group_id,
+            topics=config.topics or config.topic_pattern,
+        )
+        self._offsets = OffsetTracker()
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def connect(self) -> None:
+        consumer = AIOKafkaConsumer(**consumer_options(self._config, self._trigger))
+        listener = _Listener(self)
+        if self._config.topics is not None:
+            consumer.subscribe(topics=self._config.topics, listener=listener)
+        else:
+            consumer.subscribe(pattern=self._config.topic_pattern, listener=listener)
+        # Set before start(): the first assignment's listener calls run inside it.
+        self._offsets, self._consumer = OffsetTracker(), consumer
+        try:
+            await consumer.start()
+        except Exception as exc:
+            self._consumer = None
+            await consumer.stop()
+            raise NotConnected(f"cannot connect: {exc!r}") from None
+        self._log.info("kafka consumer started", start=self._config.start)
+
+    async def read(self) -> Batch:
+        consumer = self._connected()
+        fetched = await consumer.getmany(
+            timeout_ms=int(self._config.batch_window * 1000), max_records=self._config.batch_size
+        )
+        raws = [_raw(record) for records in fetched.values() for record in records]
+        if not raws:
+            raise BackOff(0.0, "no records")
+        span = _span(raws)
+        self._offsets.handed_out(span)
+        return Batch(
+            self._events(raws),
+            on_ack=partial(self._ack, span),
+            on_nack=partial(self._nack, span),
+        )
+
+    def _events(self, raws: Sequence[RawRecord]) -> list[Event]:
+        limit, ordering = self._config.max_record_bytes, self._config.ordering
+        if self._config.batch:
+            by_partition: dict[Partition, list[RawRecord]] = {}
+            for raw in raws:
+                by_partition.setdefault((raw.topic, raw.partition), []).append(raw)
+            return [parse_batch(group, limit, ordering) for group in by_partition.values()]
+        return [self._parse(raw) for raw in raws]
+
+    def _parse(self, raw: RawRecord) -> Event:
+        try:
+            return parse(raw, self._config.max_record_bytes, self._config.ordering)
+        except Exception as exc:
+            self._log.exception("kafka record could not be parsed", error=repr(exc))
+            reason = f"could not be parsed: {exc!r}"
+            return invalid(raw, self._config.max_record_bytes, reason, self._config.ordering)
+
+    async def _ack(self, span: Span) -> None:
+        self._offsets.acked(span)
+        consumer = self._consumer
+        if consumer is not None:
+            owned = {(tp.topic, tp.partition) for tp in consumer.assignment()}
+            await self._commit(consumer, self._offsets.to_commit(p for p in span if p in owned))
+
+    async def _nack(self, span: Span, reason: str) -> None:
+        again = self._offsets.nacked(span)
+        consumer = self._consumer
+        if consumer is not None:
+            owned = consumer.assignment()
+            for (topic, partition), offset in again.items():
+                tp = TopicPartition(topic, partition)
+                if tp in owned:
+                    consumer.seek(tp, offset)
+        self._log.debug("kafka batch will be read again", partitions=len(again), reason=reason)
+
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: Mapping[Partition, int]) -> None:
+        if not offsets:
+            return
+        try:
+            async with asyncio.timeout(COMMIT_TIMEOUT):
+                await consumer.commit({TopicPartition(t, p): o for (t, p), o in offsets.items()})
+        except (KafkaError, TimeoutError) as exc:
+            # The records are queued: a next owner reading them again is deduplicated by their
+            # idempotency keys (same store) or invoked again (at least once), never lost.
+            self._log.warning("kafka commit failed", error=repr(exc), partitions=len(offsets))
+            return
+        self._offsets.committed(offsets)
+
+    async def on_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        parts = [(tp.topic, tp.partition) for tp in revoked]
+        if not await self._offsets.wait_settled(SETTLE_TIMEOUT):
+            self._log.warning("kafka revoke: a batch is still being queued; it will be re-read")
+        consumer = self._consumer
+        if consumer is not None:
+            await self._commit(consumer, self._offsets.to_commit(parts))
+        self._offsets.forget(parts)
+        self._log.info("kafka partitions revoked", partitions=sorted(parts))
+
+    async def on_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        tps = list(assigned)
+        consumer = self._consumer
+        start_ms = self._config.start_ms()
+        if consumer is not None and start_ms is not None:
+            await _seek_to_time(consumer, tps, start_ms)
+        self._log.info("kafka partitions assigned", partitions=sorted(_parts(tps)))
+
+    async def pause(self) -> None:
+        consumer = self._consumer
+        if consumer is not None:
+            consumer.pause(*consumer.assignment())
+
+    async def resume(self) -> None:
+        consumer = self._consumer
+        if consumer is not None:
+            consumer.resume(*consumer.paused())
+
+    def lag(self) -> float | None:
+        """Records behind the end of the assigned partitions (highwater - next offset)."""
+        consumer = self._consumer
+        if consumer is None:
+            return None
+        total, known = 0, False
+        for tp in consumer.assignment():
+            high, position = consumer.highwater(tp), self._offsets.fetched((tp.topic, tp.partition))
+            if high is not None and position is not None:
+                total, known = total + max(0, high - position), True
+        return float(total) if known else None
+
+    async def close(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is None:
+            return
+        try:
+            owned = [(tp.topic, tp.partition) for tp in consumer.assignment()]
+            await self._commit(consumer, self._offsets.to_commit(owned))
+        finally:
+            await consumer.stop()
+
+    def _connected(self) -> AIOKafkaConsumer:
+        if self._consumer is None:
+            raise NotConnected("not connected")
+        return self._consumer
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, source: KafkaSource) -> None:
+        self._source = source
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        await self._source.on_revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        await self._source.on_assigned(assigned)
+
+
+async def _seek_to_time(consumer: AIOKafkaConsumer, tps: Sequence[TopicPartition], ms: int) -> None:
+    """Only partitions the group never committed start at the timestamp."""
+    fresh = [tp for tp in tps if await consumer.committed(tp) is None]
+    if not fresh:
+        return
+    found = await consumer.offsets_for_times({tp: ms for tp in fresh})
+    for tp in fresh:
+        hit = found.get(tp)
+        if hit is None:
+            await consumer.seek_to_end(tp)
+        else:
+            consumer.seek(tp, hit.offset)
+
+
+def _raw(record: Any) -> RawRecord:
+    return RawRecord(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        value=record.value,
+        key=record.key,
+        timestamp_ms=record.timestamp
+        if record.timestamp is not None and record.timestamp >= 0
+        else None,
+        headers=tuple(record.headers or ()),
+    )
+
+
+def _span(raws: Sequence[RawRecord]) -> Span:
+    span: Span = {}
+    for raw in raws:
+        part = (raw.topic, raw.partition)
+        first, last = span.get(part, (raw.offset, raw.offset))
+        span[part] = (min(first, raw.offset), max(last, raw.offset))
+    return span
+
+
+def _parts(tps: Iterable[TopicPartition]) -> list[Partition]:
+    return [(tp.topic, tp.partition) for tp in tps]
+
+
+def build(config: KafkaTriggerConfig, context: SourceContext) -> KafkaSource:
+    return KafkaSource(config, context)
