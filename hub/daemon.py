@@ -22,6 +22,7 @@ from hub.engine import Hub
 from hub.errors import ConfigError
 from hub.intake import TriggerSet
 from hub.logs import configure_logging
+from hub.plugins.registry import default_registry
 
 log = structlog.get_logger("hub.daemon")
 WATCH_EVERY = 1.0
@@ -45,6 +46,7 @@ class Daemon:
         token = os.environ.get(api.token_env) or None
         async with Hub(self.config.hub, self.config.functions) as hub:
             triggers = TriggerSet(hub)
+            default_registry()  # built-in plugins register their API routes on import
             app = create_app(
                 hub,
                 token=token,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from aiohttp import web
 
 from hub.api.auth import bearer_auth
@@ -14,6 +17,7 @@ from hub.api.state import CONTEXT, ApiContext, ApiSettings, Ready, TriggerLookup
 from hub.engine import Hub
 from hub.hooks import Hooks
 from hub.metrics import Metrics
+from hub.plugins.webhooks import route_modules
 
 
 def create_app(
@@ -37,6 +41,8 @@ def create_app(
     # client_max_size guards aiohttp's own body readers; the invocation route reads with the
     # same limit itself so that chunked bodies are cut off too.
     app = web.Application(middlewares=middlewares, client_max_size=max_body_bytes)
+    plugin_modules = [importlib.import_module(name) for name in route_modules()]
+    extra_paths = plugin_openapi_paths()
     if metrics is None:
         metrics = Metrics()
         _feed_while_serving(app, metrics, getattr(hub, "hooks", None))
@@ -44,13 +50,16 @@ def create_app(
         hub=hub,
         settings=ApiSettings(token=token, max_body_bytes=max_body_bytes),
         metrics=metrics,
-        openapi=openapi_json(auth=token is not None),
+        openapi=openapi_json(auth=token is not None, extra_paths=extra_paths),
         triggers_status=triggers_status,
         ready=ready,
         trigger_config=trigger_config,
     )
     app.add_routes(invocation_routes)
     app.add_routes(admin_routes)
+    # Plugins' own routes first: the generic /v1/hooks/{kind}/{trigger} would match them too.
+    for module in plugin_modules:
+        app.add_routes(module.routes)
     app.add_routes(webhook_routes)
     return app
 
@@ -66,3 +75,9 @@ def _feed_while_serving(app: web.Application, metrics: Metrics, hooks: object) -
         metrics.detach(hooks)
 
     app.on_cleanup.append(detach)
+
+
+def plugin_openapi_paths() -> dict[str, Any]:
+    """The OpenAPI entries of the routes that registered plugins add."""
+    modules = [importlib.import_module(name) for name in route_modules()]
+    return {path: item for m in modules for path, item in m.OPENAPI_PATHS.items()}

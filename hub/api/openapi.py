@@ -465,12 +465,16 @@ _DOCUMENT: dict[str, Any] = {
 }
 
 
-def openapi_document(*, auth: bool) -> dict[str, Any]:
-    """The document for a server with (`auth`) or without a bearer token configured."""
-    if auth:
-        return _DOCUMENT
-    return {**_DOCUMENT, "security": [], "components": {"schemas": _SCHEMAS}}
+def openapi_document(*, auth: bool, extra_paths: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The document for a server with (`auth`) or without a bearer token configured, plus
+    the paths that plugins add."""
+    document = (
+        _DOCUMENT if auth else {**_DOCUMENT, "security": [], "components": {"schemas": _SCHEMAS}}
+    )
+    if extra_paths:
+        document = {**document, "paths": {**extra_paths, **document["paths"]}}
+    return document
 
 
-def openapi_json(*, auth: bool) -> bytes:
-    return orjson.dumps(openapi_document(auth=auth))
+def openapi_json(*, auth: bool, extra_paths: dict[str, Any] | None = None) -> bytes:
+    return orjson.dumps(openapi_document(auth=auth, extra_paths=extra_paths))

@@ -27,6 +27,19 @@ class Webhook:
 
 
 _WEBHOOKS: dict[str, Webhook] = {}
+_ROUTE_MODULES: list[str] = []
+
+
+def register_route_module(module: str) -> None:
+    """For a push source that needs its own route: `module` exposes `routes` (an aiohttp
+    RouteTableDef) and `OPENAPI_PATHS` (its entries for the API's OpenAPI document). It is
+    imported when the API is built, so registering costs nothing at import."""
+    if module not in _ROUTE_MODULES:
+        _ROUTE_MODULES.append(module)
+
+
+def route_modules() -> list[str]:
+    return list(_ROUTE_MODULES)
 
 
 def register_webhook(kind: str, trigger_type: str, parse: WebhookParse) -> None:

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub import Event, Hub
+from hub.config.functions import FunctionConfig
+from hub.config.settings import HubSettings, StoreSettings
+from hub.config.triggers import TriggerConfig
+from hub.intake import TriggerSet
+from hub.plugins import Registry
+from hub.store.base import ListQuery
+from tests.log_stream.conftest import FAST
+from triggers.audit import KIND, AuditConfig
+
+RECORD = FunctionConfig.model_validate(
+    {"target": {"type": "python", "handler": "tests.log_stream.functions:record"}}
+)
+
+
+def audit_trigger(source: str, **fields: Any) -> TriggerConfig:
+    return AuditConfig.model_validate(
+        {"type": "audit", "source": source, "function": "f", **fields}
+    )
+
+
+@pytest.fixture
+def registry() -> Registry:
+    registry = Registry()
+    registry.register(KIND)
+    return registry
+
+
+MakeHub = Callable[..., AbstractAsyncContextManager[Hub]]
+MakeSet = Callable[[Hub], AbstractAsyncContextManager[TriggerSet]]
+
+
+@pytest.fixture
+def make_hub(tmp_path: Path) -> MakeHub:
+    @asynccontextmanager
+    async def make(**settings: Any) -> AsyncIterator[Hub]:
+        store = StoreSettings(url=f"sqlite:///{tmp_path}/hub.db")
+        async with Hub(HubSettings(store=store, **settings), {"f": RECORD, "g": RECORD}) as hub:
+            yield hub
+
+    return make
+
+
+@pytest.fixture
+async def hub(make_hub: MakeHub) -> AsyncIterator[Hub]:
+    async with make_hub() as hub:
+        yield hub
+
+
+@pytest.fixture
+def make_set(registry: Registry) -> MakeSet:
+    @asynccontextmanager
+    async def make(hub: Hub) -> AsyncIterator[TriggerSet]:
+        triggers = TriggerSet(hub, registry, reconnect=FAST, backlog_refresh=0.02)
+        try:
+            yield triggers
+        finally:
+            await triggers.stop()
+
+    return make
+
+
+async def submitted(hub: Hub, function: str = "f") -> list[Event]:
+    page = await hub.query(ListQuery(function=function, limit=10_000))
+    return sorted((inv.event for inv in page.items), key=lambda e: e.id)
+
+
+async def count(hub: Hub, function: str = "f") -> int:
+    return len(await submitted(hub, function))

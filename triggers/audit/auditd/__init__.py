@@ -1,0 +1,1 @@
+"""Linux auditd log files: records parsed, grouped by event serial, filtered and invoked."""

@@ -1,0 +1,1 @@
+"""The Kubernetes API server's audit webhook: EventLists posted to the hub's HTTP API."""
