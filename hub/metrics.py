@@ -157,15 +157,25 @@ def _trigger_families(triggers: TriggersStatus | None) -> Iterator[Metric]:
         "1 for the state each trigger is in (connected, paused, reconnecting, failed, ...).",
         labels=["trigger", "state"],
     )
+    parts = GaugeMetricFamily(
+        "triggerhub_trigger_partition_lag",
+        "Lag of each part of a trigger's source (Kafka: per topic/partition).",
+        labels=["trigger", "part"],
+    )
     for name, status in _read_triggers(triggers).items():
         if not isinstance(status, Mapping):
             continue
+        detail = status.get("lag_detail")
+        if isinstance(detail, Mapping):
+            for part, value in detail.items():
+                if _is_number(value):
+                    parts.add_metric([name, str(part)], float(value))
         for family, key in ((lag, "lag"), (errors, "restarts"), (events, "events_in")):
             if _is_number(status.get(key)):
                 family.add_metric([name], float(status[key]))
         if isinstance(status.get("state"), str):
             state.add_metric([name, status["state"]], 1.0)
-    yield from (lag, errors, events, state)
+    yield from (lag, parts, errors, events, state)
 
 
 def _read_triggers(triggers: TriggersStatus | None) -> Mapping[str, Any]:

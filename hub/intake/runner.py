@@ -15,7 +15,15 @@ from hub.config.triggers import TriggerConfig
 from hub.intake.backlog import BacklogGate
 from hub.intake.deliver import Delivery
 from hub.intake.status import TriggerState, TriggerStatus
-from hub.plugins.contract import BackOff, Batch, EndOfInput, Pausable, ReportsLag, Source
+from hub.plugins.contract import (
+    BackOff,
+    Batch,
+    EndOfInput,
+    Pausable,
+    ReportsLag,
+    ReportsLagDetail,
+    Source,
+)
 from hub.retry import compute_backoff
 from hub.supervisor import Supervisor
 
@@ -79,6 +87,9 @@ class TriggerRunner:
         if isinstance(self.source, ReportsLag):
             with contextlib.suppress(Exception):
                 self.status.lag = self.source.lag()
+        if isinstance(self.source, ReportsLagDetail):
+            with contextlib.suppress(Exception):
+                self.status.lag_detail = self.source.lag_detail()
         return self.status
 
     async def run(self) -> None:

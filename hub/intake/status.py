@@ -31,6 +31,7 @@ class TriggerStatus:
     last_event_at: float | None = None
     restarts: int = 0
     lag: float | None = field(default=None)
+    lag_detail: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,5 +43,6 @@ class TriggerStatus:
             "events_filtered": self.events_filtered,
             "last_event_at": to_rfc3339(self.last_event_at),
             "lag": self.lag,
+            "lag_detail": self.lag_detail,
             "restarts": self.restarts,
         }

@@ -83,6 +83,13 @@ class ReportsLag(Protocol):
 
 
 @runtime_checkable
+class ReportsLagDetail(Protocol):
+    """Optional: lag per part of the source (Kafka: per `topic/partition`)."""
+
+    def lag_detail(self) -> dict[str, float]: ...
+
+
+@runtime_checkable
 class Pausable(Protocol):
     """For sources that must keep their session alive while intake waits (Kafka pauses its
     partitions so the consumer group does not rebalance); others simply are not read."""

@@ -43,6 +43,7 @@ async def test_ten_thousand_records_on_three_partitions_are_invoked_exactly_once
         await until(lambda: triggers.status()["orders"]["lag"] == 0.0, timeout=10)
         invocations = await all_invocations(hub)
         status = triggers.status()["orders"]
+    assert status["lag_detail"] == {f"{topic}/{p}": 0.0 for p in range(3)}
     assert sorted(inv.event.data["n"] for inv in invocations) == list(range(total))
     assert len(functions.state.events) == total
     assert Counter(e.extensions["kafkapartition"] for e in functions.state.events).keys() == {

@@ -159,6 +159,18 @@ class KafkaSource:
                 total, known = total + max(0, high - position), True
         return float(total) if known else None
 
+    def lag_detail(self) -> dict[str, float]:
+        """Lag per `topic/partition` (the trigger status and the partition-lag metric)."""
+        consumer = self._consumer
+        if consumer is None:
+            return {}
+        out: dict[str, float] = {}
+        for tp in consumer.assignment():
+            high, position = consumer.highwater(tp), self._offsets.fetched((tp.topic, tp.partition))
+            if high is not None and position is not None:
+                out[f"{tp.topic}/{tp.partition}"] = float(max(0, high - position))
+        return out
+
     async def close(self) -> None:
         consumer, self._consumer = self._consumer, None
         if consumer is None:
