@@ -1,0 +1,289 @@
+"""Timer benchmark: `python -m bench.timer [--quick]` prints the figures bench/README.md
+records. Lateness is measured from a tick's scheduled instant to the moment the hub
+acknowledges it, which is after its invocation is durably committed (SQLite, synchronous=FULL).
+
+Scenarios: one trigger at 10 ticks/s; 1,000 triggers ticking every second, all at the same
+instant (the worst case) and spread over the second; 1,000 triggers ticking every 10 s (many
+timers, a tick rate the hub keeps up with); drift over 10,000 ticks. Every tick's invocation
+is also executed (a no-op Python function), as in a real daemon."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from bench.stats import cpu_seconds, machine, ms, table
+from hub import Event, Hub
+from hub.config.functions import FunctionConfig
+from hub.config.settings import HubSettings, StoreSettings
+from hub.intake import TriggerSet
+from hub.plugins import Batch, Registry, SourceContext, TriggerKind
+from hub.store.base import ListQuery
+from triggers.timer.config import TimerConfig
+from triggers.timer.schedule import build_schedule
+from triggers.timer.source import TimerSource
+from triggers.timer.times import rfc3339_ms
+
+
+@dataclass
+class Record:
+    """Per tick: (scheduled s, produced s, queued s), in the order the ticks were acked; and
+    an event set once every tick of the measured window is queued."""
+
+    ticks: list[tuple[float, float, float]] = field(default_factory=list)
+    window: tuple[float, float, int] = (0.0, 0.0, 0)
+    in_window: int = 0
+    complete: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def reset(self) -> None:
+        self.ticks.clear()
+        self.window, self.in_window, self.complete = (0.0, 0.0, 0), 0, asyncio.Event()
+
+    def expect(self, since: float, until: float, count: int) -> None:
+        self.window = (since, until, count)
+        self.in_window = sum(1 for s, _, _ in self.ticks if since <= s <= until)
+
+    def add(self, scheduled: float, produced: float, queued: float) -> None:
+        self.ticks.append((scheduled, produced, queued))
+        since, until, count = self.window
+        if since <= scheduled <= until:
+            self.in_window += 1
+            if self.in_window >= count:
+                self.complete.set()
+
+    def lateness(self, since: float, until: float) -> list[float]:
+        return [q - s for s, _, q in self.ticks if since <= s <= until]
+
+    def produced(self, since: float, until: float) -> list[float]:
+        return [p - s for s, p, _ in self.ticks if since <= s <= until]
+
+
+record = Record()
+Rows = list[tuple[str, str]]
+
+
+class Probe:
+    """The real timer source, with the produced and queued instants of each tick noted."""
+
+    def __init__(self, source: TimerSource) -> None:
+        self._source = source
+
+    async def connect(self) -> None:
+        await self._source.connect()
+
+    async def close(self) -> None:
+        await self._source.close()
+
+    async def read(self) -> Batch:
+        batch = await self._source.read()
+        produced = time.time()
+        scheduled = [_scheduled(event) for event in batch.events]
+        acked = batch.on_ack
+
+        async def on_ack() -> None:
+            queued = time.time()
+            for at in scheduled:
+                record.add(at, produced, queued)
+            await acked()
+
+        batch.on_ack = on_ack
+        return batch
+
+
+def _scheduled(event: Event) -> float:
+    return int((event.idempotency_key or "").rpartition(":")[2]) / 1000
+
+
+def build(config: TimerConfig, context: SourceContext) -> Probe:
+    return Probe(TimerSource(config, context))
+
+
+async def noop(event: Event) -> None:
+    return None
+
+
+def timer(schedule: str, **fields: Any) -> TimerConfig:
+    return TimerConfig.model_validate(
+        {"type": "timer", "function": "f", "schedule": schedule, **fields}
+    )
+
+
+@dataclass
+class Run:
+    lateness: list[float]  # scheduled -> durably queued (acked), seconds
+    produced: list[float]  # scheduled -> handed to the hub, seconds
+    expected: int  # ticks the schedules have in the measured window
+    invoked: int  # invocations the store holds for them
+    cpu: float  # process CPU seconds spent over the window (intake, store and executors)
+
+
+async def run_triggers(
+    workdir: Path, name: str, configs: dict[str, TimerConfig], seconds: float, warmup: float = 2.0
+) -> Run:
+    """Run the triggers and measure the ticks scheduled in [start + warmup, + seconds]."""
+    registry = Registry()
+    registry.register(TriggerKind("timer", TimerConfig, "bench.timer:build"))
+    fn = FunctionConfig.model_validate(
+        {"target": {"type": "python", "handler": "bench.timer:noop"}, "concurrency": 10_000}
+    )
+    store = StoreSettings(url=f"sqlite:///{workdir / name}.db")
+    record.reset()
+    async with Hub(HubSettings(store=store, max_backlog=1_000_000), {"f": fn}) as hub:
+        triggers = TriggerSet(hub, registry)
+        await triggers.start(configs)
+        since = round((time.time() + warmup) * 1000) / 1000  # whole ms, as ticks are
+        until = round((since + seconds) * 1000) / 1000
+        expected = sum(_expected(config, since, until) for config in configs.values())
+        record.expect(since, until, expected)
+        await asyncio.sleep(since - time.time())
+        cpu = cpu_seconds()
+        # Late ticks of the window still count: wait for them rather than cut them off.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(record.complete.wait(), until - time.time() + 30)
+        cpu = cpu_seconds() - cpu
+        await triggers.stop()
+        await hub.store.flush()
+        invoked = await _count(hub, since, until)
+    return Run(record.lateness(since, until), record.produced(since, until), expected, invoked, cpu)
+
+
+async def _count(hub: Hub, since: float, until: float) -> int:
+    count, cursor = 0, None
+    while True:
+        page = await hub.query(ListQuery(function="f", limit=1000, cursor=cursor))
+        count += sum(1 for inv in page.items if since <= _scheduled(inv.event) <= until)
+        if page.next_cursor is None:
+            return count
+        cursor = page.next_cursor
+
+
+def _expected(config: TimerConfig, since: float, until: float) -> int:
+    return build_schedule(config).count(round(since * 1000) - 1, round(until * 1000), 10**9)[0]
+
+
+def _rows(label: str, run: Run, seconds: float) -> Rows:
+    return [
+        (f"{label}, {len(run.lateness):,} ticks", ""),
+        ("  tick -> durably queued, p50 / p99 / max", _spread(run.lateness)),
+        ("  tick -> handed to the hub, p50 / p99 / max", _spread(run.produced)),
+        ("  ticks expected / invoked", f"{run.expected:,} / {run.invoked:,}"),
+        ("  process CPU (timer, store, executors)", f"{run.cpu / seconds:.0%} of one core"),
+    ]
+
+
+def _spread(values: list[float]) -> str:
+    return f"{ms(values, 50)} / {ms(values, 99)} / {ms(values, 100)}"
+
+
+async def one_trigger(workdir: Path, ticks: int) -> Rows:
+    configs = {"t": timer("rate(100 milliseconds)")}
+    run = await run_triggers(workdir, "one", configs, ticks / 10)
+    return _rows("1 trigger, 10 ticks/s", run, ticks / 10)
+
+
+async def many_triggers(
+    workdir: Path, count: int, every: int, seconds: float, spread: bool
+) -> Rows:
+    # A rate counts from its `start`; a start in the past only sets the phase, which spreads
+    # the triggers evenly over their interval.
+    configs = {
+        f"t{n}": timer(
+            f"rate({every} seconds)",
+            **({"start": _phase(n * every * 1000 // count)} if spread else {}),
+        )
+        for n in range(count)
+    }
+    run = await run_triggers(workdir, f"many{every}{int(spread)}", configs, seconds, warmup=3.0)
+    how = "spread over the interval" if spread else "all at the same instant"
+    return _rows(f"{count:,} triggers x 1 tick/{every}s, {how}", run, seconds)
+
+
+def _phase(offset_ms: int) -> str:
+    return rfc3339_ms(1_767_225_600_000 + offset_ms)
+
+
+def arithmetic_drift(ticks: int) -> Rows:
+    base = 1_767_225_600_000
+    worst = 0
+    for schedule, every in (
+        ("rate(100 milliseconds)", 100),
+        ("@every 1m30s", 90_000),
+        ("*/1 * * * * *", 1000),
+    ):
+        sched = build_schedule(timer(schedule))
+        tick: int | None = base
+        for k in range(1, ticks + 1):
+            tick = sched.after(tick) if tick is not None else None
+            assert tick is not None
+            worst = max(worst, abs(tick - (base + k * every)))
+    return [(f"scheduled vs ideal (3 schedules x {ticks:,} ticks)", f"max |error| {worst} ms")]
+
+
+async def fire_drift(workdir: Path, ticks: int) -> Rows:
+    configs = {"t": timer("rate(10 milliseconds)")}
+    run = await run_triggers(workdir, "drift", configs, ticks / 100)
+    lat, n = run.lateness, len(run.lateness)
+    mean_i, mean_l = (n - 1) / 2, sum(lat) / n
+    slope = sum((i - mean_i) * (v - mean_l) for i, v in enumerate(lat)) / sum(
+        (i - mean_i) ** 2 for i in range(n)
+    )
+    tenth = max(1, n // 10)
+    return [
+        (f"{n:,} ticks at 100/s: lateness trend", f"{slope * 1e6:+.3f} ms per 1,000 ticks"),
+        (
+            "  median lateness, first / last tenth",
+            f"{ms(lat[:tenth], 50)} / {ms(lat[-tenth:], 50)}",
+        ),
+        ("  ticks expected / invoked", f"{run.expected:,} / {run.invoked:,}"),
+    ]
+
+
+async def run() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller runs (a smoke check)")
+    args = parser.parse_args()
+    # Errors only: an overloaded run logs a line per skipped tick, which is not the figure.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
+    q = args.quick
+    rows: Rows = [("machine", machine()), ("load average at start", _load())]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        rows += arithmetic_drift(10_000)
+        print(table(rows), flush=True)
+        scenarios = [
+            one_trigger(work, 100 if q else 1_000),
+            many_triggers(work, 200 if q else 1_000, 1, 3 if q else 10, spread=False),
+            many_triggers(work, 200 if q else 1_000, 1, 3 if q else 10, spread=True),
+            many_triggers(work, 200 if q else 1_000, 10, 10 if q else 30, spread=True),
+            fire_drift(work, 1_000 if q else 10_000),
+        ]
+        for scenario in scenarios:
+            result = await scenario
+            print(table(result), flush=True)
+            rows += result
+    rows.append(("load average at end", _load()))
+    print("\n" + table(rows))
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def main() -> None:
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    # Run inside the importable module, so that the `bench.timer:build` and `bench.timer:noop`
+    # the hub resolves share `record` with the code that reads it.
+    importlib.import_module("bench.timer").main()
