@@ -96,7 +96,7 @@ class Hub:
             self.store, self._session, self.owner, self.settings.destination_attempts
         )
         self.store.on_due(self.dispatcher.alarm.nudge)
-        self.store.on_due(delivery.alarm.nudge)
+        self.store.on_outbox(delivery.alarm.nudge)
         self.supervisor.spawn("dispatcher", self.dispatcher.run)
         for n in range(self.settings.executors):
             self.supervisor.spawn(f"executor-{n}", self.executor.worker)

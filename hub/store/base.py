@@ -71,6 +71,9 @@ class InvocationStore(Protocol):
     def on_due(self, callback: DueCallback) -> None:
         """`callback(run_at)` is called in the event loop after a commit makes work due."""
 
+    def on_outbox(self, callback: DueCallback) -> None:
+        """`callback(run_at)` is called after a commit queues a destination delivery."""
+
     async def submit(
         self, items: Sequence[NewInvocation], checkpoint: Checkpoint | None = None
     ) -> list[Submitted]: ...

@@ -45,6 +45,7 @@ class SqlStore:
         self._reader: Any = None
         self._read_lock = threading.Lock()
         self._due_callbacks: list[DueCallback] = []
+        self._outbox_callbacks: list[DueCallback] = []
 
     def _make_writer(self) -> Committer:
         return GroupCommitter(self._connect, self._begin)
@@ -70,6 +71,14 @@ class SqlStore:
 
     def _due(self, run_at: float) -> None:
         for callback in self._due_callbacks:
+            callback(run_at)
+
+    def on_outbox(self, callback: DueCallback) -> None:
+        """`callback(run_at)` after a commit queues a destination delivery."""
+        self._outbox_callbacks.append(callback)
+
+    def _outbox_due(self, run_at: float) -> None:
+        for callback in self._outbox_callbacks:
             callback(run_at)
 
     async def _read(self, fn: Callable[..., T], *args: Any) -> T:
@@ -165,8 +174,10 @@ class SqlStore:
         return bool(done)
 
     def _announce(self, routing: Routing, now: float) -> None:
-        if routing.follow_ups or routing.deliveries:
+        if routing.follow_ups:
             self._due(now)
+        if routing.deliveries:
+            self._outbox_due(now)
 
     async def retry(
         self, inv: Invocation, owner: str, now: float, next_at: float, error: str
@@ -263,7 +274,7 @@ class SqlStore:
             partial(ops.delivery_failed, delivery=delivery, now=now, error=error, next_at=next_at)
         )
         if next_at is not None:
-            self._due(next_at)
+            self._outbox_due(next_at)
 
 
 def _noop(_conn: Any) -> None:
