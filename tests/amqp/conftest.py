@@ -1,25 +1,18 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hub import Hub
-from hub.config.functions import Backoff, FunctionConfig
-from hub.config.settings import HubSettings, StoreSettings
+from hub.config.functions import FunctionConfig
 from hub.config.triggers import TriggerConfig
-from hub.intake import TriggerSet
 from hub.plugins import Registry
 from tests.amqp import functions
+from tests.support import MakeHub, MakeSet, hub_factory, trigger_set_factory
 from triggers.amqp import AMQP, AmqpTriggerConfig
 from triggers.amqp.destination import close_publishers
-
-FAST = Backoff(initial=0.01, multiplier=2.0, max=0.2, jitter=False)
-MakeHub = Callable[..., AbstractAsyncContextManager[Hub]]
-MakeSet = Callable[[Hub], AbstractAsyncContextManager[TriggerSet]]
 
 
 def fn(handler: str = "record", **fields: Any) -> FunctionConfig:
@@ -43,29 +36,11 @@ async def _reset() -> AsyncIterator[None]:
 
 @pytest.fixture
 def make_hub(tmp_path: Path) -> MakeHub:
-    @asynccontextmanager
-    async def make(
-        funcs: dict[str, FunctionConfig] | None = None, **settings: Any
-    ) -> AsyncIterator[Hub]:
-        store = StoreSettings(url=f"sqlite:///{tmp_path}/hub.db")
-        funcs = funcs if funcs is not None else {"f": fn()}
-        async with Hub(HubSettings(store=store, **settings), funcs) as hub:
-            yield hub
-
-    return make
+    return hub_factory(tmp_path, {"f": fn()})
 
 
 @pytest.fixture
 def make_set() -> MakeSet:
     registry = Registry()
     registry.register(AMQP)
-
-    @asynccontextmanager
-    async def make(hub: Hub) -> AsyncIterator[TriggerSet]:
-        triggers = TriggerSet(hub, registry, reconnect=FAST, backlog_refresh=0.02)
-        try:
-            yield triggers
-        finally:
-            await triggers.stop()
-
-    return make
+    return trigger_set_factory(registry)

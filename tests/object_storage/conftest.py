@@ -2,28 +2,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hub import Hub
-from hub.config.functions import Backoff, FunctionConfig
-from hub.config.settings import HubSettings, StoreSettings
-from hub.intake import TriggerSet
+from hub.config.functions import FunctionConfig
 from hub.plugins import Registry
 from tests.object_storage import functions
 from tests.servers.moto import Names
+from tests.support import MakeHub, MakeSet, hub_factory, trigger_set_factory
 from triggers.object_storage import OBJECT_STORAGE, ObjectStorageConfig
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FAST = Backoff(initial=0.01, multiplier=2.0, max=0.2, jitter=False)
 ALL_OBJECT_EVENTS = ("s3:ObjectCreated:*", "s3:ObjectRemoved:*")
-MakeHub = Callable[..., AbstractAsyncContextManager[Hub]]
-MakeSet = Callable[[Hub], AbstractAsyncContextManager[TriggerSet]]
 
 
 def fixture_bytes(name: str) -> bytes:
@@ -57,32 +51,14 @@ def _reset() -> None:
 
 @pytest.fixture
 def make_hub(tmp_path: Path) -> MakeHub:
-    @asynccontextmanager
-    async def make(
-        funcs: dict[str, FunctionConfig] | None = None, **settings: Any
-    ) -> AsyncIterator[Hub]:
-        store = StoreSettings(url=f"sqlite:///{tmp_path}/hub.db")
-        funcs = funcs if funcs is not None else {"f": fn()}
-        async with Hub(HubSettings(store=store, **settings), funcs) as hub:
-            yield hub
-
-    return make
+    return hub_factory(tmp_path, {"f": fn()})
 
 
 @pytest.fixture
 def make_set() -> MakeSet:
     registry = Registry()
     registry.register(OBJECT_STORAGE)
-
-    @asynccontextmanager
-    async def make(hub: Hub) -> AsyncIterator[TriggerSet]:
-        triggers = TriggerSet(hub, registry, reconnect=FAST, backlog_refresh=0.02)
-        try:
-            yield triggers
-        finally:
-            await triggers.stop()
-
-    return make
+    return trigger_set_factory(registry)
 
 
 @dataclass
