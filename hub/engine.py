@@ -217,7 +217,7 @@ class Hub:
         routing = Routing()
         if config is not None and config.on_failure is not None:
             record = build_record(inv, Condition.STOPPED, error="stopped by request")
-            routing = route(inv, config, Condition.STOPPED, record, self.functions, now)
+            routing = route(inv, config, Condition.STOPPED, record, self.functions.get, now)
         before = await self.store.stop(invocation_id, now, routing)
         if before is Status.RUNNING:
             self.executor.cancel(invocation_id)

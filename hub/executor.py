@@ -10,6 +10,7 @@ import orjson
 import structlog
 
 from hub import clock
+from hub.config.functions import FunctionConfig
 from hub.destinations.record import build_record
 from hub.destinations.routing import route
 from hub.dispatcher import Dispatcher
@@ -62,6 +63,10 @@ class Executor:
                 await self.execute(inv)
             finally:
                 self.dispatcher.inflight.discard(inv.id)
+
+    def _config_of(self, name: str) -> FunctionConfig | None:
+        rt = self.runtimes.get(name)
+        return None if rt is None else rt.config
 
     def cancel(self, invocation_id: str) -> bool:
         """Abort a running attempt (its record was already set to stopped)."""
@@ -119,7 +124,6 @@ class Executor:
         structlog.contextvars.bind_contextvars(
             invocation=inv.id, function=inv.function, attempt=inv.attempts
         )
-        bound = log
         try:
             async with asyncio.timeout(timeout) as tm:
                 self.running[inv.id] = tm
@@ -140,12 +144,12 @@ class Executor:
             await self._failed(inv, rt, str(exc), exc)
         except TimeoutError as exc:
             if inv.id in self.stopped:
-                bound.info("attempt cancelled by stop")
+                log.info("attempt cancelled by stop")
                 return
             error = f"timed out after {timeout:g}s" if tm.expired() else f"TimeoutError: {exc}"
             await self._failed(inv, rt, error, None)
         except Exception as exc:
-            bound.warning("target raised unexpectedly", error=repr(exc))
+            log.warning("target raised unexpectedly", error=repr(exc))
             await self._failed(inv, rt, f"{type(exc).__name__}: {exc}", None)
         else:
             await self.finish(inv, rt, Condition.SUCCESS, result=result)
@@ -212,8 +216,7 @@ class Executor:
                 status_code=result.status_code if result is not None else status_code,
                 exit_code=result.exit_code if result is not None else exit_code,
             )
-            functions = {name: r.config for name, r in self.runtimes.items()}
-            routing = route(inv, config, condition, record, functions, now)
+            routing = route(inv, config, condition, record, self._config_of, now)
         done = await self.store.finish(
             inv, self.owner, now, status, str(condition), error, response, routing or Routing()
         )

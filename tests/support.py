@@ -34,10 +34,10 @@ def hub_factory(tmp_path: Path, defaults: Mapping[str, FunctionConfig]) -> MakeH
     return make
 
 
-def trigger_set_factory(registry: Registry) -> MakeSet:
+def trigger_set_factory(registry: Registry, reconnect: Backoff = FAST) -> MakeSet:
     @asynccontextmanager
     async def make(hub: Hub) -> AsyncIterator[TriggerSet]:
-        triggers = TriggerSet(hub, registry, reconnect=FAST, backlog_refresh=0.02)
+        triggers = TriggerSet(hub, registry, reconnect=reconnect, backlog_refresh=0.02)
         try:
             yield triggers
         finally:

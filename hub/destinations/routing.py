@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -22,7 +23,7 @@ def route(
     function: FunctionConfig | None,
     condition: Condition,
     record: dict[str, Any],
-    functions: dict[str, FunctionConfig],
+    config_of: Callable[[str], FunctionConfig | None],
     now: float,
 ) -> Routing:
     routing = Routing()
@@ -33,7 +34,7 @@ def route(
     if destination is None:
         return routing
     if isinstance(destination, FunctionDestination):
-        routing.follow_ups.append(_follow_up(inv, destination, slot, record, functions, now))
+        routing.follow_ups.append(_follow_up(inv, destination, slot, record, config_of, now))
     else:
         routing.deliveries.append(
             Delivery(
@@ -52,10 +53,10 @@ def _follow_up(
     destination: FunctionDestination,
     slot: str,
     record: dict[str, Any],
-    functions: dict[str, FunctionConfig],
+    config_of: Callable[[str], FunctionConfig | None],
     now: float,
 ) -> NewInvocation:
-    target = functions.get(destination.function)
+    target = config_of(destination.function)
     max_age = target.max_event_age if target is not None else 6 * 3600.0
     event = Event(
         type=f"triggerhub.destination.{'success' if slot == 'on_success' else 'failure'}",

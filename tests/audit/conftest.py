@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -9,12 +8,11 @@ import pytest
 
 from hub import Event, Hub
 from hub.config.functions import FunctionConfig
-from hub.config.settings import HubSettings, StoreSettings
 from hub.config.triggers import TriggerConfig
-from hub.intake import TriggerSet
 from hub.plugins import Registry
 from hub.store.base import ListQuery
 from tests.log_stream.conftest import FAST
+from tests.support import MakeHub, MakeSet, hub_factory, trigger_set_factory
 from triggers.audit import KIND, AuditConfig
 
 RECORD = FunctionConfig.model_validate(
@@ -35,19 +33,9 @@ def registry() -> Registry:
     return registry
 
 
-MakeHub = Callable[..., AbstractAsyncContextManager[Hub]]
-MakeSet = Callable[[Hub], AbstractAsyncContextManager[TriggerSet]]
-
-
 @pytest.fixture
 def make_hub(tmp_path: Path) -> MakeHub:
-    @asynccontextmanager
-    async def make(**settings: Any) -> AsyncIterator[Hub]:
-        store = StoreSettings(url=f"sqlite:///{tmp_path}/hub.db")
-        async with Hub(HubSettings(store=store, **settings), {"f": RECORD, "g": RECORD}) as hub:
-            yield hub
-
-    return make
+    return hub_factory(tmp_path, {"f": RECORD, "g": RECORD})
 
 
 @pytest.fixture
@@ -58,15 +46,7 @@ async def hub(make_hub: MakeHub) -> AsyncIterator[Hub]:
 
 @pytest.fixture
 def make_set(registry: Registry) -> MakeSet:
-    @asynccontextmanager
-    async def make(hub: Hub) -> AsyncIterator[TriggerSet]:
-        triggers = TriggerSet(hub, registry, reconnect=FAST, backlog_refresh=0.02)
-        try:
-            yield triggers
-        finally:
-            await triggers.stop()
-
-    return make
+    return trigger_set_factory(registry, reconnect=FAST)
 
 
 async def submitted(hub: Hub, function: str = "f") -> list[Event]:

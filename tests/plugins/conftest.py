@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -9,12 +8,11 @@ import pytest
 
 from hub import Hub
 from hub.config.functions import Backoff, FunctionConfig
-from hub.config.settings import HubSettings, StoreSettings
 from hub.config.triggers import TriggerConfig
-from hub.intake import TriggerSet
 from hub.plugins import Registry
 from tests.plugins import functions, memory
 from tests.plugins.memory import MEMORY, MemoryConfig
+from tests.support import MakeHub, MakeSet, hub_factory, trigger_set_factory
 
 FAST = Backoff(initial=0.01, multiplier=2.0, max=0.05, jitter=False)
 
@@ -44,21 +42,9 @@ def _reset() -> None:
     memory.channels.clear()
 
 
-MakeHub = Callable[..., AbstractAsyncContextManager[Hub]]
-
-
 @pytest.fixture
 def make_hub(tmp_path: Path) -> MakeHub:
-    @asynccontextmanager
-    async def make(
-        funcs: dict[str, FunctionConfig] | None = None, **settings: Any
-    ) -> AsyncIterator[Hub]:
-        store = StoreSettings(url=f"sqlite:///{tmp_path}/hub.db")
-        funcs = funcs if funcs is not None else {"f": fn(), "g": fn()}
-        async with Hub(HubSettings(store=store, **settings), funcs) as hub:
-            yield hub
-
-    return make
+    return hub_factory(tmp_path, {"f": fn(), "g": fn()})
 
 
 @pytest.fixture
@@ -68,13 +54,5 @@ async def hub(make_hub: MakeHub) -> AsyncIterator[Hub]:
 
 
 @pytest.fixture
-def make_set(registry: Registry) -> Callable[[Hub], AbstractAsyncContextManager[TriggerSet]]:
-    @asynccontextmanager
-    async def make(hub: Hub) -> AsyncIterator[TriggerSet]:
-        triggers = TriggerSet(hub, registry, reconnect=FAST, backlog_refresh=0.02)
-        try:
-            yield triggers
-        finally:
-            await triggers.stop()
-
-    return make
+def make_set(registry: Registry) -> MakeSet:
+    return trigger_set_factory(registry, reconnect=FAST)
