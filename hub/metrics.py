@@ -135,7 +135,8 @@ class _ScrapeTimeCollector(Collector):
 
 def _trigger_families(triggers: TriggersStatus | None) -> Iterator[Metric]:
     """From `TriggerSet.status()`: trigger name to its status (hub.intake.status), whose
-    `lag`, `restarts` (errors that made it reconnect), `events_in` and `state` are used."""
+    `lag`, `restarts` (errors that made it reconnect), `events_in`, `gaps` and `state` are
+    used."""
     lag = GaugeMetricFamily(
         "triggerhub_trigger_lag",
         "How far a trigger is behind its source, in the source's unit (messages, bytes, "
@@ -145,6 +146,11 @@ def _trigger_families(triggers: TriggersStatus | None) -> Iterator[Metric]:
     errors = CounterMetricFamily(
         "triggerhub_trigger_errors",
         "Errors that made a trigger reconnect or restart since the daemon started.",
+        labels=["trigger"],
+    )
+    gaps = CounterMetricFamily(
+        "triggerhub_trigger_gaps",
+        "Times a trigger skipped source history it could no longer read (each one logged).",
         labels=["trigger"],
     )
     events = CounterMetricFamily(
@@ -170,12 +176,17 @@ def _trigger_families(triggers: TriggersStatus | None) -> Iterator[Metric]:
             for part, value in detail.items():
                 if _is_number(value):
                     parts.add_metric([name, str(part)], float(value))
-        for family, key in ((lag, "lag"), (errors, "restarts"), (events, "events_in")):
+        for family, key in (
+            (lag, "lag"),
+            (errors, "restarts"),
+            (events, "events_in"),
+            (gaps, "gaps"),
+        ):
             if _is_number(status.get(key)):
                 family.add_metric([name], float(status[key]))
         if isinstance(status.get("state"), str):
             state.add_metric([name, status["state"]], 1.0)
-    yield from (lag, parts, errors, events, state)
+    yield from (lag, parts, errors, events, gaps, state)
 
 
 def _read_triggers(triggers: TriggersStatus | None) -> Mapping[str, Any]:

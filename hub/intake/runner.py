@@ -20,9 +20,12 @@ from hub.plugins.contract import (
     Batch,
     EndOfInput,
     Pausable,
+    ReportsDetail,
+    ReportsGaps,
     ReportsLag,
     ReportsLagDetail,
     Source,
+    SourceFailed,
 )
 from hub.retry import compute_backoff
 from hub.supervisor import Supervisor
@@ -90,6 +93,12 @@ class TriggerRunner:
         if isinstance(self.source, ReportsLagDetail):
             with contextlib.suppress(Exception):
                 self.status.lag_detail = self.source.lag_detail()
+        if isinstance(self.source, ReportsDetail):
+            with contextlib.suppress(Exception):
+                self.status.detail = self.source.detail()
+        if isinstance(self.source, ReportsGaps):
+            with contextlib.suppress(Exception):
+                self.status.gaps = self.source.gaps()
         return self.status
 
     async def run(self) -> None:
@@ -109,6 +118,9 @@ class TriggerRunner:
                 return
             except EndOfInput:
                 self._ended()
+                return
+            except SourceFailed as exc:
+                self._failed(exc)
                 return
             except Exception as exc:
                 await self._recover(exc)
@@ -186,6 +198,11 @@ class TriggerRunner:
             await self.source.resume()
         self.status.state = TriggerState.CONNECTED
         self._log.info("trigger resumed")
+
+    def _failed(self, exc: SourceFailed) -> None:
+        self.status.state = TriggerState.FAILED
+        self.status.last_error = str(exc)
+        self._log.error("trigger failed; it stays stopped until reloaded", error=str(exc))
 
     def _ended(self) -> None:
         self.status.state = TriggerState.ENDED

@@ -14,7 +14,7 @@ class TriggerState(StrEnum):
     CONNECTED = "connected"
     PAUSED = "paused"  # the hub's backlog is over max_backlog: intake waits
     RECONNECTING = "reconnecting"
-    FAILED = "failed"  # cannot be built (missing extra, bad plugin); not retried
+    FAILED = "failed"  # cannot be built, or its source said SourceFailed; not retried
     ENDED = "ended"  # the source said EndOfInput
     DISABLED = "disabled"
     STOPPED = "stopped"
@@ -32,6 +32,8 @@ class TriggerStatus:
     restarts: int = 0
     lag: float | None = field(default=None)
     lag_detail: dict[str, float] | None = None
+    gaps: int = 0
+    detail: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,4 +47,6 @@ class TriggerStatus:
             "lag": self.lag,
             "lag_detail": self.lag_detail,
             "restarts": self.restarts,
+            "gaps": self.gaps,
+            "detail": self.detail,
         }

@@ -49,10 +49,13 @@ class TriggerSet:
 
     async def apply(self, configs: Mapping[str, TriggerConfig]) -> None:
         """Reload: stop removed and changed triggers (in order), then start added and changed
-        ones; unchanged triggers keep running and keep their counters."""
+        ones; unchanged triggers keep running and keep their counters. Triggers that are not
+        running (ended, or failed) start again even when unchanged: a reload is how an operator
+        says "try again" after fixing what stopped them."""
         old = self._configs
-        stale = [name for name in old if configs.get(name) != old[name]]
-        fresh = [name for name in configs if old.get(name) != configs[name]]
+        dead = self._not_running()
+        stale = [name for name in old if configs.get(name) != old[name] or name in dead]
+        fresh = [name for name in configs if old.get(name) != configs[name] or name in dead]
         await self._stop(stale)
         for name in fresh:
             self._start_one(name, configs[name])
@@ -64,6 +67,12 @@ class TriggerSet:
         """Stop intake everywhere first, then wait for each trigger and close its source."""
         await self._stop(list(self._runners))
         self._configs = {}
+
+    def _not_running(self) -> set[str]:
+        over = (TriggerState.ENDED, TriggerState.FAILED)
+        dead = {name for name, runner in self._runners.items() if runner.status.state in over}
+        dead.update(name for name, status in self._idle.items() if status.state in over)
+        return dead
 
     def status(self) -> dict[str, dict[str, Any]]:
         out = {name: runner.snapshot().to_dict() for name, runner in self._runners.items()}

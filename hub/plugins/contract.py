@@ -6,6 +6,8 @@ it and close; the hub owns the loop, the reconnect backoff, the filter and the d
         async def read(self) -> Batch: ...      # waits for events; raises a signal below
         async def close(self) -> None: ...
         def lag(self) -> float | None: ...      # optional: how far behind the source it is
+        def detail(self) -> dict[str, Any]: ... # optional: more state for `triggerhub status`
+        def gaps(self) -> int: ...              # optional: source history it had to skip
         async def pause(self) -> None: ...      # optional: backlog full, reading stops
         async def resume(self) -> None: ...
 
@@ -38,6 +40,12 @@ class NotConnected(SourceSignal):
 
 class EndOfInput(SourceSignal):
     """The source is exhausted; the trigger ends cleanly (state `ended`)."""
+
+
+class SourceFailed(SourceSignal):
+    """The source cannot go on until an operator acts (its history is gone, say): the trigger
+    stops in state `failed` with this message and is not reconnected. Reloading the triggers
+    file, or restarting the daemon, starts it again."""
 
 
 class BackOff(SourceSignal):
@@ -87,6 +95,22 @@ class ReportsLagDetail(Protocol):
     """Optional: lag per part of the source (Kafka: per `topic/partition`)."""
 
     def lag_detail(self) -> dict[str, float]: ...
+
+
+@runtime_checkable
+class ReportsDetail(Protocol):
+    """Optional: kind-specific state shown as `detail` in the trigger's status (a timer's next
+    tick, a change stream's position). Values must be JSON-compatible."""
+
+    def detail(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class ReportsGaps(Protocol):
+    """Optional: how many times the source skipped history it could no longer read, each one
+    logged when it happened (counted in `gaps` and `triggerhub_trigger_gaps`)."""
+
+    def gaps(self) -> int: ...
 
 
 @runtime_checkable

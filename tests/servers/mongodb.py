@@ -6,7 +6,9 @@ Test-only (GPL-2.0) and Python-speed: it proves behaviour, never throughput.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tests.servers.process import SERVERS_VENV, Server, Spec
@@ -29,6 +31,10 @@ def _client(port: int) -> Any:
 class SecantusDB(Server):
     kind = "secantusdb"
 
+    def __init__(self, base_dir: Path, extra_args: Sequence[str] = ()) -> None:
+        super().__init__(base_dir)
+        self.extra_args = list(extra_args)
+
     @property
     def url(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}/?replicaSet={REPLICA_SET}"
@@ -48,7 +54,7 @@ class SecantusDB(Server):
         argv += ["--storage-path", str(self.base_dir / "data"), "--log-level", "WARNING"]
         # Without it an acknowledged write can be lost to a SIGKILL within about a
         # second; crash tests need "acknowledged means kept" (costs ~2x insert speed).
-        argv += ["--sync-on-commit"]
+        argv += ["--sync-on-commit", *self.extra_args]
         return Spec(
             name=f"secantusd-py on port {self.port}",
             argv=argv,
@@ -65,6 +71,12 @@ class SecantusDB(Server):
             # already and has no replSetInitiate, so only ask when it does not.
             if "setName" not in hello:
                 client.admin.command("replSetInitiate")
+
+    def prune_oplog(self) -> int:
+        """Drop oplog entries past the retention bounds now (SecantusDB prunes only every
+        thousand writes otherwise): how a test makes a resume token fall out of history."""
+        with _client(self.port) as client:
+            return int(client.admin.command("secantusAdmin.pruneOplog").get("pruned", 0))
 
     def drop_database(self, name: str) -> None:
         with _client(self.port) as client:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -26,6 +27,7 @@ from tests.servers.process import INSTALL_HINT, REGISTRY, Server, ServerUnavaila
 from tests.servers.rabbitmq import RabbitMQ, Vhost
 
 S = TypeVar("S", bound=Server)
+PRIVATE_MONGODB_ARGS = ("--oplog-max-entries", "50")
 
 # Fixture name -> marker, so `-m "not kafka"` deselects every test that needs one.
 FIXTURE_MARKERS = {
@@ -41,6 +43,7 @@ FIXTURE_MARKERS = {
     "noida_topics": "kafka",
     "mongodb_server": "mongodb",
     "mongodb_database": "mongodb",
+    "mongodb_private": "mongodb",
 }
 
 
@@ -146,6 +149,14 @@ def noida_server(servers_dir: Path) -> Iterator[Noida]:
 @pytest.fixture(scope="session")
 def mongodb_server(servers_dir: Path) -> Iterator[SecantusDB]:
     yield from _serve(SecantusDB, "secantusdb", servers_dir)
+
+
+@pytest.fixture
+def mongodb_private(servers_dir: Path) -> Iterator[SecantusDB]:
+    """A SecantusDB of the test's own, to restart or to prune without disturbing other tests;
+    its oplog keeps only the last 50 entries once pruned (`prune_oplog()`)."""
+    name = f"secantusdb-{uuid.uuid4().hex[:8]}"
+    yield from _serve(lambda base: SecantusDB(base, PRIVATE_MONGODB_ARGS), name, servers_dir)
 
 
 @pytest.fixture

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from hub import Event, Hub
+from hub.config.functions import FunctionConfig
+from hub.plugins import Registry
+from hub.store.base import ListQuery
+from tests.mongodb import functions
+from tests.servers.mongodb import MongoDatabase
+from tests.support import MakeHub, MakeSet, hub_factory, trigger_set_factory
+from triggers.mongodb import KIND, MongoTriggerConfig
+
+RECORD = FunctionConfig.model_validate(
+    {"target": {"type": "python", "handler": "tests.mongodb.functions:record"}}
+)
+Client = AsyncMongoClient[dict[str, Any]]
+
+
+def mongo_trigger(url: str, **fields: Any) -> MongoTriggerConfig:
+    fields = {"type": "mongodb", "function": "f", "uri": url, "max_await": "100ms", **fields}
+    return MongoTriggerConfig.model_validate(fields)
+
+
+@pytest.fixture(autouse=True)
+def _reset() -> None:
+    functions.reset()
+
+
+@pytest.fixture
+def registry() -> Registry:
+    registry = Registry()
+    registry.register(KIND)
+    return registry
+
+
+@pytest.fixture
+def make_hub(tmp_path: Path) -> MakeHub:
+    return hub_factory(tmp_path, {name: RECORD for name in ("f", "g")})
+
+
+@pytest.fixture
+async def hub(make_hub: MakeHub) -> AsyncIterator[Hub]:
+    async with make_hub() as hub:
+        yield hub
+
+
+@pytest.fixture
+def make_set(registry: Registry) -> MakeSet:
+    return trigger_set_factory(registry)
+
+
+@pytest.fixture
+async def client(mongodb_database: MongoDatabase) -> AsyncIterator[Client]:
+    client: Client = AsyncMongoClient(mongodb_database.url, serverSelectionTimeoutMS=10_000)
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+async def submitted(hub: Hub, function: str = "f") -> list[Event]:
+    """Every event queued for `function`, in the order the changes happened (invocation ids
+    grow with submission order, and the trigger submits in change order)."""
+    page = await hub.query(ListQuery(function=function, limit=100_000))
+    return [inv.event for inv in sorted(page.items, key=lambda inv: inv.id)]
+
+
+async def checkpointed(hub: Hub, trigger: str = "t") -> bool:
+    """The stream is open and its starting token is durable: changes from now on are seen."""
+    return await hub.store.get_checkpoint(f"mongodb:{trigger}") is not None

@@ -1,0 +1,344 @@
+"""The `mongodb` source: a change stream (PyMongo's async API) read in batches, each handed to
+the hub with the resume token of its last change as the checkpoint.
+
+The position only moves on `ack`, after the hub has committed the batch's invocations together
+with it. Everything read but not acked is thrown away on a failure (`nack`, a lost connection)
+and read again from the committed token, so the server is the buffer and nothing is held in
+memory that a crash could lose."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.change_stream import AsyncChangeStream
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
+
+from hub import clock
+from hub.events import Event
+from hub.plugins.contract import Batch, EndOfInput, NotConnected, SourceContext, SourceFailed
+from hub.timefmt import to_rfc3339
+from triggers.mongodb import parse
+from triggers.mongodb.config import MongoTriggerConfig
+from triggers.mongodb.position import Position, checkpoint_name, decode
+from triggers.mongodb.stream import HISTORY_LOST_CODES, stream_options
+
+Change = Mapping[str, Any]
+CHANGES_PER_COMMIT = 1000  # changes whose invocations are submitted in one store commit
+# A quiet or heavily filtered stream still moves its token on (the server's post-batch token);
+# committing it now and then keeps the stored position inside the server's history.
+IDLE_CHECKPOINT_EVERY = 60.0
+
+
+class MongoChangeSource:
+    def __init__(self, config: MongoTriggerConfig, context: SourceContext) -> None:
+        self._config = config
+        self._context = context
+        self._log = context.log.bind(namespace=config.namespace)
+        self._name = checkpoint_name(context.trigger)
+        self._source = parse.event_source(config.uri, config.namespace)
+        self._client: AsyncMongoClient[dict[str, Any]] | None = None
+        self._stream: AsyncChangeStream[dict[str, Any]] | None = None
+        self._loaded = False
+        self._position: Position | None = None  # the committed one
+        self._announce = False  # the stream opened without a stored token: commit where it is
+        self._ended = False
+        self._gaps = 0
+        self._idle_checkpoint_at = 0.0
+        self._state = "closed"
+        self._opened_with = ""
+        self._last_change_at: str | None = None
+        self._ended_by: str | None = None
+
+    # -- the contract ------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        if self._client is None:
+            self._client = AsyncMongoClient(
+                self._config.uri,
+                appname="triggerhub",
+                serverSelectionTimeoutMS=int(self._config.connect_timeout * 1000),
+                connectTimeoutMS=int(self._config.connect_timeout * 1000),
+            )
+        try:
+            await self._client.admin.command("ping")
+        except ConnectionFailure as exc:
+            where = parse.public_location(self._config.uri)
+            raise NotConnected(f"MongoDB at {where}: {exc}") from exc
+        if not self._loaded:
+            self._position = await self._load()
+            self._loaded = True
+        await self._open()
+
+    async def read(self) -> Batch:
+        while True:
+            if self._ended:
+                raise EndOfInput(f"the change stream was invalidated ({self._ended_by})")
+            if self._stream is None:
+                await self._open()
+            stream = self._stream
+            assert stream is not None
+            if self._announce:
+                self._announce = False
+                return self._position_only(stream)
+            changes = await self._collect(stream)
+            if changes:
+                return self._batch(changes)
+            if self._stream is stream and stream.alive:
+                return self._position_only(stream)  # an idle read's token is due
+            await self._close_stream()  # it ended under us: open it again where we are
+
+    async def close(self) -> None:
+        await self._close_stream()
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+        if self._state not in ("invalidated", "history lost"):
+            self._state = "closed"
+
+    def detail(self) -> dict[str, Any]:
+        position = self._position
+        return {
+            "watching": self._config.namespace,
+            "scope": self._config.scope,
+            "stream": self._state,
+            "opened_with": self._opened_with or None,
+            "ended_by": self._ended_by,
+            "last_change_at": self._last_change_at,
+            "committed_change_at": position.time if position is not None else None,
+            "resume_token": parse.token_text(position.token) if position is not None else None,
+        }
+
+    def gaps(self) -> int:
+        return self._gaps
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def _collect(self, stream: AsyncChangeStream[dict[str, Any]]) -> list[Change]:
+        """Changes for one commit: what the server has already sent, up to CHANGES_PER_COMMIT;
+        a partial `batch_size` invocation waits up to `batch_window` for more. Returns [] when
+        an idle read's post-batch token is due to be committed."""
+        size = self._config.batch_size
+        limit = max(size, CHANGES_PER_COMMIT // size * size)
+        changes: list[Change] = []
+        deadline = 0.0
+        while len(changes) < limit:
+            # Waiting on the server is only worth it to complete a partial invocation.
+            waiting = changes and not _buffered(stream)
+            if waiting and (len(changes) % size == 0 or time.monotonic() >= deadline):
+                break
+            change = await self._next(stream)
+            if change is None:
+                if not stream.alive or (changes and time.monotonic() >= deadline):
+                    break
+                if not changes and self._idle_token_due(stream):
+                    break
+                continue
+            if not changes:
+                deadline = time.monotonic() + self._config.batch_window
+            changes.append(change)
+            if change.get("operationType") == "invalidate":
+                break
+        return changes
+
+    async def _next(self, stream: AsyncChangeStream[dict[str, Any]]) -> Change | None:
+        try:
+            return await stream.try_next()
+        except ConnectionFailure as exc:
+            await self._close_stream()
+            raise NotConnected(f"change stream on {self._config.namespace}: {exc}") from exc
+        except OperationFailure as exc:
+            await self._close_stream()
+            if exc.code not in HISTORY_LOST_CODES:
+                raise
+            # The cursor fell out of the server's history. What was read so far is still
+            # delivered; reopening at the committed token then applies on_history_lost.
+            self._log.warning("change stream fell behind the server's history", error=str(exc))
+            return None
+
+    def _idle_token_due(self, stream: AsyncChangeStream[dict[str, Any]]) -> bool:
+        token = stream.resume_token
+        if token is None or (self._position is not None and token == self._position.token):
+            return False
+        return time.monotonic() - self._idle_checkpoint_at >= IDLE_CHECKPOINT_EVERY
+
+    def _batch(self, changes: list[Change]) -> Batch:
+        last = changes[-1]
+        invalidated = last.get("operationType") == "invalidate"
+        position = Position(
+            token=last["_id"],
+            namespace=self._config.namespace,
+            invalidated=invalidated,
+            time=parse.change_time(last),
+        )
+        self._last_change_at = position.time
+        events = self._events(changes)
+        return Batch(
+            events,
+            position.checkpoint(self._context.trigger),
+            lambda: self._ack(position),
+            self._rewind,
+        )
+
+    def _events(self, changes: list[Change]) -> list[Event]:
+        wanted = self._config.operation_types
+        # The server always sends an invalidate; it is only an event when asked for (or when
+        # no operation_types are given), but it always ends the stream.
+        hidden = wanted is not None and "invalidate" not in wanted
+        kept = [c for c in changes if not hidden or c.get("operationType") != "invalidate"]
+        size = self._config.batch_size
+        if size == 1:
+            return [self._event(change) for change in kept]
+        return [
+            parse.parse_batch(kept[i : i + size], self._source, self._config.namespace)
+            for i in range(0, len(kept), size)
+        ]
+
+    def _event(self, change: Change) -> Event:
+        try:
+            return parse.parse(change, self._source, self._config.ordering)
+        except Exception as exc:
+            reason = f"unreadable change document: {exc!r}"
+            self._log.warning("change document could not be parsed", error=reason)
+            return parse.invalid(change, self._source, reason)
+
+    def _position_only(self, stream: AsyncChangeStream[dict[str, Any]]) -> Batch:
+        """No events, only the stream's current token: commit it so a restart resumes here."""
+        self._idle_checkpoint_at = time.monotonic()
+        token = stream.resume_token
+        if token is None:
+            raise NotConnected("the change stream returned no resume token")
+        position = Position(token=token, namespace=self._config.namespace)
+        checkpoint = position.checkpoint(self._context.trigger)
+        return Batch([], checkpoint, lambda: self._ack(position), self._rewind)
+
+    async def _ack(self, position: Position) -> None:
+        self._position = position
+        if not position.invalidated:
+            return
+        self._ended_by = "invalidate at " + (position.time or "an unknown time")
+        await self._close_stream()
+        if self._config.on_invalidate == "end":
+            self._state = "invalidated"
+            self._ended = True
+            self._log.warning(
+                "change stream invalidated (the watched collection or database was dropped or "
+                "renamed); the trigger ends here and resumes after the invalidate when reloaded",
+                at=position.time,
+            )
+        else:
+            self._log.warning("change stream invalidated; watching on after it", at=position.time)
+
+    async def _rewind(self, reason: str) -> None:
+        # Not enqueued: forget what was read past the committed token and read it again.
+        self._log.warning("batch not enqueued; reading its changes again", reason=reason)
+        await self._close_stream()
+
+    # -- opening -----------------------------------------------------------------------------
+
+    async def _load(self) -> Position | None:
+        stored = await self._context.get_checkpoint(self._name)
+        if stored is None:
+            return None
+        try:
+            position = decode(stored)
+        except ValueError as exc:
+            await self._lost(f"the stored resume position is unreadable ({exc})", None)
+            return None
+        if position.namespace != self._config.namespace:
+            self._log.warning(
+                "the watched namespace changed; the stored resume token does not apply",
+                stored=position.namespace,
+                start=self._config.start,
+            )
+            return None
+        return position
+
+    async def _open(self) -> None:
+        assert self._client is not None
+        options, self._opened_with = stream_options(self._config, self._position)
+        target = self._watch_target()
+        try:
+            self._stream = await target.watch(**options)
+        except ConnectionFailure as exc:
+            raise NotConnected(f"opening the change stream: {exc}") from exc
+        except OperationFailure as exc:
+            if exc.code not in HISTORY_LOST_CODES:
+                raise
+            await self._history_lost(exc)
+            options, self._opened_with = stream_options(self._config, None, now=True)
+            self._stream = await target.watch(**options)
+        self._state = "open"
+        self._announce = self._position is None
+        self._log.info("change stream open", opened_with=self._opened_with)
+
+    def _watch_target(self) -> Any:
+        assert self._client is not None
+        if self._config.database is None:
+            return self._client
+        database = self._client[self._config.database]
+        if self._config.collection is None:
+            return database
+        return database[self._config.collection]
+
+    async def _history_lost(self, exc: OperationFailure) -> None:
+        details = exc.details or {}
+        what = (
+            "the stored resume token is"
+            if self._position is not None
+            else f"start {self._config.start} is"
+        )
+        reason = (
+            f"{what} no longer in the server's history "
+            f"(code {exc.code} {details.get('codeName', '')}: {details.get('errmsg', exc)})"
+        )
+        await self._lost(reason, self._position)
+
+    async def _lost(self, reason: str, position: Position | None) -> None:
+        since = position.time if position is not None else None
+        where = f"change stream on {self._config.namespace}: {reason}"
+        if since is not None:
+            where += f"; the last committed change is from {since}"
+        if self._config.on_history_lost == "fail":
+            self._state = "history lost"
+            raise SourceFailed(
+                f"{where}. Changes since then cannot be invoked exactly, so the trigger stops. "
+                "To accept the gap and go on from now, set `on_history_lost: start_now` and "
+                "reload; a larger oplog (or a trigger that is not stopped as long) prevents it."
+            )
+        self._gaps += 1
+        self._position = None
+        self._log.error(
+            "change stream history lost; starting from now (on_history_lost: start_now): "
+            "changes in the gap are not invoked",
+            reason=reason,
+            gap_from=since,
+            gap_to=to_rfc3339(clock.now()),
+            gaps=self._gaps,
+        )
+
+    async def _close_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                await stream.close()
+            except PyMongoError as exc:
+                self._log.debug("closing the change stream failed", error=repr(exc))
+
+
+def _buffered(stream: AsyncChangeStream[dict[str, Any]]) -> bool:
+    """Whether the stream holds changes already sent by the server (reading them costs no
+    round trip). PyMongo has no public call for it; when its internals change, answering
+    False only makes batches smaller."""
+    cursor = getattr(stream, "_cursor", None)
+    has_next = getattr(cursor, "_has_next", None)
+    try:
+        return bool(has_next()) if callable(has_next) else False
+    except Exception:
+        return False
+
+
+def build(config: MongoTriggerConfig, context: SourceContext) -> MongoChangeSource:
+    return MongoChangeSource(config, context)

@@ -1,0 +1,54 @@
+"""How a change stream is opened: the server-side pipeline and where it starts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import Timestamp, json_util
+
+from triggers.mongodb.config import MongoTriggerConfig
+from triggers.mongodb.position import Position
+
+# ChangeStreamHistoryLost (4.4+), ChangeStreamFatalError (the token is not in the oplog on
+# some versions), CappedPositionLost (the cursor's oplog entry was overwritten).
+HISTORY_LOST_CODES = frozenset({286, 280, 136})
+
+
+def pipeline(config: MongoTriggerConfig) -> list[dict[str, Any]]:
+    """`operation_types` as a `$match` first, then the user's stages, with Extended JSON in
+    them (`{"$date": …}`) turned into BSON values."""
+    stages: list[dict[str, Any]] = []
+    if config.operation_types is not None:
+        stages.append({"$match": {"operationType": {"$in": list(config.operation_types)}}})
+    for stage in config.pipeline or []:
+        stages.append(json_util.loads(json_util.dumps(stage)))
+    return stages
+
+
+def stream_options(
+    config: MongoTriggerConfig, position: Position | None, *, now: bool = False
+) -> tuple[dict[str, Any], str]:
+    """Keyword arguments for `watch()`, and how the stream starts (for the status)."""
+    options: dict[str, Any] = {"pipeline": pipeline(config)}
+    if config.full_document != "default":
+        options["full_document"] = config.full_document
+    if config.full_document_before_change != "off":
+        options["full_document_before_change"] = config.full_document_before_change
+    options["max_await_time_ms"] = max(1, int(_await_seconds(config) * 1000))
+    options["batch_size"] = max(config.batch_size, 100)
+    if position is not None and not now:
+        key = "start_after" if position.invalidated else "resume_after"
+        options[key] = position.token
+        return options, key
+    start = None if now else config.start_seconds()
+    if start is not None:
+        options["start_at_operation_time"] = Timestamp(start, 0)
+        return options, f"start_at_operation_time {config.start}"
+    return options, "now"
+
+
+def _await_seconds(config: MongoTriggerConfig) -> float:
+    # A partial batch must not wait on the server longer than its window.
+    if config.batch_size > 1 and config.batch_window > 0:
+        return min(config.max_await, config.batch_window)
+    return config.max_await
