@@ -67,3 +67,134 @@ async def test_insert_update_delete_become_invocations(
     for event in (insert, update, delete):
         assert event.idempotency_key == f"mongodb:{event.data['_id']['_data']}"
         assert event.time is not None and event.time.endswith("Z")
+
+
+async def test_operation_types_and_pipeline_filter_on_the_server(
+    hub: Hub, make_set: MakeSet, mongodb_database: MongoDatabase, client: Client
+) -> None:
+    items = client[mongodb_database.name]["items"]
+    trigger = mongo_trigger(
+        mongodb_database.url,
+        database=mongodb_database.name,
+        collection="items",
+        operation_types=["insert", "delete"],
+        # Extended JSON in YAML: only documents placed after this instant.
+        pipeline=[{"$match": {"fullDocument.at": {"$gte": {"$date": "2026-01-01T00:00:00Z"}}}}],
+    )
+    async with make_set(hub) as triggers:
+        await triggers.start({"t": trigger})
+        await until(lambda: checkpointed(hub), timeout=20)
+        await items.insert_one({"_id": 1, "at": datetime(2025, 6, 1, tzinfo=UTC)})  # too old
+        await items.insert_one({"_id": 2, "at": datetime(2026, 6, 1, tzinfo=UTC)})
+        await items.update_one({"_id": 2}, {"$set": {"x": 1}})  # not an insert or delete
+        await items.insert_one({"_id": 3, "at": datetime(2026, 7, 1, tzinfo=UTC)})
+        await count(hub, 2)
+        # Deletes have no fullDocument, so this pipeline drops them too: nothing more comes.
+        await items.delete_one({"_id": 2})
+        await items.insert_one({"_id": 4, "at": datetime(2026, 8, 1, tzinfo=UTC)})
+        await count(hub, 3)
+        status = triggers.status()["t"]
+    events = await submitted(hub)
+    assert [(e.type, e.data["documentKey"]["_id"]) for e in events] == [
+        ("triggerhub.mongodb.insert", 2),
+        ("triggerhub.mongodb.insert", 3),
+        ("triggerhub.mongodb.insert", 4),
+    ]
+    # The server filtered: the trigger never even read the others.
+    assert status["events_in"] == 3
+
+
+async def test_database_scope_sees_every_collection(
+    hub: Hub, make_set: MakeSet, mongodb_database: MongoDatabase, client: Client
+) -> None:
+    db = client[mongodb_database.name]
+    trigger = mongo_trigger(mongodb_database.url, database=mongodb_database.name)
+    async with make_set(hub) as triggers:
+        await triggers.start({"t": trigger})
+        await until(lambda: checkpointed(hub), timeout=20)
+        await db["a"].insert_one({"_id": "x"})
+        await db["b"].insert_one({"_id": "y"})
+        await client["elsewhere_" + mongodb_database.name]["c"].insert_one({"_id": "z"})
+        await db["a"].insert_one({"_id": "w"})
+        await count(hub, 3)
+        detail = triggers.status()["t"]["detail"]
+    await client.drop_database("elsewhere_" + mongodb_database.name)
+    ns = mongodb_database.name
+    assert [e.subject for e in await submitted(hub)] == [f"{ns}.a/x", f"{ns}.b/y", f"{ns}.a/w"]
+    assert detail["scope"] == "database"
+    assert detail["watching"] == ns
+    assert detail["stream"] == "open"
+
+
+async def test_cluster_scope_sees_every_database(
+    hub: Hub, make_set: MakeSet, mongodb_database: MongoDatabase, client: Client
+) -> None:
+    other = "other_" + mongodb_database.name
+    # Only this test's databases: the session's server is shared with other tests.
+    trigger = mongo_trigger(
+        mongodb_database.url,
+        operation_types=["insert"],
+        pipeline=[{"$match": {"ns.db": {"$in": [mongodb_database.name, other]}}}],
+    )
+    async with make_set(hub) as triggers:
+        await triggers.start({"t": trigger})
+        await until(lambda: checkpointed(hub), timeout=20)
+        await client[mongodb_database.name]["a"].insert_one({"_id": 1})
+        await client[other]["b"].insert_one({"_id": 2})
+        await count(hub, 2)
+        assert triggers.status()["t"]["detail"]["scope"] == "cluster"
+    await client.drop_database(other)
+    events = await submitted(hub)
+    assert [e.subject for e in events] == [f"{mongodb_database.name}.a/1", f"{other}.b/2"]
+    assert events[0].source == f"mongodb://127.0.0.1:{mongodb_database.server.port}/*"
+
+
+async def test_batch_size_groups_changes_into_one_invocation(
+    hub: Hub, make_set: MakeSet, mongodb_database: MongoDatabase, client: Client
+) -> None:
+    items = client[mongodb_database.name]["items"]
+    trigger = mongo_trigger(
+        mongodb_database.url,
+        database=mongodb_database.name,
+        collection="items",
+        batch_size=10,
+        batch_window="300ms",
+    )
+    async with make_set(hub) as triggers:
+        await triggers.start({"t": trigger})
+        await until(lambda: checkpointed(hub), timeout=20)
+        await items.insert_many([{"_id": n} for n in range(25)])
+        await until(lambda: _changes(hub, 25), timeout=20)
+    events = await submitted(hub)
+    assert {e.type for e in events} == {"triggerhub.mongodb.batch"}
+    ids = [change["documentKey"]["_id"] for e in events for change in e.data]
+    assert ids == list(range(25))
+    # Full batches of ten; the last, partial one left after its window.
+    assert [len(e.data) for e in events][:2] == [10, 10]
+    assert all(e.extensions["mongodbcount"] == len(e.data) for e in events)
+
+
+async def _changes(hub: Hub, wanted: int) -> bool:
+    return sum(len(e.data) for e in await submitted(hub)) >= wanted
+
+
+async def test_ordering_by_document_gives_each_document_an_ordering_key(
+    hub: Hub, make_set: MakeSet, mongodb_database: MongoDatabase, client: Client
+) -> None:
+    items = client[mongodb_database.name]["items"]
+    trigger = mongo_trigger(
+        mongodb_database.url,
+        database=mongodb_database.name,
+        collection="items",
+        ordering="document",
+    )
+    async with make_set(hub) as triggers:
+        await triggers.start({"t": trigger})
+        await until(lambda: checkpointed(hub), timeout=20)
+        await items.insert_one({"_id": "a"})
+        await items.update_one({"_id": "a"}, {"$set": {"n": 1}})
+        await items.insert_one({"_id": "b"})
+        await count(hub, 3)
+    keys = [e.ordering_key for e in await submitted(hub)]
+    ns = f"{mongodb_database.name}.items"
+    assert keys == [f"{ns}/a", f"{ns}/a", f"{ns}/b"]

@@ -19,7 +19,10 @@ def pipeline(config: MongoTriggerConfig) -> list[dict[str, Any]]:
     them (`{"$date": …}`) turned into BSON values."""
     stages: list[dict[str, Any]] = []
     if config.operation_types is not None:
-        stages.append({"$match": {"operationType": {"$in": list(config.operation_types)}}})
+        # The invalidate is always read: the trigger must know the stream ended, and only its
+        # token reopens the stream (start_after). Unless listed, no event is made of it.
+        wanted = sorted({*config.operation_types, "invalidate"})
+        stages.append({"$match": {"operationType": {"$in": wanted}}})
     for stage in config.pipeline or []:
         stages.append(json_util.loads(json_util.dumps(stage)))
     return stages
