@@ -99,7 +99,7 @@ class TimerSource:
         return self._lateness
 
     def detail(self) -> dict[str, Any]:
-        """For a status view that shows more than `lag` (the runtime does not ask yet)."""
+        """The `detail` of the trigger's status."""
         return {
             "last_tick": _shown(self._last),
             "next_tick": _shown(self._cursor),
