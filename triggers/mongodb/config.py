@@ -33,7 +33,7 @@ ALLOWED_STAGES = frozenset(
     }
 )
 # Stages that can remove or rewrite `_id`, the resume token the trigger commits.
-_RESHAPING = frozenset({"$project", "$addFields", "$set", "$unset"})
+_RESHAPING = frozenset({"$project", "$addFields", "$set", "$unset", "$replaceRoot", "$replaceWith"})
 
 
 class MongoTriggerConfig(TriggerConfig):
@@ -174,14 +174,25 @@ def check_stage(index: int, stage: dict[str, Any]) -> None:
         )
 
 
+def _is_id(field: Any) -> bool:
+    return isinstance(field, str) and (field == "_id" or field.startswith("_id."))
+
+
 def _touches_id(name: str, body: Any) -> bool:
+    if name in ("$replaceRoot", "$replaceWith"):
+        root = body.get("newRoot") if name == "$replaceRoot" and isinstance(body, dict) else body
+        # A new root keeps the token only when it carries `_id` over unchanged.
+        return not (isinstance(root, dict) and root.get("_id") == "$_id")
     if name == "$unset":
         fields = [body] if isinstance(body, str) else body
-        return isinstance(fields, list) and "_id" in fields
-    if not isinstance(body, dict) or "_id" not in body:
+        return isinstance(fields, list) and any(_is_id(field) for field in fields)
+    if not isinstance(body, dict):
         return False
+    touched = [key for key in body if _is_id(key)]
     # `{_id: 1}` in an inclusion $project keeps it; anything else removes or rewrites it.
-    return not (name == "$project" and body["_id"] in (1, True))
+    if name == "$project" and touched == ["_id"] and body["_id"] in (1, True):
+        return False
+    return bool(touched)
 
 
 def start_seconds(value: str) -> int:

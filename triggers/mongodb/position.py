@@ -60,5 +60,8 @@ def decode(stored: str) -> Position:
             invalidated=bool(raw.get("invalidated", False)),
             time=raw.get("time"),
         )
-    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"malformed resume position: {exc!r}") from None
+    except KeyError as exc:
+        raise ValueError(f"malformed resume position: no {exc} in it") from None
+    except (ValueError, TypeError, AttributeError) as exc:
+        # ValueError covers both JSON parsers' decode errors and the checks above.
+        raise ValueError(f"malformed resume position: {exc}") from None

@@ -23,7 +23,7 @@ from hub.timefmt import to_rfc3339
 from triggers.mongodb import parse
 from triggers.mongodb.config import MongoTriggerConfig
 from triggers.mongodb.position import Position, checkpoint_name, decode
-from triggers.mongodb.stream import HISTORY_LOST_CODES, stream_options
+from triggers.mongodb.stream import history_lost, stream_options
 
 Change = Mapping[str, Any]
 CHANGES_PER_COMMIT = 1000  # changes whose invocations are submitted in one store commit
@@ -151,7 +151,7 @@ class MongoChangeSource:
             raise NotConnected(f"change stream on {self._config.namespace}: {exc}") from exc
         except OperationFailure as exc:
             await self._close_stream()
-            if exc.code not in HISTORY_LOST_CODES:
+            if not history_lost(exc):
                 raise
             # The cursor fell out of the server's history. What was read so far is still
             # delivered; reopening at the committed token then applies on_history_lost.
@@ -265,7 +265,7 @@ class MongoChangeSource:
         except ConnectionFailure as exc:
             raise NotConnected(f"opening the change stream: {exc}") from exc
         except OperationFailure as exc:
-            if exc.code not in HISTORY_LOST_CODES:
+            if not history_lost(exc):
                 raise
             await self._history_lost(exc)
             options, self._opened_with = stream_options(self._config, None, now=True)

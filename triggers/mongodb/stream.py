@@ -5,13 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from bson import Timestamp, json_util
+from pymongo.errors import OperationFailure
 
 from triggers.mongodb.config import MongoTriggerConfig
 from triggers.mongodb.position import Position
 
-# ChangeStreamHistoryLost (4.4+), ChangeStreamFatalError (the token is not in the oplog on
-# some versions), CappedPositionLost (the cursor's oplog entry was overwritten).
-HISTORY_LOST_CODES = frozenset({286, 280, 136})
+# ChangeStreamHistoryLost (4.4+) and CappedPositionLost (the cursor's oplog entry was
+# overwritten). ChangeStreamFatalError (280) also means a lost token on older servers, but
+# only when it says so: it is raised for other fatal stream errors too.
+HISTORY_LOST_CODES = frozenset({286, 136})
+_FATAL = 280
+
+
+def history_lost(exc: OperationFailure) -> bool:
+    if exc.code in HISTORY_LOST_CODES:
+        return True
+    message = str((exc.details or {}).get("errmsg", exc)).lower()
+    return exc.code == _FATAL and ("not found" in message or "no longer" in message)
 
 
 def pipeline(config: MongoTriggerConfig) -> list[dict[str, Any]]:
