@@ -83,7 +83,7 @@ class TriggerRunner:
                 await asyncio.gather(asyncio.shield(task), return_exceptions=True)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        if self.status.state is not TriggerState.ENDED:
+        if self.status.state not in (TriggerState.ENDED, TriggerState.FAILED):
             self.status.state = TriggerState.STOPPED
 
     def snapshot(self) -> TriggerStatus:

@@ -7,7 +7,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from hub import Status
 from hub.hooks import Hooks
 from hub.metrics import Metrics
-from tests.api.conftest import Api
+from tests.api.conftest import TRIGGERS, Api
 
 FAMILIES = {
     "triggerhub_backlog",
@@ -19,6 +19,7 @@ FAMILIES = {
     "triggerhub_trigger_lag",
     "triggerhub_trigger_errors",
     "triggerhub_trigger_events",
+    "triggerhub_trigger_gaps",
     "triggerhub_trigger_state",
 }
 
@@ -100,3 +101,23 @@ def test_a_failing_trigger_status_does_not_break_the_scrape() -> None:
 
     text = Metrics().render({}, broken).decode()
     assert "# TYPE triggerhub_trigger_lag gauge" in text
+
+
+def test_trigger_gaps_are_a_counter_per_trigger() -> None:
+    statuses = {
+        "orders": {**TRIGGERS["orders"], "gaps": 4, "detail": {"position": "p-1"}},
+        "ticks": {**TRIGGERS["orders"], "gaps": 0, "detail": None},
+        "old": dict(TRIGGERS["orders"]),  # a status without the field has no sample
+        "odd": {**TRIGGERS["orders"], "gaps": True},  # not a number
+    }
+    text = Metrics().render({}, lambda: statuses).decode()
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    assert families["triggerhub_trigger_gaps"].type == "counter"
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for s in families["triggerhub_trigger_gaps"].samples
+    }
+    assert samples == {
+        ("triggerhub_trigger_gaps_total", (("trigger", "orders"),)): 4,
+        ("triggerhub_trigger_gaps_total", (("trigger", "ticks"),)): 0,
+    }

@@ -2,7 +2,8 @@
 
 The test puts batches (or exceptions to raise) on a named `Channel`; the source hands them out,
 remembers what was acked and nacked, and redelivers unacknowledged batches after a nack or a
-reconnect, the way Kafka or AMQP would."""
+reconnect, the way Kafka or AMQP would. The `memory-reporting` kind is the same source with the
+optional `detail()` and `gaps()` reports, read from what the test sets on the channel."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import asyncio
 import itertools
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -43,6 +44,9 @@ class Channel:
         self.pauses = 0
         self.resumes = 0
         self.before_ack: Callable[[], Awaitable[None]] | None = None
+        # What a `memory-reporting` source reports; an exception is raised by the report.
+        self.detail: dict[str, Any] | BaseException = {}
+        self.gaps: int | BaseException = 0
         self._seq = itertools.count(1)
         self._changed = asyncio.Condition()
 
@@ -125,8 +129,30 @@ class MemorySource:
         await self.channel.changed()
 
 
+class ReportingMemoryConfig(MemoryConfig):
+    type: Literal["memory-reporting"]  # type: ignore[assignment]
+
+
+class ReportingMemorySource(MemorySource):
+    """Implements the optional `ReportsDetail` and `ReportsGaps`; `MemorySource` does not."""
+
+    def detail(self) -> dict[str, Any]:
+        if isinstance(self.channel.detail, BaseException):
+            raise self.channel.detail
+        return dict(self.channel.detail)
+
+    def gaps(self) -> int:
+        if isinstance(self.channel.gaps, BaseException):
+            raise self.channel.gaps
+        return self.channel.gaps
+
+
 def build(config: MemoryConfig, context: SourceContext) -> MemorySource:
     return MemorySource(config, context)
+
+
+def build_reporting(config: ReportingMemoryConfig, context: SourceContext) -> MemorySource:
+    return ReportingMemorySource(config, context)
 
 
 MEMORY = TriggerKind(
@@ -134,4 +160,11 @@ MEMORY = TriggerKind(
     config_model=MemoryConfig,
     factory_path="tests.plugins.memory:build",
     doc="Events put on an in-memory channel by a test.",
+)
+
+REPORTING = TriggerKind(
+    name="memory-reporting",
+    config_model=ReportingMemoryConfig,
+    factory_path="tests.plugins.memory:build_reporting",
+    doc="An in-memory channel whose source also reports detail and gaps.",
 )
