@@ -198,3 +198,28 @@ async def test_ordering_by_document_gives_each_document_an_ordering_key(
     keys = [e.ordering_key for e in await submitted(hub)]
     ns = f"{mongodb_database.name}.items"
     assert keys == [f"{ns}/a", f"{ns}/a", f"{ns}/b"]
+
+
+async def test_full_document_before_change_carries_the_pre_image(
+    hub: Hub, make_set: MakeSet, mongodb_database: MongoDatabase, client: Client
+) -> None:
+    db = client[mongodb_database.name]
+    await db.create_collection("accounts")
+    await db.command("collMod", "accounts", changeStreamPreAndPostImages={"enabled": True})
+    trigger = mongo_trigger(
+        mongodb_database.url,
+        database=mongodb_database.name,
+        collection="accounts",
+        full_document_before_change="required",
+        operation_types=["update", "delete"],
+    )
+    async with make_set(hub) as triggers:
+        await triggers.start({"t": trigger})
+        await until(lambda: checkpointed(hub), timeout=20)
+        await db["accounts"].insert_one({"_id": 7, "balance": 10})
+        await db["accounts"].update_one({"_id": 7}, {"$inc": {"balance": 5}})
+        await db["accounts"].delete_one({"_id": 7})
+        await count(hub, 2)
+    update, delete = await submitted(hub)
+    assert update.data["fullDocumentBeforeChange"] == {"_id": 7, "balance": 10}
+    assert delete.data["fullDocumentBeforeChange"] == {"_id": 7, "balance": 15}
