@@ -35,3 +35,9 @@ class TriggerConfig(Strict):
     filter: Filter | None = Field(
         None, description="Only events that match are submitted; others are counted and acked."
     )
+
+    def single_reader(self) -> bool:
+        """Whether only one daemon may read this source at a time (a timer, a change stream,
+        a file tail): such a trigger holds a lease in the store, and with several daemons on
+        one PostgreSQL store the others stand by and take over when its holder dies."""
+        return False

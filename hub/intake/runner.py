@@ -14,6 +14,7 @@ from hub.config.functions import Backoff
 from hub.config.triggers import TriggerConfig
 from hub.intake.backlog import BacklogGate
 from hub.intake.deliver import Delivery
+from hub.intake.lease import LeaseLost, SourceLease
 from hub.intake.status import TriggerState, TriggerStatus
 from hub.plugins.contract import (
     BackOff,
@@ -64,6 +65,11 @@ class TriggerRunner:
         self._open = False
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._lease = (
+            SourceLease(hub, name, hub.settings.store.lease_timeout)
+            if config.single_reader()
+            else None
+        )
 
     def start(self, supervisor: Supervisor) -> None:
         self._task = supervisor.spawn(f"trigger:{self.name}", self.run)
@@ -109,13 +115,19 @@ class TriggerRunner:
             await self._run()
         finally:
             await self._close()
+            if self._lease is not None:
+                await self._lease.release()
 
     async def _run(self) -> None:
         while not self._stopping:
             try:
+                await self._hold()
                 await self._connect()
                 await self._pump()
                 return
+            except LeaseLost:
+                self._log.warning("another daemon took this trigger over; standing by")
+                await self._close()
             except EndOfInput:
                 self._ended()
                 return
@@ -124,6 +136,14 @@ class TriggerRunner:
                 return
             except Exception as exc:
                 await self._recover(exc)
+
+    async def _hold(self) -> None:
+        if self._lease is not None:
+            await self._lease.hold(self._standby)
+
+    def _standby(self, holder: str) -> None:
+        self.status.state = TriggerState.STANDBY
+        self.status.last_error = None
 
     async def _connect(self) -> None:
         self._open = True
@@ -183,9 +203,26 @@ class TriggerRunner:
     async def _read(self) -> Batch:
         while True:
             try:
-                return await self.source.read()
+                if self._lease is None:
+                    return await self.source.read()
+                return await self._read_holding(self._lease)
             except BackOff as signal:
                 await asyncio.sleep(signal.seconds)
+
+    async def _read_holding(self, lease: SourceLease) -> Batch:
+        """A read that ends as soon as the lease is lost, however long the source waits."""
+        read = asyncio.ensure_future(self.source.read())
+        lost = asyncio.ensure_future(lease.lost.wait())
+        try:
+            await asyncio.wait({read, lost}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            lost.cancel()
+            if not read.done():
+                read.cancel()
+                await asyncio.gather(read, return_exceptions=True)
+        if lease.lost.is_set():  # what was read is not acked: the new holder reads it again
+            raise LeaseLost(f"trigger {self.name!r}")
+        return read.result()
 
     async def _pause(self) -> None:
         self.status.state = TriggerState.PAUSED

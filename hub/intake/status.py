@@ -14,6 +14,7 @@ class TriggerState(StrEnum):
     CONNECTED = "connected"
     PAUSED = "paused"  # the hub's backlog is over max_backlog: intake waits
     RECONNECTING = "reconnecting"
+    STANDBY = "standby"  # another daemon holds this single-reader trigger's source lease
     FAILED = "failed"  # cannot be built, or its source said SourceFailed; not retried
     ENDED = "ended"  # the source said EndOfInput
     DISABLED = "disabled"

@@ -109,6 +109,13 @@ class InvocationStore(Protocol):
     async def backlog(self, cap: int) -> int: ...
     async def get_checkpoint(self, name: str) -> str | None: ...
     async def set_checkpoint(self, checkpoint: Checkpoint) -> None: ...
+    async def claim_source(self, name: str, owner: str, now: float, until: float) -> str:
+        """Take or renew the lease on a single-reader source until `until` if it is free,
+        expired or already ours; returns the owner holding it after the call."""
+
+    async def release_source(self, name: str, owner: str) -> None:
+        """Give the lease up (if `owner` holds it) so another daemon takes over at once."""
+
     async def next_delivery(self) -> float | None: ...
     async def lease_deliveries(
         self, owner: str, now: float, limit: int, lease_until: float

@@ -373,6 +373,23 @@ def set_checkpoint(conn: Any, checkpoint: Checkpoint, now: float) -> None:
     )
 
 
+def claim_source(conn: Any, name: str, owner: str, now: float, until: float) -> str:
+    """Take or renew the lease on a single-reader source; returns who holds it now. One
+    statement, so two daemons racing for a free or expired lease cannot both win."""
+    conn.execute(
+        "INSERT INTO source_leases (name, owner, expires_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at "
+        "WHERE source_leases.owner = excluded.owner OR source_leases.expires_at < ?",
+        (name, owner, until, now),
+    )
+    row = conn.execute("SELECT owner FROM source_leases WHERE name = ?", (name,)).fetchone()
+    return str(row[0])
+
+
+def release_source(conn: Any, name: str, owner: str) -> None:
+    conn.execute("DELETE FROM source_leases WHERE name = ? AND owner = ?", (name, owner))
+
+
 def lease_deliveries(
     conn: Any, owner: str, now: float, limit: int, lease_until: float, lock: str = ""
 ) -> list[Delivery]:

@@ -69,4 +69,9 @@ def statements(blob: str, real: str, json: str) -> list[str]:
             value TEXT NOT NULL,
             updated_at {real} NOT NULL
         )""",
+        f"""CREATE TABLE IF NOT EXISTS source_leases (
+            name TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            expires_at {real} NOT NULL
+        )""",
     ]

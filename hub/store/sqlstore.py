@@ -250,6 +250,14 @@ class SqlStore:
     async def set_checkpoint(self, checkpoint: Checkpoint) -> None:
         await self._writer.call(partial(ops.set_checkpoint, checkpoint=checkpoint, now=_now()))
 
+    async def claim_source(self, name: str, owner: str, now: float, until: float) -> str:
+        return await self._commit_fast(
+            partial(ops.claim_source, name=name, owner=owner, now=now, until=until)
+        )
+
+    async def release_source(self, name: str, owner: str) -> None:
+        await self._commit_fast(partial(ops.release_source, name=name, owner=owner))
+
     async def lease_deliveries(
         self, owner: str, now: float, limit: int, lease_until: float
     ) -> list[Delivery]:

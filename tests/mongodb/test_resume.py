@@ -5,13 +5,16 @@ history. SecantusDB presents a one-node replica set, so the change-stream calls 
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
 from typing import Any
 
 from pymongo import AsyncMongoClient
 
 from hub import Hub
+from hub.config.settings import HubSettings, StoreSettings
 from hub.config.triggers import TriggerConfig
-from tests.mongodb.conftest import Client, checkpointed, mongo_trigger, submitted
+from tests.mongodb.conftest import RECORD, Client, checkpointed, mongo_trigger, submitted
 from tests.servers.mongodb import MongoDatabase, SecantusDB
 from tests.support import MakeHub, MakeSet
 from tests.waiting import until
@@ -226,3 +229,26 @@ def _moved(hub: Hub, stored: str | None) -> Any:
         return await hub.store.get_checkpoint("mongodb:t") != stored
 
     return check
+
+
+async def test_a_reader_that_loses_its_lease_stands_by_then_resumes_exactly(
+    tmp_path: Path, make_set: MakeSet, mongodb_database: MongoDatabase, client: Client
+) -> None:
+    items = client[mongodb_database.name]["items"]
+    store = StoreSettings(url=f"sqlite:///{tmp_path}/hub.db", lease_timeout=0.3)
+    async with Hub(HubSettings(store=store), {"f": RECORD}) as hub, make_set(hub) as triggers:
+        await triggers.start({"t": on_items(mongodb_database, mongodb_database.name)})
+        await until(lambda: checkpointed(hub), timeout=20)
+        await items.insert_one({"_id": 1})
+        await count(hub, 1)
+        # Another daemon takes the lease, as if this one had stalled past lease_timeout.
+        now = time.time()
+        assert await hub.store.claim_source("trigger:t", "other", now + 10, now + 3600) == "other"
+        await until(lambda: triggers.status()["t"]["state"] == "standby", timeout=20)
+        await items.insert_one({"_id": 2})
+        await hub.store.release_source("trigger:t", "other")
+        await until(lambda: triggers.status()["t"]["state"] == "connected", timeout=20)
+        await count(hub, 2)
+        await items.insert_one({"_id": 3})
+        await count(hub, 3)
+        assert ids(await submitted(hub)) == [1, 2, 3]

@@ -151,6 +151,37 @@ async def test_purge_removes_only_old_finished(store: InvocationStore) -> None:
     assert await store.get(active.id) is not None
 
 
+async def test_a_source_lease_has_one_holder_until_it_expires_or_is_released(
+    store: InvocationStore,
+) -> None:
+    now = time.time()
+    assert await store.claim_source("trigger:t", "a", now, now + 30) == "a"
+    assert await store.claim_source("trigger:t", "b", now + 1, now + 31) == "a"
+    # The holder renews; others keep being refused while it does.
+    assert await store.claim_source("trigger:t", "a", now + 10, now + 40) == "a"
+    assert await store.claim_source("trigger:t", "b", now + 35, now + 65) == "a"
+    # Not renewed in time: the next claimant takes it, and the old holder cannot renew.
+    assert await store.claim_source("trigger:t", "b", now + 41, now + 71) == "b"
+    assert await store.claim_source("trigger:t", "a", now + 42, now + 72) == "b"
+    # Another source's lease is separate.
+    assert await store.claim_source("trigger:u", "a", now + 42, now + 72) == "a"
+    # Release by a non-holder changes nothing; by the holder it frees the lease at once.
+    await store.release_source("trigger:t", "a")
+    assert await store.claim_source("trigger:t", "c", now + 43, now + 73) == "b"
+    await store.release_source("trigger:t", "b")
+    assert await store.claim_source("trigger:t", "c", now + 44, now + 74) == "c"
+
+
+async def test_racing_claims_on_a_free_lease_have_one_winner(store: InvocationStore) -> None:
+    now = time.time()
+    owners = [f"daemon-{n}" for n in range(8)]
+    holders = await asyncio.gather(
+        *(store.claim_source("trigger:race", owner, now, now + 30) for owner in owners)
+    )
+    assert len(set(holders)) == 1
+    assert holders[0] in owners
+
+
 async def test_checkpoint_commits_with_submit(store: InvocationStore) -> None:
     assert await store.get_checkpoint("file:/var/log/x") is None
     await store.submit([item()], checkpoint=Checkpoint("file:/var/log/x", "inode:42:1024"))

@@ -75,6 +75,9 @@ class AuditConfig(TriggerConfig):
     type: Literal["audit"]
     source: Source = Field(description="Where the audit events come from.")
 
+    def single_reader(self) -> bool:
+        return self.source == "auditd"  # the others are a webhook and an SQS queue
+
     # auditd
     paths: TextList = Field(
         None, description=f"auditd: audit log files (globs allowed); default {DEFAULT_AUDIT_LOG}."

@@ -77,6 +77,9 @@ class LogStreamConfig(TriggerConfig):
     group; the position is committed with the invocations, so a restart resumes exactly."""
 
     type: Literal["log_stream"]
+
+    def single_reader(self) -> bool:
+        return True
     paths: Annotated[
         PathList | None, BeforeValidator(_as_list, json_schema_input_type=PathList | str | None)
     ] = Field(None, description="Files to tail; globs (`*`, `**`) are re-scanned for new files.")

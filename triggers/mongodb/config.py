@@ -141,6 +141,9 @@ class MongoTriggerConfig(TriggerConfig):
             raise ValueError("collection needs database")
         return self
 
+    def single_reader(self) -> bool:
+        return True
+
     @property
     def scope(self) -> str:
         if self.collection is not None:

@@ -20,6 +20,9 @@ Misfire = Literal["skip", "fire_once", "fire_all"]
 class TimerConfig(TriggerConfig):
     """Invokes its function(s) on a schedule: cron, a fixed rate, or one time."""
 
+    def single_reader(self) -> bool:
+        return True
+
     type: Literal["timer"]
     schedule: str = Field(
         description="Cron ('*/5 * * * *', 6 fields with seconds first, optional "
