@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pymongo import AsyncMongoClient
 
 from hub import Hub
@@ -18,6 +19,9 @@ from tests.mongodb.conftest import RECORD, Client, checkpointed, mongo_trigger, 
 from tests.servers.mongodb import MongoDatabase, SecantusDB
 from tests.support import MakeHub, MakeSet
 from tests.waiting import until
+
+# Servers go down in these tests; see the conftest's _reset for PyMongo's leftover sockets.
+pytestmark = pytest.mark.filterwarnings("ignore:unclosed <socket.socket:ResourceWarning")
 
 
 def ids(events: list[Any]) -> list[Any]:
