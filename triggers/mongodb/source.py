@@ -41,7 +41,6 @@ class MongoChangeSource:
         self._source = parse.event_source(config.uri, config.namespace)
         self._client: AsyncMongoClient[dict[str, Any]] | None = None
         self._stream: AsyncChangeStream[dict[str, Any]] | None = None
-        self._loaded = False
         self._position: Position | None = None  # the committed one
         self._announce = False  # the stream opened without a stored token: commit where it is
         self._ended = False
@@ -67,9 +66,9 @@ class MongoChangeSource:
         except ConnectionFailure as exc:
             where = parse.public_location(self._config.uri)
             raise NotConnected(f"MongoDB at {where}: {exc}") from exc
-        if not self._loaded:
-            self._position = await self._load()
-            self._loaded = True
+        # The store is the truth, every time: after a lost lease another daemon may have
+        # moved the position on, and only acked positions were ever kept here anyway.
+        self._position = await self._load()
         await self._open()
 
     async def read(self) -> Batch:
