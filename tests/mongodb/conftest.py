@@ -3,6 +3,7 @@ from __future__ import annotations
 import gc
 import warnings
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,14 @@ from pymongo import AsyncMongoClient
 
 from hub import Event, Hub
 from hub.config.functions import FunctionConfig
+from hub.config.triggers import TriggerConfig
+from hub.intake import TriggerSet
 from hub.plugins import Registry
 from hub.store.base import ListQuery
 from tests.mongodb import functions
 from tests.servers.mongodb import MongoDatabase
 from tests.support import MakeHub, MakeSet, hub_factory, trigger_set_factory
+from tests.waiting import until
 from triggers.mongodb import KIND, MongoTriggerConfig
 
 RECORD = FunctionConfig.model_validate(
@@ -79,6 +83,25 @@ async def submitted(hub: Hub, function: str = "f") -> list[Event]:
     grow with submission order, and the trigger submits in change order)."""
     page = await hub.query(ListQuery(function=function, limit=100_000))
     return [inv.event for inv in sorted(page.items, key=lambda inv: inv.id)]
+
+
+@asynccontextmanager
+async def running(hub: Hub, make_set: MakeSet, trigger: TriggerConfig) -> AsyncIterator[TriggerSet]:
+    """`trigger` running as `t` once its starting token is committed: every change made from
+    then on is seen (with `start: now`, earlier ones are not)."""
+    async with make_set(hub) as triggers:
+        await triggers.start({"t": trigger})
+        await until(lambda: checkpointed(hub), timeout=20)
+        yield triggers
+
+
+async def count(hub: Hub, wanted: int, function: str = "f") -> None:
+    """Wait until `wanted` invocations of `function` are queued."""
+
+    async def enough() -> bool:
+        return len(await submitted(hub, function)) >= wanted
+
+    await until(enough, timeout=30)
 
 
 async def checkpointed(hub: Hub, trigger: str = "t") -> bool:

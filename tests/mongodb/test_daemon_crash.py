@@ -6,96 +6,28 @@ token — it reads nothing again, so no duplicate is left for the idempotency-ke
 from __future__ import annotations
 
 import asyncio
-import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import orjson
 import pytest
 from pymongo import AsyncMongoClient
 
 from hub import Hub
 from hub.config.settings import HubSettings, StoreSettings
 from hub.store.base import ListQuery
+from tests.mongodb.conftest import Client
+from tests.mongodb.daemons import install_sink, sunk, trigger_status, watching, write_config
 from tests.servers.daemon import Daemon
 from tests.servers.mongodb import MongoDatabase
 from tests.servers.process import free_port
 from tests.waiting import until
 
-TRIGGER = "orders"
 BEFORE_KILL = 3000  # inserted by the writer while the daemon reads (and dies)
 WHILE_DOWN = 200  # inserted while no daemon runs
 BATCH = 20
-
-SINK = """
-import json, os
-
-def append(event):
-    line = {"key": event.idempotency_key, "n": event.data["documentKey"]["_id"]}
-    # One write(2) on an O_APPEND file: a kill cannot leave half a line.
-    fd = os.open(os.environ["SINK_FILE"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, (json.dumps(line) + "\\n").encode())
-    finally:
-        os.close(fd)
-"""
-
-Client = AsyncMongoClient[dict[str, Any]]
-
-
-def write_config(tmp_path: Path, database: MongoDatabase, port: int) -> Path:
-    (tmp_path / "sink.py").write_text(SINK)
-    config = tmp_path / "triggers.yaml"
-    config.write_text(
-        textwrap.dedent(
-            f"""\
-            hub:
-              store:
-                url: sqlite:///{tmp_path}/hub.db
-                lease_timeout: 2s
-              api:
-                listen: 127.0.0.1:{port}
-              log: {{format: json}}
-            functions:
-              sink:
-                target: {{type: python, handler: "sink:append"}}
-            triggers:
-              {TRIGGER}:
-                type: mongodb
-                function: sink
-                uri: "{database.url}"
-                database: {database.name}
-                collection: orders
-                max_await: 100ms
-            """
-        )
-    )
-    return config
-
-
-def sunk(path: Path) -> set[int]:
-    """The documents the function has run for (a run cut short by the kill may repeat)."""
-    if not path.exists():
-        return set()
-    # The last piece is empty, or a line still being written: only whole lines count.
-    whole = path.read_bytes().split(b"\n")[:-1]
-    return {orjson.loads(line)["n"] for line in whole}
-
-
-async def trigger_status(session: aiohttp.ClientSession, daemon: Daemon) -> dict[str, Any]:
-    async with session.get(f"{daemon.url}/v1/triggers") as response:
-        assert response.status == 200
-        body: dict[str, Any] = await response.json()
-    return dict(body[TRIGGER])
-
-
-async def watching(session: aiohttp.ClientSession, daemon: Daemon) -> bool:
-    """The stream is open and a resume token is committed: every change from now on is seen."""
-    status = await trigger_status(session, daemon)
-    return status["state"] == "connected" and status["detail"]["resume_token"] is not None
 
 
 async def insert(orders: Any, first: int, last: int) -> None:
@@ -118,7 +50,9 @@ async def test_sigkill_mid_stream_then_restart_resumes_exactly_at_the_committed_
 ) -> None:
     sink = tmp_path / "sink.jsonl"
     port = free_port()
-    config = write_config(tmp_path, mongodb_database, port)
+    install_sink(tmp_path)
+    store = f"sqlite:///{tmp_path}/hub.db"
+    config = write_config(tmp_path, store, mongodb_database, port, lease_timeout="2s")
     daemon = daemon_factory(config, tmp_path, {"SINK_FILE": str(sink)}, api_port=port)
     total = BEFORE_KILL + WHILE_DOWN
     client: Client = AsyncMongoClient(mongodb_database.url, serverSelectionTimeoutMS=10_000)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import textwrap
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import orjson
 import pytest
 from pymongo import AsyncMongoClient
 
@@ -25,66 +23,16 @@ from hub import Status
 from hub.invocation import Invocation
 from hub.store.base import ListQuery
 from hub.store.postgres import PostgresStore
+from tests.mongodb.conftest import Client
+from tests.mongodb.daemons import install_sink, sunk, trigger_status, watching, write_config
 from tests.servers.daemon import Daemon
 from tests.servers.mongodb import MongoDatabase
 from tests.servers.postgres import Database
 from tests.servers.process import free_port
 from tests.waiting import until
 
-TRIGGER = "orders"
 BATCH = 10  # documents per insert
 PACE = 0.05  # seconds between inserts: an application writing steadily, not a bulk load
-
-SINK = """
-import json, os
-
-def append(event):
-    line = {"n": event.data["documentKey"]["_id"], "by": os.environ["DAEMON_NAME"]}
-    # One write(2) on an O_APPEND file shared by both daemons: no torn or mixed lines.
-    fd = os.open(os.environ["SINK_FILE"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, (json.dumps(line) + "\\n").encode())
-    finally:
-        os.close(fd)
-"""
-
-Client = AsyncMongoClient[dict[str, Any]]
-
-
-def write_config(
-    workdir: Path, store_url: str, database: MongoDatabase, port: int, lease_timeout: str
-) -> Path:
-    """The same store and trigger for every daemon; only the API port differs. A run started
-    by a daemon that is then killed is run again once its lease runs out, `timeout` plus
-    `lease_timeout` after it started: a short `timeout` keeps that wait short."""
-    workdir.mkdir()
-    config = workdir / "triggers.yaml"
-    config.write_text(
-        textwrap.dedent(
-            f"""\
-            hub:
-              store:
-                url: "{store_url}"
-                lease_timeout: {lease_timeout}
-              api:
-                listen: 127.0.0.1:{port}
-              log: {{format: json}}
-            functions:
-              sink:
-                target: {{type: python, handler: "sink:append"}}
-                timeout: 3s
-            triggers:
-              {TRIGGER}:
-                type: mongodb
-                function: sink
-                uri: "{database.url}"
-                database: {database.name}
-                collection: orders
-                max_await: 100ms
-            """
-        )
-    )
-    return config
 
 
 def start_daemons(
@@ -95,8 +43,7 @@ def start_daemons(
     lease_timeout: str,
 ) -> list[Daemon]:
     lib = tmp_path / "lib"
-    lib.mkdir()
-    (lib / "sink.py").write_text(SINK)
+    install_sink(lib)
     path = os.pathsep.join(p for p in (str(lib), os.environ.get("PYTHONPATH")) if p)
     daemons = []
     for name in ("a", "b"):
@@ -117,33 +64,12 @@ async def expect(check: Callable[[], Any], timeout: float, failure: Callable[[],
         raise AssertionError(f"not within {timeout:.0f}s: {failure()}") from None
 
 
-def sunk(path: Path) -> set[int]:
-    """The documents the function has run for (a run cut short by a kill may repeat)."""
-    if not path.exists():
-        return set()
-    whole = path.read_bytes().split(b"\n")[:-1]  # only whole lines
-    return {orjson.loads(line)["n"] for line in whole}
-
-
 async def all_sunk(path: Path, total: int, timeout: float) -> None:
     def missing() -> str:
         lost = sorted(set(range(total)) - sunk(path))
         return f"{len(lost)} of {total} documents never ran, e.g. {lost[:10]}"
 
     await expect(lambda: len(sunk(path)) >= total, timeout, missing)
-
-
-async def trigger_status(session: aiohttp.ClientSession, daemon: Daemon) -> dict[str, Any]:
-    async with session.get(f"{daemon.url}/v1/triggers") as response:
-        assert response.status == 200
-        body: dict[str, Any] = await response.json()
-    return dict(body[TRIGGER])
-
-
-async def watching(session: aiohttp.ClientSession, daemon: Daemon) -> bool:
-    """Connected, with a resume token committed: every change from now on is seen."""
-    status = await trigger_status(session, daemon)
-    return status["state"] == "connected" and status["detail"]["resume_token"] is not None
 
 
 async def roles(session: aiohttp.ClientSession, daemons: list[Daemon]) -> tuple[Daemon, Daemon]:

@@ -15,7 +15,15 @@ from pymongo import AsyncMongoClient
 from hub import Hub
 from hub.config.settings import HubSettings, StoreSettings
 from hub.config.triggers import TriggerConfig
-from tests.mongodb.conftest import RECORD, Client, checkpointed, mongo_trigger, submitted
+from tests.mongodb.conftest import (
+    RECORD,
+    Client,
+    checkpointed,
+    count,
+    mongo_trigger,
+    running,
+    submitted,
+)
 from tests.servers.mongodb import MongoDatabase, SecantusDB
 from tests.support import MakeHub, MakeSet
 from tests.waiting import until
@@ -26,13 +34,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:unclosed <socket.socket:Resource
 
 def ids(events: list[Any]) -> list[Any]:
     return [e.data["documentKey"]["_id"] for e in events if "documentKey" in e.data]
-
-
-async def count(hub: Hub, wanted: int) -> None:
-    async def enough() -> bool:
-        return len(await submitted(hub)) >= wanted
-
-    await until(enough, timeout=30)
 
 
 def on_items(database: MongoDatabase | SecantusDB, name: str, **fields: Any) -> TriggerConfig:
@@ -70,9 +71,7 @@ async def test_drop_delivers_drop_and_invalidate_then_the_trigger_ends(
 ) -> None:
     items = client[mongodb_database.name]["items"]
     trigger = on_items(mongodb_database, mongodb_database.name)
-    async with make_set(hub) as triggers:
-        await triggers.start({"t": trigger})
-        await until(lambda: checkpointed(hub), timeout=20)
+    async with running(hub, make_set, trigger) as triggers:
         await items.insert_one({"_id": 1})
         await items.drop()
         await count(hub, 3)
@@ -101,9 +100,7 @@ async def test_on_invalidate_continue_watches_on_and_can_hide_the_invalidate(
         on_invalidate="continue",
         operation_types=["insert", "drop"],
     )
-    async with make_set(hub) as triggers:
-        await triggers.start({"t": trigger})
-        await until(lambda: checkpointed(hub), timeout=20)
+    async with running(hub, make_set, trigger) as triggers:
         await items.insert_one({"_id": 1})
         await items.drop()
         await count(hub, 2)
@@ -123,9 +120,7 @@ async def test_the_stream_survives_a_server_restart_and_loses_nothing(
     items = client["shop"]["items"]
     trigger = on_items(mongodb_private, "shop")
     try:
-        async with make_set(hub) as triggers:
-            await triggers.start({"t": trigger})
-            await until(lambda: checkpointed(hub), timeout=20)
+        async with running(hub, make_set, trigger) as triggers:
             await items.insert_many([{"_id": n} for n in range(10)])
             await count(hub, 10)
             await asyncio.to_thread(mongodb_private.restart)

@@ -8,17 +8,10 @@ from datetime import UTC, datetime
 from bson import Decimal128, ObjectId
 
 from hub import Hub
-from tests.mongodb.conftest import Client, checkpointed, mongo_trigger, submitted
+from tests.mongodb.conftest import Client, count, mongo_trigger, running, submitted
 from tests.servers.mongodb import MongoDatabase
 from tests.support import MakeSet
 from tests.waiting import until
-
-
-async def count(hub: Hub, wanted: int, function: str = "f") -> None:
-    async def enough() -> bool:
-        return len(await submitted(hub, function)) >= wanted
-
-    await until(enough, timeout=20)
 
 
 async def test_insert_update_delete_become_invocations(
@@ -31,9 +24,7 @@ async def test_insert_update_delete_become_invocations(
         collection="orders",
         full_document="updateLookup",
     )
-    async with make_set(hub) as triggers:
-        await triggers.start({"t": trigger})
-        await until(lambda: checkpointed(hub), timeout=20)
+    async with running(hub, make_set, trigger) as triggers:
         oid = ObjectId()
         placed = datetime(2026, 11, 23, 12, 0, 0, 123000, tzinfo=UTC)
         await orders.insert_one({"_id": oid, "total": Decimal128("19.99"), "placed": placed})
@@ -81,9 +72,7 @@ async def test_operation_types_and_pipeline_filter_on_the_server(
         # Extended JSON in YAML: only documents placed after this instant.
         pipeline=[{"$match": {"fullDocument.at": {"$gte": {"$date": "2026-01-01T00:00:00Z"}}}}],
     )
-    async with make_set(hub) as triggers:
-        await triggers.start({"t": trigger})
-        await until(lambda: checkpointed(hub), timeout=20)
+    async with running(hub, make_set, trigger) as triggers:
         await items.insert_one({"_id": 1, "at": datetime(2025, 6, 1, tzinfo=UTC)})  # too old
         await items.insert_one({"_id": 2, "at": datetime(2026, 6, 1, tzinfo=UTC)})
         await items.update_one({"_id": 2}, {"$set": {"x": 1}})  # not an insert or delete
@@ -109,9 +98,7 @@ async def test_database_scope_sees_every_collection(
 ) -> None:
     db = client[mongodb_database.name]
     trigger = mongo_trigger(mongodb_database.url, database=mongodb_database.name)
-    async with make_set(hub) as triggers:
-        await triggers.start({"t": trigger})
-        await until(lambda: checkpointed(hub), timeout=20)
+    async with running(hub, make_set, trigger) as triggers:
         await db["a"].insert_one({"_id": "x"})
         await db["b"].insert_one({"_id": "y"})
         await client["elsewhere_" + mongodb_database.name]["c"].insert_one({"_id": "z"})
@@ -136,9 +123,7 @@ async def test_cluster_scope_sees_every_database(
         operation_types=["insert"],
         pipeline=[{"$match": {"ns.db": {"$in": [mongodb_database.name, other]}}}],
     )
-    async with make_set(hub) as triggers:
-        await triggers.start({"t": trigger})
-        await until(lambda: checkpointed(hub), timeout=20)
+    async with running(hub, make_set, trigger) as triggers:
         await client[mongodb_database.name]["a"].insert_one({"_id": 1})
         await client[other]["b"].insert_one({"_id": 2})
         await count(hub, 2)
@@ -160,9 +145,7 @@ async def test_batch_size_groups_changes_into_one_invocation(
         batch_size=10,
         batch_window="300ms",
     )
-    async with make_set(hub) as triggers:
-        await triggers.start({"t": trigger})
-        await until(lambda: checkpointed(hub), timeout=20)
+    async with running(hub, make_set, trigger):
         await items.insert_many([{"_id": n} for n in range(25)])
         await until(lambda: _changes(hub, 25), timeout=20)
     events = await submitted(hub)
@@ -188,9 +171,7 @@ async def test_ordering_by_document_gives_each_document_an_ordering_key(
         collection="items",
         ordering="document",
     )
-    async with make_set(hub) as triggers:
-        await triggers.start({"t": trigger})
-        await until(lambda: checkpointed(hub), timeout=20)
+    async with running(hub, make_set, trigger):
         await items.insert_one({"_id": "a"})
         await items.update_one({"_id": "a"}, {"$set": {"n": 1}})
         await items.insert_one({"_id": "b"})
@@ -213,9 +194,7 @@ async def test_full_document_before_change_carries_the_pre_image(
         full_document_before_change="required",
         operation_types=["update", "delete"],
     )
-    async with make_set(hub) as triggers:
-        await triggers.start({"t": trigger})
-        await until(lambda: checkpointed(hub), timeout=20)
+    async with running(hub, make_set, trigger):
         await db["accounts"].insert_one({"_id": 7, "balance": 10})
         await db["accounts"].update_one({"_id": 7}, {"$inc": {"balance": 5}})
         await db["accounts"].delete_one({"_id": 7})

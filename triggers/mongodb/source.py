@@ -43,7 +43,6 @@ class MongoChangeSource:
         self._stream: AsyncChangeStream[dict[str, Any]] | None = None
         self._position: Position | None = None  # the committed one
         self._announce = False  # the stream opened without a stored token: commit where it is
-        self._ended = False
         self._gaps = 0
         self._idle_checkpoint_at = 0.0
         self._state = "closed"
@@ -73,7 +72,7 @@ class MongoChangeSource:
 
     async def read(self) -> Batch:
         while True:
-            if self._ended:
+            if self._state == "invalidated":
                 raise EndOfInput(f"the change stream was invalidated ({self._ended_by})")
             if self._stream is None:
                 await self._open()
@@ -220,8 +219,7 @@ class MongoChangeSource:
         self._ended_by = "invalidate at " + (position.time or "an unknown time")
         await self._close_stream()
         if self._config.on_invalidate == "end":
-            self._state = "invalidated"
-            self._ended = True
+            self._state = "invalidated"  # the next read ends the trigger
             self._log.warning(
                 "change stream invalidated (the watched collection or database was dropped or "
                 "renamed); the trigger ends here and resumes after the invalidate when reloaded",
