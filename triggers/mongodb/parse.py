@@ -80,30 +80,24 @@ def change_time(change: Mapping[str, Any]) -> str | None:
     return to_rfc3339(float(seconds)) if isinstance(seconds, int) else None
 
 
-def ordering_key(change: Mapping[str, Any], ordering: str) -> str | None:
-    """`document`: one change of a document at a time; changes without a document (drop,
-    rename, invalidate) are ordered per namespace."""
-    if ordering != "document":
-        return None
-    return subject(change) or "*"
-
-
 def parse(change: Mapping[str, Any], source: str, ordering: str = "none") -> Event:
     token = change["_id"]
     operation = change.get("operationType")
     if not isinstance(operation, str) or not operation:
         raise ValueError("the change document has no operationType")
-    ns = namespace(change)
+    ns, about = namespace(change), subject(change)
     return Event(
         type=TYPE_PREFIX + operation,
         source=source,
-        subject=subject(change),
+        subject=about,
         time=change_time(change),
         data=relaxed(change),
         datacontenttype="application/json",
         extensions={"mongodbnamespace": ns} if ns is not None else {},
         idempotency_key=idempotency_key(token),
-        ordering_key=ordering_key(change, ordering),
+        # `document`: one change of a document at a time; changes without a document (drop,
+        # rename, invalidate) are ordered per namespace.
+        ordering_key=(about or "*") if ordering == "document" else None,
     )
 
 
