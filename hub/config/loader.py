@@ -1,8 +1,8 @@
 """Load the triggers file: read, parse YAML (keeping positions), interpolate the environment,
-validate against the registered models and check the function names it refers to. Every
-problem is reported as FILE:LINE:COL, all of them at once: a phase that finds problems does not
-stop the next, which checks what the earlier ones could still make sense of. Only a file that
-is not YAML, or not a mapping, stops at the first."""
+validate against the registered models, check the function names it refers to and, when asked,
+import its python handlers. Every problem is reported as FILE:LINE:COL, all of them at once: a
+phase that finds problems does not stop the next, which checks what the earlier ones could
+still make sense of. Only a file that is not YAML, or not a mapping, stops at the first."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import NoReturn
 from pydantic import ValidationError
 
 from hub.config.document import TriggersFile, document_model
+from hub.config.handlers import handler_problems
 from hub.config.interpolate import interpolate
 from hub.config.located import Located, Pos, locate, parse_yaml
 from hub.config.located import Path as LocPath
@@ -30,9 +31,13 @@ def load_config(
     *,
     env: Mapping[str, str] | None = None,
     registry: Registry | None = None,
+    import_handlers: bool = False,
 ) -> TriggersFile:
+    """`import_handlers` imports every python handler with the file's folder on the import
+    path, as the daemon does, so one that cannot be imported is a problem of the file."""
     name = str(path)
-    return load_text(_read(name), name, env=env, registry=registry)
+    root = Path(name).resolve().parent if import_handlers else None
+    return load_text(_read(name), name, env=env, registry=registry, import_root=root)
 
 
 def load_text(
@@ -41,6 +46,7 @@ def load_text(
     *,
     env: Mapping[str, str] | None = None,
     registry: Registry | None = None,
+    import_root: Path | None = None,
 ) -> TriggersFile:
     root = parse_yaml(text, filename)
     if root is None:
@@ -66,6 +72,8 @@ def load_text(
             if problem[0] not in unfilled
         ]
     problems += _at(located, dangling_references(located.data))
+    if import_root is not None:
+        problems += _at(located, handler_problems(located.data.get("functions"), import_root))
     if problems or doc is None:
         _fail(filename, problems)
     doc._secret_paths = frozenset(filled.secret_paths)
