@@ -56,24 +56,22 @@ def load_text(
         kind = "a list" if isinstance(located.data, list) else f"{located.data!r}"
         raise ConfigError(f"{filename}:{located.value_pos(())}: found {kind}; {_EXPECTED}")
     filled = interpolate(located.data, os.environ if env is None else env)
-    problems = _at(located, filled.problems)
+    unfilled = _at(located, filled.problems)
     # Top-level `x-…` keys are the user's own (YAML anchors to merge), as in compose files.
     located.data = {k: v for k, v in filled.data.items() if not str(k).startswith("x-")}
     model = document_model(registry or default_registry())
     doc: TriggersFile | None = None
+    problems: list[tuple[Pos, str]] = []
     try:
         doc = model.model_validate(located.data)
     except ValidationError as exc:
-        # A value whose variable is missing still holds `${…}`; its own problem says why.
-        unfilled = {pos for pos, _ in problems}
-        problems += [
-            problem
-            for problem in _problems(exc, located, model, filled.secret_paths)
-            if problem[0] not in unfilled
-        ]
+        problems += _problems(exc, located, model, filled.secret_paths)
     problems += _at(located, dangling_references(located.data))
     if import_root is not None:
         problems += _at(located, handler_problems(located.data.get("functions"), import_root))
+    # A value whose variable is missing still holds `${…}`: its own problem says why.
+    taken = {pos for pos, _ in unfilled}
+    problems = unfilled + [problem for problem in problems if problem[0] not in taken]
     if problems or doc is None:
         _fail(filename, problems)
     doc._secret_paths = frozenset(filled.secret_paths)

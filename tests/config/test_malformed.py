@@ -136,6 +136,11 @@ CASES: dict[str, tuple[str, str]] = {
         "cfg.yaml:3:37: functions.f.target.handler: environment variable HANDLER is not set "
         "(or write ${HANDLER:-default})",
     ),
+    "unset variable in a function: destination": (
+        F + "    on_failure: function:${DLQ}\n",
+        "cfg.yaml:4:17: functions.f.on_failure: environment variable DLQ is not set "
+        "(or write ${DLQ:-default})",
+    ),
     "malformed interpolation": (
         "functions:\n  f:\n    target: {type: python, handler: '${handler-x}'}\n",
         "cfg.yaml:3:37: functions.f.target.handler: invalid ${…}: write ${NAME} or "

@@ -161,12 +161,18 @@ async def test_a_handler_that_cannot_be_imported_is_refused_and_the_watcher_goes
     assert errors.startswith(f"{config.resolve()}:")
     assert "functions.later.target.handler: cannot import 'laterfns'" in errors
     assert "Traceback" not in daemon.log() and "Task exception" not in daemon.log()
+    os.kill(daemon.pid, signal.SIGHUP)  # the same refusal, from the signal handler
+    await until(lambda: daemon.log().count("reload refused") == 2, timeout=15)
+    refusals = [json.loads(line) for line in daemon.log().splitlines() if "reload refused" in line]
+    assert [r["reason"] for r in refusals] == ["file changed", "SIGHUP"]
+    assert "Traceback" not in daemon.log() and "Task exception" not in daemon.log()
     assert (await api.wait((await api.invoke("record", {}))["id"]))["status"] == "succeeded"
 
     (config.parent / "laterfns.py").write_text(FUNCTIONS_LATER)
     rewrite_config(config, port, RECORD + later.replace("later:", "later:\n  timeout: 5s", 1))
     await until(lambda: "config reloaded" in daemon.log(), timeout=15)
-    assert '"reason": "file changed"' in daemon.log()
+    [reloaded] = [line for line in daemon.log().splitlines() if "config reloaded" in line]
+    assert json.loads(reloaded)["reason"] == "file changed"
     done = await api.wait((await api.invoke("later", {}))["id"])
     assert done["status"] == "succeeded" and done["response"] == "later", done
     assert "Traceback" not in daemon.log() and "Task exception" not in daemon.log()
