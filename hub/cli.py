@@ -34,7 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-c", "--config", type=Path, default=Path("config/triggers.yaml"))
     run.set_defaults(handler=_run)
 
-    validate = sub.add_parser("validate", help="check a triggers file and exit")
+    validate = sub.add_parser(
+        "validate",
+        help="check a triggers file and exit",
+        description="Check a triggers file as the daemon loads it, python handlers imported; "
+        "print every problem found, one FILE:LINE:COL line each, and exit 1 if there is any.",
+    )
     validate.add_argument("file", type=Path)
     validate.set_defaults(handler=_validate)
 
@@ -85,7 +90,7 @@ def _validate(args: argparse.Namespace) -> int:
     from hub.errors import ConfigError
 
     try:
-        doc = load_config(args.file)
+        doc = load_config(args.file, import_handlers=True)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1

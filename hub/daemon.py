@@ -31,7 +31,7 @@ WATCH_EVERY = 1.0
 class Daemon:
     def __init__(self, config_path: Path) -> None:
         self.path = config_path.resolve()
-        self.config: TriggersFile = load_config(self.path)
+        self.config: TriggersFile = load_config(self.path, import_handlers=True)
         self.ready = False
         self._stop = asyncio.Event()
         self._reload_lock = asyncio.Lock()
@@ -100,33 +100,39 @@ class Daemon:
         task.add_done_callback(self._tasks.discard)
 
     async def reload(self, hub: Hub, triggers: TriggerSet, why: str) -> bool:
-        """Apply a changed file; an invalid one is refused and the running config stays."""
+        """Apply a changed file; an invalid one is refused and the running config stays. Never
+        raises: it runs from a signal handler and from the file watcher, which must outlive
+        every bad edit."""
         async with self._reload_lock:
             try:
-                new = load_config(self.path)
+                return await self._apply(hub, triggers, why)
             except ConfigError as exc:
                 log.error(
                     "reload refused: the new config is invalid; keeping the running one",
                     reason=why,
                     errors=str(exc),
                 )
-                return False
-            for section in ("store", "executors", "queue_size", "api"):
-                if getattr(new.hub, section) != getattr(self.config.hub, section):
-                    log.warning("hub setting changed; it applies after a restart", setting=section)
-            # Functions first as a union, so triggers started by the reload find theirs, and
-            # only then the new set, so invocations of removed functions wait, not fail.
-            hub.set_functions({**hub.functions, **new.functions})
-            await triggers.apply(new.triggers)
-            hub.set_functions(new.functions)
-            self.config = new
-            log.info(
-                "config reloaded",
-                reason=why,
-                functions=len(new.functions),
-                triggers=len(new.triggers),
-            )
-            return True
+            except Exception:
+                # Not a problem of the file but a defect: keep its traceback, keep running.
+                log.exception("reload failed", reason=why)
+            return False
+
+    async def _apply(self, hub: Hub, triggers: TriggerSet, why: str) -> bool:
+        new = load_config(self.path, import_handlers=True)
+        # Functions first as a union, so triggers started by the reload find theirs (building
+        # them is all or nothing: a failure changes nothing), and only then the new set, so
+        # invocations of removed functions wait, not fail.
+        hub.set_functions({**hub.functions, **new.functions})
+        for section in ("store", "executors", "queue_size", "api"):
+            if getattr(new.hub, section) != getattr(self.config.hub, section):
+                log.warning("hub setting changed; it applies after a restart", setting=section)
+        await triggers.apply(new.triggers)
+        hub.set_functions(new.functions)
+        self.config = new
+        log.info(
+            "config reloaded", reason=why, functions=len(new.functions), triggers=len(new.triggers)
+        )
+        return True
 
     async def _watch(self, hub: Hub, triggers: TriggerSet) -> None:
         """Reload when the file's content changes (editors replace files, so stat by path)."""

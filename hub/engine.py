@@ -108,15 +108,17 @@ class Hub:
     def set_functions(self, functions: Mapping[str, FunctionConfig]) -> None:
         """Apply a function set (at start and on reload); queued invocations are untouched."""
         assert self._session is not None, "start the hub first"
+        # Every changed target is built before any is swapped in: one that cannot be built (a
+        # handler that fails to import) leaves the running set as it was.
+        built = {
+            name: FunctionRuntime(name, config, build_target(config.target, self._session))
+            for name, config in functions.items()
+            if (current := self.runtimes.get(name)) is None or current.config != config
+        }
         for name in list(self.runtimes):
             if name not in functions:
                 del self.runtimes[name]
-        for name, config in functions.items():
-            current = self.runtimes.get(name)
-            if current is None or current.config != config:
-                self.runtimes[name] = FunctionRuntime(
-                    name, config, build_target(config.target, self._session)
-                )
+        self.runtimes.update(built)
         self.functions = dict(functions)
 
     async def close(self, drain_timeout: float | None = None) -> None:

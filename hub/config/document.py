@@ -6,7 +6,6 @@ every registered trigger model picked by `type`; `TriggersFile` itself is the st
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, Union, cast
 from weakref import WeakKeyDictionary
 
@@ -17,12 +16,10 @@ from pydantic import (
     ValidationError,
     create_model,
     field_validator,
-    model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from hub.config.base import Strict
-from hub.config.destinations import FunctionDestination
 from hub.config.functions import FunctionConfig
 from hub.config.settings import HubSettings
 from hub.config.triggers import Name, TriggerConfig
@@ -69,52 +66,15 @@ class HubSection(HubSettings):
 
 
 class TriggersFile(Strict):
+    """The file's shape. The function names that triggers and destinations refer to are
+    checked by the loader (references.py) on the plain data, so that they are reported even
+    when other parts of the file are invalid."""
+
     hub: HubSection = Field(default_factory=HubSection)
     functions: dict[Name, FunctionConfig] = Field(default_factory=dict)
     triggers: dict[Name, TriggerConfig] = Field(default_factory=dict)
     # Paths of values that came from secret-looking environment variables (see redacted()).
     _secret_paths: frozenset[Path] = PrivateAttr(default_factory=frozenset)
-
-    @model_validator(mode="after")
-    def _functions_exist(self) -> TriggersFile:
-        """Checked once the structure is valid, so every dangling name is listed at once."""
-        missing: list[tuple[Path, str, str]] = [
-            (("functions", name, slot), "destination", dest.function)
-            for name, config in self.functions.items()
-            for slot in ("on_success", "on_failure")
-            if isinstance(dest := getattr(config, slot), FunctionDestination)
-            and dest.function not in self.functions
-        ]
-        missing += [
-            (("triggers", name, "function", i), "trigger", ref)
-            for name, config in self.triggers.items()
-            for i, ref in enumerate(config.function)
-            if ref not in self.functions
-        ]
-        _raise_unknown(missing, self.functions)
-        return self
-
-
-def _raise_unknown(missing: Sequence[tuple[Path, str, str]], functions: Mapping[str, Any]) -> None:
-    if not missing:
-        return
-    known = ", ".join(sorted(functions)) or "none are configured"
-    raise ValidationError.from_exception_data(
-        "references",
-        [
-            InitErrorDetails(
-                type=PydanticCustomError(
-                    "unknown_function",
-                    "the {by} names function '{name}', which is not configured; "
-                    "configured functions: {known}",
-                    {"by": by, "name": name, "known": known},
-                ),
-                loc=loc,
-                input=name,
-            )
-            for loc, by, name in missing
-        ],
-    )
 
 
 _models: WeakKeyDictionary[Registry, tuple[int, type[TriggersFile]]] = WeakKeyDictionary()

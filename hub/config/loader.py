@@ -1,19 +1,25 @@
 """Load the triggers file: read, parse YAML (keeping positions), interpolate the environment,
-validate against the registered models; every problem is reported as FILE:LINE:COL."""
+validate against the registered models, check the function names it refers to and, when asked,
+import its python handlers. Every problem is reported as FILE:LINE:COL, all of them at once: a
+phase that finds problems does not stop the next, which checks what the earlier ones could
+still make sense of. Only a file that is not YAML, or not a mapping, stops at the first."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NoReturn
 
 from pydantic import ValidationError
 
 from hub.config.document import TriggersFile, document_model
+from hub.config.handlers import handler_problems
 from hub.config.interpolate import interpolate
 from hub.config.located import Located, Pos, locate, parse_yaml
 from hub.config.located import Path as LocPath
 from hub.config.problems import describe, dotted
+from hub.config.references import dangling_references
 from hub.errors import ConfigError
 from hub.plugins.registry import Registry, default_registry
 
@@ -25,9 +31,13 @@ def load_config(
     *,
     env: Mapping[str, str] | None = None,
     registry: Registry | None = None,
+    import_handlers: bool = False,
 ) -> TriggersFile:
+    """`import_handlers` imports every python handler with the file's folder on the import
+    path, as the daemon does, so one that cannot be imported is a problem of the file."""
     name = str(path)
-    return load_text(_read(name), name, env=env, registry=registry)
+    root = Path(name).resolve().parent if import_handlers else None
+    return load_text(_read(name), name, env=env, registry=registry, import_root=root)
 
 
 def load_text(
@@ -36,6 +46,7 @@ def load_text(
     *,
     env: Mapping[str, str] | None = None,
     registry: Registry | None = None,
+    import_root: Path | None = None,
 ) -> TriggersFile:
     root = parse_yaml(text, filename)
     if root is None:
@@ -45,17 +56,30 @@ def load_text(
         kind = "a list" if isinstance(located.data, list) else f"{located.data!r}"
         raise ConfigError(f"{filename}:{located.value_pos(())}: found {kind}; {_EXPECTED}")
     filled = interpolate(located.data, os.environ if env is None else env)
-    if filled.problems:
-        _fail(filename, [(located.value_pos(p), f"{dotted(p)}: {m}") for p, m in filled.problems])
+    unfilled = _at(located, filled.problems)
     # Top-level `x-…` keys are the user's own (YAML anchors to merge), as in compose files.
     located.data = {k: v for k, v in filled.data.items() if not str(k).startswith("x-")}
     model = document_model(registry or default_registry())
+    doc: TriggersFile | None = None
+    problems: list[tuple[Pos, str]] = []
     try:
         doc = model.model_validate(located.data)
     except ValidationError as exc:
-        _fail(filename, _problems(exc, located, model, filled.secret_paths))
+        problems += _problems(exc, located, model, filled.secret_paths)
+    problems += _at(located, dangling_references(located.data))
+    if import_root is not None:
+        problems += _at(located, handler_problems(located.data.get("functions"), import_root))
+    # A value whose variable is missing still holds `${…}`: its own problem says why.
+    taken = {pos for pos, _ in unfilled}
+    problems = unfilled + [problem for problem in problems if problem[0] not in taken]
+    if problems or doc is None:
+        _fail(filename, problems)
     doc._secret_paths = frozenset(filled.secret_paths)
     return doc
+
+
+def _at(located: Located, found: list[tuple[LocPath, str]]) -> list[tuple[Pos, str]]:
+    return [(located.value_pos(path), f"{dotted(path)}: {text}") for path, text in found]
 
 
 def _read(name: str) -> str:
@@ -80,6 +104,6 @@ def _problems(
     return [describe(error, located, model, secrets) for error in exc.errors()]
 
 
-def _fail(filename: str, problems: list[tuple[Pos, str]]) -> None:
+def _fail(filename: str, problems: list[tuple[Pos, str]]) -> NoReturn:
     lines = sorted(set(problems), key=lambda p: (p[0].line, p[0].col, p[1]))
     raise ConfigError("\n".join(f"{filename}:{pos}: {text}" for pos, text in lines))

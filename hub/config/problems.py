@@ -35,7 +35,7 @@ _BOUNDS = {
 }
 # Errors whose message already says what is wrong and what was expected.
 _OWN_MESSAGES = frozenset(
-    {"value_error", "assertion_error", "filter", "unknown_function", "unknown_type", "missing_type"}
+    {"value_error", "assertion_error", "filter", "unknown_type", "missing_type"}
 )
 _MISSING: Any = object()
 

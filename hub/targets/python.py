@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import inspect
-from collections.abc import Callable
-from typing import Any
 
 from hub.config.functions import PythonTarget
-from hub.errors import ConfigError, FunctionError
+from hub.config.handlers import import_handler
+from hub.errors import FunctionError
 from hub.events import Event
 from hub.targets.base import TargetResult
 
 
-def resolve(handler: str) -> Callable[..., Any]:
-    module_name, _, attr = handler.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(
-            f"python handler {handler!r}: cannot import {module_name!r}: {exc}"
-        ) from exc
-    fn = getattr(module, attr, None)
-    if not callable(fn):
-        raise ConfigError(f"python handler {handler!r}: {module_name} has no callable {attr!r}")
-    return fn  # type: ignore[no-any-return]
-
-
 class PythonCallable:
     def __init__(self, config: PythonTarget) -> None:
-        self._fn = resolve(config.handler)
+        self._fn = import_handler(config.handler)
         self._is_async = inspect.iscoroutinefunction(self._fn)
 
     async def __call__(self, event: Event) -> TargetResult:

@@ -136,6 +136,11 @@ CASES: dict[str, tuple[str, str]] = {
         "cfg.yaml:3:37: functions.f.target.handler: environment variable HANDLER is not set "
         "(or write ${HANDLER:-default})",
     ),
+    "unset variable in a function: destination": (
+        F + "    on_failure: function:${DLQ}\n",
+        "cfg.yaml:4:17: functions.f.on_failure: environment variable DLQ is not set "
+        "(or write ${DLQ:-default})",
+    ),
     "malformed interpolation": (
         "functions:\n  f:\n    target: {type: python, handler: '${handler-x}'}\n",
         "cfg.yaml:3:37: functions.f.target.handler: invalid ${…}: write ${NAME} or "
@@ -204,6 +209,52 @@ def test_every_problem_is_listed_in_file_order(tmp_path: Path, registry: Registr
         ["cfg.yaml:5:14", "functions.f.timeout"],
         ["cfg.yaml:7:3", "triggers.orders.channel"],
         ["cfg.yaml:10:5", "triggers.orders.spam"],
+    ]
+
+
+def test_every_phase_reports_in_one_run(tmp_path: Path, registry: Registry) -> None:
+    """A misspelt key, an unset variable and dangling function names, each of which used to
+    hide the next kind: all are reported together, the names checked where they parsed."""
+    path = tmp_path / "cfg.yaml"
+    path.write_text(
+        F + "    timout: 5s\n    on_failure: {type: function, function: dlq}\n"
+        "triggers:\n  orders:\n    type: memory\n    channel: ${CHANNEL}\n"
+        "    function: [f, g]\n    batchsize: 5\n"
+        "  audit:\n    type: nope\n    function: h\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={}, registry=registry)
+    known = "which is not configured; configured functions: f"
+    assert str(caught.value).replace(f"{tmp_path}/", "").splitlines() == [
+        "cfg.yaml:4:5: functions.f.timout: unknown key 'timout'; expected one of: concurrency, "
+        "max_event_age, max_retry_attempts, on_failure, on_success, response_limit, "
+        "retry_backoff, target, timeout",
+        f"cfg.yaml:5:44: functions.f.on_failure.function: the destination names function "
+        f"'dlq', {known}",
+        "cfg.yaml:9:14: triggers.orders.channel: environment variable CHANNEL is not set "
+        "(or write ${CHANNEL:-default})",
+        f"cfg.yaml:10:19: triggers.orders.function[1]: the trigger names function 'g', {known}",
+        "cfg.yaml:11:5: triggers.orders.batchsize: unknown key 'batchsize'; expected one of: "
+        "batch_size, channel, enabled, filter, function, type",
+        "cfg.yaml:13:11: triggers.audit.type: unknown trigger type 'nope'; known types: memory, "
+        "ticker",
+        f"cfg.yaml:14:15: triggers.audit.function: the trigger names function 'h', {known}",
+    ]
+
+
+def test_a_function_with_problems_still_counts_as_configured(
+    tmp_path: Path, registry: Registry
+) -> None:
+    path = tmp_path / "cfg.yaml"
+    path.write_text(
+        "functions:\n  f:\n    concurrency: 0\n"
+        "triggers:\n  t: {type: memory, channel: c, function: f}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={}, registry=registry)
+    assert str(caught.value).replace(f"{tmp_path}/", "").splitlines() == [
+        "cfg.yaml:2:3: functions.f.target: missing required key 'target'",
+        "cfg.yaml:3:18: functions.f.concurrency: must be at least 1; got 0",
     ]
 
 

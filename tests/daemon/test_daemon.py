@@ -27,6 +27,10 @@ RECORD = """\
 record:
   target: {type: python, handler: "testfns:record"}
 """
+FUNCTIONS_LATER = """
+async def record(event):
+    return "later"
+"""
 
 
 async def test_newcomer_path_with_the_example_config(
@@ -131,6 +135,47 @@ async def test_invalid_reload_is_refused_and_the_old_config_keeps_running(
     assert "functions.record.bogus" in daemon.log()
     inv = await api.wait((await api.invoke("record", {}))["id"])
     assert inv["status"] == "succeeded"
+    assert daemon.terminate() == 0
+
+
+def rewrite_config(config: Path, port: int, functions: str) -> None:
+    """As editors save (a new file renamed over the old): the watcher never reads half a file."""
+    staged = config.with_name("staged.yaml")
+    write_config(staged, port, functions)
+    os.replace(staged, config)
+
+
+async def test_a_handler_that_cannot_be_imported_is_refused_and_the_watcher_goes_on(
+    make_daemon: MakeDaemon, api_session: aiohttp.ClientSession
+) -> None:
+    """The file names a module not written yet: one clean refusal, no traceback. Once the
+    module is there, the next edit of the file is picked up without a SIGHUP."""
+    daemon, config, port = make_daemon(RECORD)
+    daemon.start()
+    api = Api(api_session, daemon.url)
+    later = RECORD.replace("record:", "later:").replace("testfns:record", "laterfns:record")
+    rewrite_config(config, port, RECORD + later)
+    await until(lambda: "reload refused" in daemon.log(), timeout=15)
+    [refused] = [line for line in daemon.log().splitlines() if "reload refused" in line]
+    errors = json.loads(refused)["errors"]
+    assert errors.startswith(f"{config.resolve()}:")
+    assert "functions.later.target.handler: cannot import 'laterfns'" in errors
+    assert "Traceback" not in daemon.log() and "Task exception" not in daemon.log()
+    os.kill(daemon.pid, signal.SIGHUP)  # the same refusal, from the signal handler
+    await until(lambda: daemon.log().count("reload refused") == 2, timeout=15)
+    refusals = [json.loads(line) for line in daemon.log().splitlines() if "reload refused" in line]
+    assert [r["reason"] for r in refusals] == ["file changed", "SIGHUP"]
+    assert "Traceback" not in daemon.log() and "Task exception" not in daemon.log()
+    assert (await api.wait((await api.invoke("record", {}))["id"]))["status"] == "succeeded"
+
+    (config.parent / "laterfns.py").write_text(FUNCTIONS_LATER)
+    rewrite_config(config, port, RECORD + later.replace("later:", "later:\n  timeout: 5s", 1))
+    await until(lambda: "config reloaded" in daemon.log(), timeout=15)
+    [reloaded] = [line for line in daemon.log().splitlines() if "config reloaded" in line]
+    assert json.loads(reloaded)["reason"] == "file changed"
+    done = await api.wait((await api.invoke("later", {}))["id"])
+    assert done["status"] == "succeeded" and done["response"] == "later", done
+    assert "Traceback" not in daemon.log() and "Task exception" not in daemon.log()
     assert daemon.terminate() == 0
 
 
