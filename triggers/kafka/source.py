@@ -27,6 +27,8 @@ COMMIT_TIMEOUT = 5.0
 
 
 class KafkaSource:
+    lag_unit = "records"
+
     def __init__(self, config: KafkaTriggerConfig, context: SourceContext) -> None:
         self._config = config
         self._trigger = context.trigger
