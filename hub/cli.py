@@ -101,7 +101,8 @@ def _global_options(parser: argparse.ArgumentParser, *, nested: bool) -> None:
         "--config",
         type=Path,
         default=default(None),
-        help="the triggers file: API commands read the API address from it",
+        help="the triggers file: API commands read the API address from it"
+        + ("" if nested else f"; `run` runs it (default: {DEFAULT_CONFIG})"),
     )
     parser.add_argument(
         "--json",
