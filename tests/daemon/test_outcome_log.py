@@ -167,3 +167,20 @@ def test_outcome_settings_are_validated(outcomes: str, problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_text(f"hub:\n  log:\n    outcomes: {outcomes}\n")
     assert problem in str(caught.value)
+
+
+async def test_a_reload_applies_the_outcome_settings(
+    tmp_path: Path, daemon_factory: Callable[..., Daemon], api_session: aiohttp.ClientSession
+) -> None:
+    daemon, _ = start(tmp_path, daemon_factory, "{success: info}")
+    api = Api(api_session, daemon.url)
+    before = await api.invoke("ok", {})
+    await lines_for(daemon, before["id"], ["invocation succeeded"])
+    config = tmp_path / "triggers.yaml"
+    config.write_text(config.read_text().replace("{success: info}", "{success: off}"))
+    await until(lambda: '"config reloaded"' in daemon.log(), timeout=15)
+    after = await api.invoke("ok", {})
+    assert (await api.wait(after["id"]))["status"] == "succeeded"
+    hopeless = await api.invoke("hopeless", {})
+    await lines_for(daemon, hopeless["id"], ["invocation failed", "invocation dead-lettered"])
+    assert outcome_lines(daemon, after["id"]) == []
