@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from hub.tables import render
 
 FINAL = {"succeeded", "failed", "expired", "stopped"}
 INVOCATION_COLUMNS = ["id", "function", "status", "attempts", "created_at", "last_error"]
+TRIGGER_COLUMNS = ["name", "type", "state", "events_in", "last_event_at", "lag", "last_error"]
+DEFAULT_CONFIG = Path("config/triggers.yaml")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,10 +31,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="triggerhub", description=__doc__)
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    _global_options(p, nested=False)
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the daemon")
-    run.add_argument("-c", "--config", type=Path, default=Path("config/triggers.yaml"))
+    run.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help=f"the triggers file (default: {DEFAULT_CONFIG})",
+    )
     run.set_defaults(handler=_run)
 
     validate = sub.add_parser(
@@ -72,17 +83,51 @@ def _parser() -> argparse.ArgumentParser:
 
 def _api_command(sub: Any, name: str, help_: str, handler: Any) -> argparse.ArgumentParser:
     cmd: argparse.ArgumentParser = sub.add_parser(name, help=help_)
-    cmd.add_argument("--url", help="daemon API URL (default: $TRIGGERHUB_URL, or the config's)")
-    cmd.add_argument("-c", "--config", type=Path, help="read the API address from this file")
-    cmd.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _global_options(cmd, nested=True)
     cmd.set_defaults(handler=handler)
     return cmd
+
+
+def _global_options(parser: argparse.ArgumentParser, *, nested: bool) -> None:
+    """The API options, accepted before the command (`triggerhub --url X invocations list`)
+    and after it. A subcommand's parser writes its defaults over what the top level parsed, so
+    there they default to SUPPRESS: absent after the command, the value given before it stays."""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if nested else value
+
+    parser.add_argument(
+        "--url",
+        default=default(None),
+        help="daemon API URL (default: $TRIGGERHUB_URL, or the config's)",
+    )
+    parser.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=default(None),
+        help="the triggers file: API commands read the API address from it"
+        + ("" if nested else f"; `run` runs it (default: {DEFAULT_CONFIG})"),
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=default(False),
+        help="print JSON instead of a table",
+    )
+
+
+def _version() -> str:
+    try:
+        return metadata.version("triggerhub")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def _run(args: argparse.Namespace) -> int:
     from hub.daemon import run
 
-    return run(args.config)
+    return run(args.config or DEFAULT_CONFIG)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -173,11 +218,25 @@ def _triggers(args: argparse.Namespace) -> int:
         print(json.dumps(status, indent=2))
         return 0
     items = status.get("triggers", status) if isinstance(status, dict) else status
-    rows = [{"name": name, **info} for name, info in items.items()]
-    print(
-        render(rows, ["name", "type", "state", "events_in", "last_event_at", "lag", "last_error"])
-    )
+    rows = [
+        {"name": name, **info, "lag": lag_text(info.get("lag"), info.get("lag_unit"))}
+        for name, info in items.items()
+    ]
+    print(render(rows, TRIGGER_COLUMNS))
     return 0
+
+
+def lag_text(lag: float | None, unit: str | None) -> str | None:
+    """A trigger's lag rounded to what its unit means: whole records, messages or bytes;
+    seconds to the millisecond."""
+    if lag is None:
+        return None
+    if unit == "seconds":
+        return f"{lag:.3f} s"
+    if unit is None:
+        return f"{lag:.6g}"
+    count = round(lag)
+    return f"{count} {unit.removesuffix('s') if count == 1 else unit}"
 
 
 def _print(args: argparse.Namespace, record: Any, *, single: bool) -> None:

@@ -22,6 +22,7 @@ from hub.engine import Hub
 from hub.errors import ConfigError
 from hub.intake import TriggerSet
 from hub.logs import configure_logging
+from hub.outcomes import OutcomeLog
 from hub.plugins.registry import default_registry
 
 log = structlog.get_logger("hub.daemon")
@@ -36,6 +37,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self._reload_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[object]] = set()
+        self.outcomes = OutcomeLog(self.config.hub.log.outcomes)
 
     async def run(self) -> None:
         configure_logging(self.config.hub.log)
@@ -45,6 +47,7 @@ class Daemon:
         api = self.config.hub.api
         token = os.environ.get(api.token_env) or None
         async with Hub(self.config.hub, self.config.functions) as hub:
+            self.outcomes.attach(hub.hooks)
             triggers = TriggerSet(hub)
             default_registry()  # built-in plugins register their API routes on import
             app = create_app(
@@ -129,6 +132,7 @@ class Daemon:
         await triggers.apply(new.triggers)
         hub.set_functions(new.functions)
         self.config = new
+        self.outcomes.settings = new.hub.log.outcomes
         log.info(
             "config reloaded", reason=why, functions=len(new.functions), triggers=len(new.triggers)
         )

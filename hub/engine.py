@@ -26,7 +26,7 @@ from hub.destinations.routing import route
 from hub.dispatcher import Dispatcher
 from hub.errors import InvalidStateError, NotFoundError, UnknownFunctionError
 from hub.events import Event
-from hub.executor import Executor
+from hub.executor import Executor, announce_end
 from hub.hooks import Hooks
 from hub.ids import new_id
 from hub.invocation import Invocation, NewInvocation
@@ -93,7 +93,7 @@ class Hub:
             await self._session.close()
             raise
         delivery = DeliveryLoop(
-            self.store, self._session, self.owner, self.settings.destination_attempts
+            self.store, self._session, self.owner, self.settings.destination_attempts, self.hooks
         )
         self.store.on_due(self.dispatcher.alarm.nudge)
         self.store.on_outbox(delivery.alarm.nudge)
@@ -224,6 +224,7 @@ class Hub:
         if before is Status.RUNNING:
             self.executor.cancel(invocation_id)
         self._on_final(inv, Status.STOPPED)
+        announce_end(self.hooks, inv, Condition.STOPPED, "stopped by request", None, routing)
         return await self.get(invocation_id)
 
     async def redrive(self, invocation_id: str) -> Invocation:

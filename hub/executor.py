@@ -137,22 +137,23 @@ class Executor:
                 error=str(exc),
                 status_code=exc.status_code,
                 exit_code=exc.exit_code,
+                started=now,
             )
         except RetryAfter as exc:
-            await self._failed(inv, rt, str(exc), exc, retry_after=exc.seconds)
+            await self._failed(inv, rt, now, str(exc), exc, retry_after=exc.seconds)
         except FunctionError as exc:
-            await self._failed(inv, rt, str(exc), exc)
+            await self._failed(inv, rt, now, str(exc), exc)
         except TimeoutError as exc:
             if inv.id in self.stopped:
                 log.info("attempt cancelled by stop")
                 return
             error = f"timed out after {timeout:g}s" if tm.expired() else f"TimeoutError: {exc}"
-            await self._failed(inv, rt, error, None)
+            await self._failed(inv, rt, now, error, None)
         except Exception as exc:
             log.warning("target raised unexpectedly", error=repr(exc))
-            await self._failed(inv, rt, f"{type(exc).__name__}: {exc}", None)
+            await self._failed(inv, rt, now, f"{type(exc).__name__}: {exc}", None)
         else:
-            await self.finish(inv, rt, Condition.SUCCESS, result=result)
+            await self.finish(inv, rt, Condition.SUCCESS, result=result, started=now)
         finally:
             self.hooks.attempted(inv, clock.now() - now)
             structlog.contextvars.clear_contextvars()
@@ -165,13 +166,14 @@ class Executor:
         self,
         inv: Invocation,
         rt: FunctionRuntime,
+        started: float,
         error: str,
         exc: FunctionError | None,
         retry_after: float | None = None,
     ) -> None:
-        codes: dict[str, Any] = {}
+        codes: dict[str, Any] = {"started": started}
         if exc is not None:
-            codes = {"status_code": exc.status_code, "exit_code": exc.exit_code}
+            codes |= {"status_code": exc.status_code, "exit_code": exc.exit_code}
         if inv.attempts > rt.config.max_retry_attempts:
             await self.finish(inv, rt, Condition.RETRIES_EXHAUSTED, error=error, **codes)
             return
@@ -187,7 +189,10 @@ class Executor:
                 **codes,
             )
             return
-        await self.store.retry(inv, self.owner, now, next_at, f"attempt {inv.attempts}: {error}")
+        if await self.store.retry(
+            inv, self.owner, now, next_at, f"attempt {inv.attempts}: {error}"
+        ):
+            self.hooks.retrying(inv, error, next_at, now - started)
 
     async def finish(
         self,
@@ -199,7 +204,10 @@ class Executor:
         error: str | None = None,
         status_code: int | None = None,
         exit_code: int | None = None,
+        started: float | None = None,
     ) -> None:
+        """Commit the final status; `started` is when the attempt that ended it began (None
+        when no attempt ran)."""
         now = clock.now()
         limit = rt.config.response_limit if rt is not None else 0
         payload = result.payload if result is not None else None
@@ -222,3 +230,23 @@ class Executor:
         )
         if done:
             self.on_final(inv, status)
+            duration = None if started is None else now - started
+            announce_end(self.hooks, inv, condition, error, duration, routing)
+
+
+def announce_end(
+    hooks: Hooks,
+    inv: Invocation,
+    condition: Condition,
+    error: str | None,
+    duration_s: float | None,
+    routing: Routing | None,
+) -> None:
+    """Tell the hooks a final status was committed, and that a failure reached a function
+    destination (committed with it: the outbox's destinations are reached when delivered)."""
+    hooks.ended(inv, condition, error, duration_s)
+    if condition is not Condition.SUCCESS and routing is not None:
+        for follow_up in routing.follow_ups:
+            hooks.dead_lettered(
+                inv.id, inv.function, str(condition), f"function:{follow_up.function}"
+            )

@@ -13,7 +13,7 @@ from typing import Any
 import structlog
 
 from hub.invocation import Invocation
-from hub.status import Status
+from hub.status import Condition, Status
 
 log = structlog.get_logger("hub.hooks")
 
@@ -26,6 +26,17 @@ AttemptedHook = Callable[[Invocation, float], None]
 """`(inv, duration_s)`: an attempt ended, whatever came of it."""
 FinishedHook = Callable[[Invocation, Status, float], None]
 """`(inv, status, age_s)`: the invocation reached a final status, `age_s` after it was created."""
+RetryingHook = Callable[[Invocation, str, float, float], None]
+"""`(inv, error, next_at, duration_s)`: attempt `inv.attempts` failed with `error` (it lasted
+`duration_s`) and the next one is committed to start at `next_at`."""
+EndedHook = Callable[[Invocation, Condition, str | None, float | None], None]
+"""`(inv, condition, error, duration_s)`: the invocation was committed final with `condition`;
+`duration_s` is its last attempt's, None when it ended without one (expired before it could
+start, or stopped)."""
+DeadLetteredHook = Callable[[str, str, str, str], None]
+"""`(invocation_id, function, condition, destination)`: a failure's record reached the function's
+`on_failure` destination (a function destination is reached when its invocation is
+committed, with the failure)."""
 
 
 class Hooks:
@@ -34,6 +45,9 @@ class Hooks:
         self.on_started: list[StartedHook] = []
         self.on_attempted: list[AttemptedHook] = []
         self.on_finished: list[FinishedHook] = []
+        self.on_retrying: list[RetryingHook] = []
+        self.on_ended: list[EndedHook] = []
+        self.on_dead_lettered: list[DeadLetteredHook] = []
 
     def submitted(self, function: str, count: int) -> None:
         _emit("submitted", self.on_submitted, function, count)
@@ -46,6 +60,21 @@ class Hooks:
 
     def finished(self, inv: Invocation, status: Status, age_s: float) -> None:
         _emit("finished", self.on_finished, inv, status, age_s)
+
+    def retrying(self, inv: Invocation, error: str, next_at: float, duration_s: float) -> None:
+        _emit("retrying", self.on_retrying, inv, error, next_at, duration_s)
+
+    def ended(
+        self, inv: Invocation, condition: Condition, error: str | None, duration_s: float | None
+    ) -> None:
+        _emit("ended", self.on_ended, inv, condition, error, duration_s)
+
+    def dead_lettered(
+        self, invocation_id: str, function: str, condition: str, destination: str
+    ) -> None:
+        _emit(
+            "dead_lettered", self.on_dead_lettered, invocation_id, function, condition, destination
+        )
 
 
 def _emit(hook: str, callbacks: list[Any], *args: Any) -> None:

@@ -53,11 +53,29 @@ class ApiSettings(Strict):
         return value
 
 
+class OutcomeLogSettings(Strict):
+    """The line logged for each invocation outcome (see hub/outcomes.py)."""
+
+    success: Literal["info", "debug", "off"] = Field(
+        "info",
+        description="Level of the line for a succeeded invocation; `off` writes none. Retries, "
+        "failures, expiries, stops and dead-letters are always logged.",
+    )
+    success_sample: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Fraction of succeeded invocations that get their line, chosen at random "
+        "(0.01: one in a hundred).",
+    )
+
+
 class LogSettings(Strict):
     format: Literal["auto", "json", "console"] = Field(
         "auto", description="`auto`: console on a terminal, JSON lines otherwise."
     )
     level: Literal["debug", "info", "warning", "error"] = "info"
+    outcomes: OutcomeLogSettings = Field(default_factory=OutcomeLogSettings)
 
 
 class HubSection(HubSettings):

@@ -4,14 +4,18 @@ records a destination that could not be reached on the invocation."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
+import orjson
 import structlog
 
 from hub import clock
 from hub.alarm import Alarm
 from hub.config.functions import Backoff
 from hub.destinations.deliver import deliver
+from hub.hooks import Hooks
 from hub.retry import compute_backoff
 from hub.store.base import Delivery, InvocationStore
 
@@ -28,11 +32,13 @@ class DeliveryLoop:
         session: aiohttp.ClientSession,
         owner: str,
         max_attempts: int,
+        hooks: Hooks | None = None,
     ) -> None:
         self.store = store
         self.owner = owner
         self.session = session
         self.max_attempts = max_attempts
+        self.hooks = hooks or Hooks()
         self.alarm = Alarm()
 
     async def run(self) -> None:
@@ -65,3 +71,28 @@ class DeliveryLoop:
             await self.store.delivery_failed(delivery, now, error, next_at)
             return
         await self.store.delivered(delivery, clock.now(), f"{delivery.slot} → {detail}")
+        if delivery.slot == "on_failure" and self.hooks.on_dead_lettered:
+            context = orjson.loads(delivery.record).get("request_context", {})
+            where = shown_destination(orjson.loads(delivery.destination))
+            self.hooks.dead_lettered(
+                delivery.invocation_id,
+                str(context.get("function")),
+                str(context.get("condition")),
+                where,
+            )
+
+
+def shown_destination(spec: dict[str, Any]) -> str:
+    """Where a destination is, for a log line: its type and file path or URL without user
+    info or query (either may hold a credential)."""
+    kind = str(spec.get("type"))
+    if "url" in spec:
+        url = urlsplit(str(spec["url"]))
+        return f"{kind}:{url.scheme}://{url.hostname}{f':{url.port}' if url.port else ''}{url.path}"
+    if "path" in spec:
+        return f"{kind}:{spec['path']}"
+    if "topic" in spec:
+        return f"{kind}:{spec['topic']}"
+    if "exchange" in spec:
+        return f"{kind}:{spec['exchange']}"
+    return kind

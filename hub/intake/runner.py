@@ -25,6 +25,7 @@ from hub.plugins.contract import (
     ReportsGaps,
     ReportsLag,
     ReportsLagDetail,
+    ReportsLagUnit,
     Source,
     SourceFailed,
 )
@@ -96,6 +97,8 @@ class TriggerRunner:
         if isinstance(self.source, ReportsLag):
             with contextlib.suppress(Exception):
                 self.status.lag = self.source.lag()
+            if isinstance(self.source, ReportsLagUnit):
+                self.status.lag_unit = self.source.lag_unit
         if isinstance(self.source, ReportsLagDetail):
             with contextlib.suppress(Exception):
                 self.status.lag_detail = self.source.lag_detail()

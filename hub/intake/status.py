@@ -32,6 +32,7 @@ class TriggerStatus:
     last_event_at: float | None = None
     restarts: int = 0
     lag: float | None = field(default=None)
+    lag_unit: str | None = None
     lag_detail: dict[str, float] | None = None
     gaps: int = 0
     detail: dict[str, Any] | None = None
@@ -46,6 +47,7 @@ class TriggerStatus:
             "events_filtered": self.events_filtered,
             "last_event_at": to_rfc3339(self.last_event_at),
             "lag": self.lag,
+            "lag_unit": self.lag_unit,
             "lag_detail": self.lag_detail,
             "restarts": self.restarts,
             "gaps": self.gaps,

@@ -6,6 +6,7 @@ it and close; the hub owns the loop, the reconnect backoff, the filter and the d
         async def read(self) -> Batch: ...      # waits for events; raises a signal below
         async def close(self) -> None: ...
         def lag(self) -> float | None: ...      # optional: how far behind the source it is
+        lag_unit = "records"                    # optional: what lag counts (records, seconds)
         def detail(self) -> dict[str, Any]: ... # optional: more state for `triggerhub status`
         def gaps(self) -> int: ...              # optional: source history it had to skip
         async def pause(self) -> None: ...      # optional: backlog full, reading stops
@@ -88,6 +89,14 @@ class Source(Protocol):
 @runtime_checkable
 class ReportsLag(Protocol):
     def lag(self) -> float | None: ...
+
+
+@runtime_checkable
+class ReportsLagUnit(Protocol):
+    """Optional: what `lag` counts, shown beside it (`records`, `messages`, `bytes`,
+    `seconds`); counts are shown whole, seconds to the millisecond."""
+
+    lag_unit: str
 
 
 @runtime_checkable

@@ -17,15 +17,19 @@ async def produce_many(
     values: Sequence[bytes],
     *,
     partitions: int = 1,
+    first_partition: int = 0,
     key: bytes | None = None,
     headers: list[tuple[str, bytes]] | None = None,
 ) -> None:
-    """Send everything, spread round-robin over the partitions, and wait for every ack."""
+    """Send everything, spread round-robin over `partitions` partitions from
+    `first_partition` on, and wait for every ack."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
     await producer.start()
     try:
         futures = [
-            await producer.send(topic, value, key=key, partition=n % partitions, headers=headers)
+            await producer.send(
+                topic, value, key=key, partition=first_partition + n % partitions, headers=headers
+            )
             for n, value in enumerate(values)
         ]
         for future in futures:

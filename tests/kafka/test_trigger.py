@@ -11,6 +11,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 
 from hub.config.triggers import TriggerConfig
+from hub.events import Event
 from tests.kafka import functions
 from tests.kafka.conftest import MakeHub, MakeSet, fn, kafka_trigger
 from tests.kafka.helpers import all_invocations, idle, produce_many
@@ -65,6 +66,38 @@ async def test_ten_thousand_records_on_three_partitions_are_invoked_exactly_once
     finally:
         await consumer.stop()
     assert sum(c or 0 for c in committed) == total
+
+
+async def test_after_a_restart_every_partition_shows_its_lag_before_anything_is_read(
+    noida_topics: Topics, make_hub: MakeHub, make_set: MakeSet
+) -> None:
+    (topic,) = await noida_topics.create("events", partitions=3)
+    await produce_many(noida_topics.bootstrap, topic, numbered(0, 10), partitions=2)
+    trigger = noida_trigger(noida_topics, topic)
+    async with make_hub() as hub, make_set(hub) as triggers:
+        await triggers.start({"t": trigger})
+        await until(lambda: len(functions.state.events) == 10, timeout=60)
+        await until(lambda: idle(hub), timeout=10)
+    # Stopped with partitions 0 and 1 committed to their end and 2 never committed; now
+    # records wait on 0 and on 2.
+    await produce_many(noida_topics.bootstrap, topic, numbered(10, 14), first_partition=0)
+    await produce_many(noida_topics.bootstrap, topic, numbered(14, 17), first_partition=2)
+    functions.reset()
+    expected = {f"{topic}/0": 4.0, f"{topic}/1": 0.0, f"{topic}/2": 3.0}
+    async with make_hub(max_backlog=1) as hub, make_set(hub) as triggers:
+        # A full backlog keeps the restarted trigger from reading: what it shows is known
+        # from the broker alone, not from records it fetched.
+        await hub.submit("f", [Event(type="filler", source="test")], delay=600)
+        await triggers.start({"t": trigger})
+        await until(lambda: triggers.status()["t"]["lag_detail"] == expected, timeout=30)
+        status = triggers.status()["t"]
+        assert (status["state"], status["events_in"], status["lag"]) == ("paused", 0, 7.0)
+        assert status["lag_unit"] == "records"
+        # Records produced while it is paused (so fetching nothing) show up too.
+        await produce_many(noida_topics.bootstrap, topic, numbered(17, 19), first_partition=1)
+        expected[f"{topic}/1"] = 2.0
+        await until(lambda: triggers.status()["t"]["lag_detail"] == expected, timeout=30)
+    assert functions.state.events == []
 
 
 async def test_a_timestamp_start_skips_what_came_before(

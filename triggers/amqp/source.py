@@ -26,6 +26,8 @@ DEPTH_EVERY = 5.0  # seconds between queue-depth refreshes for lag()
 
 
 class AmqpSource:
+    lag_unit = "messages"
+
     def __init__(self, config: AmqpTriggerConfig, context: SourceContext) -> None:
         self._config = config
         self._trigger = context.trigger

@@ -17,6 +17,7 @@ from hub.events import Event
 from hub.plugins.contract import BackOff, Batch, NotConnected, SourceContext
 from triggers.kafka.client import consumer_options
 from triggers.kafka.config import KafkaTriggerConfig
+from triggers.kafka.lag import PartitionLag
 from triggers.kafka.offsets import OffsetTracker, Partition, Span
 from triggers.kafka.parse import RawRecord, invalid, parse, parse_batch
 
@@ -27,6 +28,8 @@ COMMIT_TIMEOUT = 5.0
 
 
 class KafkaSource:
+    lag_unit = "records"
+
     def __init__(self, config: KafkaTriggerConfig, context: SourceContext) -> None:
         self._config = config
         self._trigger = context.trigger
@@ -36,7 +39,11 @@ class KafkaSource:
             topics=config.topics or config.topic_pattern,
         )
         self._offsets = OffsetTracker()
+        self._lag = self._new_lag()
         self._consumer: AIOKafkaConsumer | None = None
+
+    def _new_lag(self) -> PartitionLag:
+        return PartitionLag(self._config.start, self._config.start_ms(), self._log)
 
     async def connect(self) -> None:
         consumer = AIOKafkaConsumer(**consumer_options(self._config, self._trigger))
@@ -46,7 +53,7 @@ class KafkaSource:
         else:
             consumer.subscribe(pattern=self._config.topic_pattern, listener=listener)
         # Set before start(): the first assignment's listener calls run inside it.
-        self._offsets, self._consumer = OffsetTracker(), consumer
+        self._offsets, self._lag, self._consumer = OffsetTracker(), self._new_lag(), consumer
         try:
             await consumer.start()
         except Exception as exc:
@@ -127,6 +134,7 @@ class KafkaSource:
         if consumer is not None:
             await self._commit(consumer, self._offsets.to_commit(parts))
         self._offsets.forget(parts)
+        self._lag.forget(parts)
         self._log.info("kafka partitions revoked", partitions=sorted(parts))
 
     async def on_assigned(self, assigned: Iterable[TopicPartition]) -> None:
@@ -135,6 +143,8 @@ class KafkaSource:
         start_ms = self._config.start_ms()
         if consumer is not None and start_ms is not None:
             await _seek_to_time(consumer, tps, start_ms)
+        if consumer is not None:
+            self._lag.refresh(consumer, self._offsets.fetched, assigned=True)
         self._log.info("kafka partitions assigned", partitions=sorted(_parts(tps)))
 
     async def pause(self) -> None:
@@ -148,33 +158,25 @@ class KafkaSource:
             consumer.resume(*consumer.paused())
 
     def lag(self) -> float | None:
-        """Records behind the end of the assigned partitions (highwater - next offset)."""
-        consumer = self._consumer
-        if consumer is None:
-            return None
-        total, known = 0, False
-        for tp in consumer.assignment():
-            high, position = consumer.highwater(tp), self._offsets.fetched((tp.topic, tp.partition))
-            if high is not None and position is not None:
-                total, known = total + max(0, high - position), True
-        return float(total) if known else None
+        """Records behind the end of the assigned partitions (end offset - next offset)."""
+        figures = self._lag_figures()
+        return float(sum(figures.values())) if figures else None
 
     def lag_detail(self) -> dict[str, float]:
         """Lag per `topic/partition` (the trigger status and the partition-lag metric)."""
+        return {f"{t}/{p}": float(lag) for (t, p), lag in sorted(self._lag_figures().items())}
+
+    def _lag_figures(self) -> dict[Partition, int]:
         consumer = self._consumer
         if consumer is None:
             return {}
-        out: dict[str, float] = {}
-        for tp in consumer.assignment():
-            high, position = consumer.highwater(tp), self._offsets.fetched((tp.topic, tp.partition))
-            if high is not None and position is not None:
-                out[f"{tp.topic}/{tp.partition}"] = float(max(0, high - position))
-        return out
+        return self._lag.figures(consumer, self._offsets.fetched)
 
     async def close(self) -> None:
         consumer, self._consumer = self._consumer, None
         if consumer is None:
             return
+        await self._lag.close()
         try:
             owned = [(tp.topic, tp.partition) for tp in consumer.assignment()]
             await self._commit(consumer, self._offsets.to_commit(owned))

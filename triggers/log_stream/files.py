@@ -37,6 +37,8 @@ def checkpoint_name(trigger: str) -> str:
 
 
 class LogFileSource:
+    lag_unit = "bytes"
+
     def __init__(self, config: LogStreamConfig, context: SourceContext) -> None:
         assert config.paths is not None
         self._config = config

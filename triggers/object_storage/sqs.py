@@ -28,6 +28,8 @@ DEPTH_EVERY = 10.0  # seconds between queue-depth looks for lag()
 
 
 class SqsSource:
+    lag_unit = "messages"
+
     def __init__(self, config: ObjectStorageConfig, context: SourceContext) -> None:
         assert config.queue_url is not None  # the factory sends webhook-only triggers elsewhere
         self._config = config

@@ -27,6 +27,8 @@ MAX_NAP = 30.0
 
 
 class TimerSource:
+    lag_unit = "seconds"
+
     def __init__(
         self, config: TimerConfig, context: SourceContext, *, sleep: Sleep = asyncio.sleep
     ) -> None:

@@ -30,6 +30,8 @@ def checkpoint_name(trigger: str) -> str:
 
 
 class AuditdSource:
+    lag_unit = "bytes"
+
     def __init__(self, config: AuditConfig, context: SourceContext) -> None:
         self._name = checkpoint_name(context.trigger)
         self._context = context
