@@ -16,7 +16,8 @@ from typing import Any, Protocol, TypeVar
 
 import structlog
 
-from hub.errors import StoreError, TriggerHubError
+from hub.errors import StoreError, StoreFullError, TriggerHubError
+from hub.store.health import StoreHealth, is_out_of_space
 
 T = TypeVar("T")
 log = structlog.get_logger("hub.store")
@@ -36,9 +37,15 @@ Outcome = tuple["asyncio.Future[Any] | None", Any, BaseException | None]
 
 
 class GroupCommitter:
-    def __init__(self, connect: Callable[[], Connection], begin: Callable[[Any], None]) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], Connection],
+        begin: Callable[[Any], None],
+        health: StoreHealth,
+    ) -> None:
         self._connect = connect
         self._begin = begin
+        self._health = health
         self._pending: deque[tuple[Op, asyncio.Future[Any] | None]] = deque()
         self._cv = threading.Condition()
         self._closing = False
@@ -113,7 +120,11 @@ class GroupCommitter:
             return
         # The loop may close while we commit; then nobody is left to tell.
         with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(set_results, outcomes)
+            loop.call_soon_threadsafe(self._settle, outcomes)
+
+    def _settle(self, outcomes: list[Outcome]) -> None:
+        self._health.observe(exc for _, _, exc in outcomes)
+        set_results(outcomes)
 
 
 def execute_batch(
@@ -164,6 +175,9 @@ def _as_hub_error(exc: BaseException) -> BaseException:
     """Our own errors (not found, wrong state) pass through; driver errors become StoreError."""
     if isinstance(exc, TriggerHubError):
         return exc
-    err = StoreError(f"store write failed: {exc}")
+    if is_out_of_space(exc):
+        err: StoreError = StoreFullError(f"the store is out of disk space: {exc}")
+    else:
+        err = StoreError(f"store write failed: {exc}")
     err.__cause__ = exc
     return err

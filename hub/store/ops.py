@@ -373,6 +373,14 @@ def set_checkpoint(conn: Any, checkpoint: Checkpoint, now: float) -> None:
     )
 
 
+def write_probe(conn: Any, now: float) -> None:
+    conn.execute(
+        "INSERT INTO write_probe (id, written_at) VALUES (1, ?) "
+        "ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at",
+        (now,),
+    )
+
+
 def claim_source(conn: Any, name: str, owner: str, now: float, until: float) -> str:
     """Take or renew the lease on a single-reader source; returns who holds it now. One
     statement, so two daemons racing for a free or expired lease cannot both win."""

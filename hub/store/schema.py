@@ -74,4 +74,10 @@ def statements(blob: str, real: str, json: str) -> list[str]:
             owner TEXT NOT NULL,
             expires_at {real} NOT NULL
         )""",
+        # One row the store rewrites to learn whether it can write again after running out
+        # of space (hub/store/health.py).
+        f"""CREATE TABLE IF NOT EXISTS write_probe (
+            id INTEGER PRIMARY KEY,
+            written_at {real} NOT NULL
+        )""",
     ]

@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from hub import clock
+from hub.errors import StoreError
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
 from hub.store import ops
@@ -23,8 +24,12 @@ from hub.store.base import (
     Submitted,
 )
 from hub.store.batcher import GroupCommitter
+from hub.store.health import StoreHealth
+from hub.supervisor import Supervisor
 
 T = TypeVar("T")
+# While the store cannot write, how often a small real write checks whether it can again.
+PROBE_EVERY = 1.0
 
 
 class Committer(Protocol):
@@ -41,6 +46,9 @@ class SqlStore:
 
     def __init__(self, dedup_window: float = 86400.0) -> None:
         self.dedup_window = dedup_window
+        self.health = StoreHealth()
+        # The store's own background loops (the write probe, SQLite's checkpointer).
+        self.loops = Supervisor()
         self._writer: Committer = self._make_writer()
         self._reader: Any = None
         self._read_lock = threading.Lock()
@@ -48,7 +56,7 @@ class SqlStore:
         self._outbox_callbacks: list[DueCallback] = []
 
     def _make_writer(self) -> Committer:
-        return GroupCommitter(self._connect, self._begin)
+        return GroupCommitter(self._connect, self._begin, self.health)
 
     def _connect(self) -> Any:
         raise NotImplementedError
@@ -59,12 +67,24 @@ class SqlStore:
     async def open(self) -> None:
         self._writer.start()
         self._reader = await asyncio.to_thread(self._connect)
+        self.loops.spawn("store-write-probe", self._probe_loop)
 
     async def close(self) -> None:
+        await self.loops.cancel()
         await self._writer.close()
         if self._reader is not None:
             await asyncio.to_thread(self._reader.close)
             self._reader = None
+
+    async def _probe_loop(self) -> None:
+        while True:
+            await self.health.wait_writable_lost()
+            await asyncio.sleep(PROBE_EVERY)
+            try:
+                await self._writer.call(partial(ops.write_probe, now=_now()))
+            except StoreError:
+                continue  # still cannot write: the committer has kept the reason up to date
+            self.health.recovered()
 
     def on_due(self, callback: DueCallback) -> None:
         self._due_callbacks.append(callback)
