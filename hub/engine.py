@@ -271,7 +271,10 @@ class Hub:
 
     async def _purge_loop(self) -> None:
         while True:
-            removed = await self.store.purge(clock.now(), self.settings.store.retention)
+            # Retried until it runs: purging is also what frees space in a full store.
+            removed = await self.store.health.until_written(
+                "purge", lambda: self.store.purge(clock.now(), self.settings.store.retention)
+            )
             if removed:
                 log.info("purged finished invocations", count=removed)
             await asyncio.sleep(PURGE_EVERY)
