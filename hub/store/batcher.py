@@ -93,6 +93,7 @@ class GroupCommitter:
             await asyncio.to_thread(self._thread.join)
 
     def _run(self) -> None:
+        conn: Connection | None
         try:
             conn = self._connect()
         except BaseException as exc:  # reported to start(), which raises it in the loop
@@ -109,10 +110,23 @@ class GroupCommitter:
                         return
                     count = min(len(self._pending), MAX_BATCH)
                     batch = [self._pending.popleft() for _ in range(count)]
+                if conn is None:
+                    try:
+                        conn = self._connect()
+                    except Exception as exc:  # the writers back off and come again
+                        self._resolve([(fut, None, exc) for _, fut in batch])
+                        continue
+                    log.info("store connection re-established")
                 outcomes = execute_batch(conn, self._begin, batch)
+                if is_broken(conn):
+                    # Lost (a server restart, a killed backend): the next batch connects anew.
+                    log.warning("store connection lost; reconnecting for the next write")
+                    _close_quietly(conn)
+                    conn = None
                 self._resolve(outcomes)
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
 
     def _resolve(self, outcomes: list[Outcome]) -> None:
         loop = self._loop
@@ -152,6 +166,18 @@ def _execute_one(conn: Any, begin: Callable[[Any], None], op: Op, fut: Any) -> O
         if fut is None:
             log.error("store write failed", error=str(exc), op=getattr(op, "__name__", "op"))
         return (fut, None, exc)
+
+
+def is_broken(conn: Any) -> bool:
+    """The connection can never work again (backends that can lose one say so)."""
+    return bool(getattr(conn, "broken", False))
+
+
+def _close_quietly(conn: Any) -> None:
+    try:
+        conn.close()
+    except Exception as exc:
+        log.warning("closing a lost store connection failed", error=str(exc))
 
 
 def _safe_rollback(conn: Any) -> None:

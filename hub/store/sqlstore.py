@@ -4,6 +4,7 @@ separate connection so status queries never wait behind a commit."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -23,7 +24,7 @@ from hub.store.base import (
     Routing,
     Submitted,
 )
-from hub.store.batcher import GroupCommitter
+from hub.store.batcher import GroupCommitter, is_broken
 from hub.store.health import StoreHealth
 from hub.supervisor import Supervisor
 
@@ -104,10 +105,21 @@ class SqlStore:
     async def _read(self, fn: Callable[..., T], *args: Any) -> T:
         def run() -> T:
             with self._read_lock:
+                if self._reader is None:  # lost on an earlier read: connect anew
+                    self._reader = self._connect()
+                reader = self._reader
                 try:
-                    return fn(self._reader, *args)
+                    return fn(reader, *args)
+                except Exception as exc:
+                    if not is_broken(reader):
+                        raise
+                    self._reader = None
+                    with contextlib.suppress(Exception):
+                        reader.close()
+                    raise StoreError(f"store read failed; reconnecting: {exc}") from exc
                 finally:
-                    self._reader.rollback()  # end the read snapshot so the next read is fresh
+                    if self._reader is reader:
+                        reader.rollback()  # end the read snapshot so the next read is fresh
 
         return await asyncio.to_thread(run)
 
