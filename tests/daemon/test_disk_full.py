@@ -42,7 +42,7 @@ def disk(tmp_path: Path) -> Iterator[Path]:
         yield path
 
 
-def write_config(tmp_path: Path, disk: Path, port: int) -> Path:
+def write_config(tmp_path: Path, disk: Path, port: int, drain: float = 30.0) -> Path:
     (tmp_path / "diskfns.py").write_text(FUNCTIONS)
     config = tmp_path / "triggers.yaml"
     config.write_text(
@@ -51,6 +51,7 @@ def write_config(tmp_path: Path, disk: Path, port: int) -> Path:
             hub:
               store: {{url: "sqlite:///{disk}/hub.db", lease_timeout: {LEASE:g}s}}
               api: {{listen: "127.0.0.1:{port}"}}
+              drain_timeout: {drain:g}s
             functions:
               work:
                 target: {{type: python, handler: "diskfns:work"}}
@@ -143,9 +144,35 @@ async def test_full_disk_refuses_clearly_pauses_and_recovers_without_running_twi
     assert daemon.terminate() == 0
 
 
-def _ready(session: aiohttp.ClientSession, url: str) -> Callable[[], Any]:
+def _ready(session: aiohttp.ClientSession, url: str, status: int = 200) -> Callable[[], Any]:
     async def check() -> bool:
         code, _ = await status_of(session, f"{url}/readyz")
-        return code == 200
+        return code == status
 
     return check
+
+
+async def test_sigterm_on_a_full_disk_stops_cleanly(
+    tmp_path: Path,
+    disk: Path,
+    daemon_factory: Callable[..., Daemon],
+    api_session: aiohttp.ClientSession,
+) -> None:
+    """The attempt running at SIGTERM cannot write its outcome nor hand its lease back: the
+    daemon still stops with 0 (the lease runs out and the invocation runs again later)."""
+    port = free_port()
+    record = tmp_path / "record.txt"
+    daemon = daemon_factory(
+        write_config(tmp_path, disk, port, drain=1.0),
+        tmp_path,
+        api_port=port,
+        env={"RECORD_FILE": str(record)},
+    )
+    daemon.start()
+    api = Api(api_session, daemon.url)
+    await api.invoke("work", {"seconds": 0.5})
+    await until(lambda: record.exists() and len(record.read_text().split()) == 1)
+    fill(disk)
+    await until(_ready(api_session, daemon.url, 503), timeout=20)
+    assert daemon.terminate() == 0
+    assert "Traceback" not in daemon.log()
