@@ -27,7 +27,8 @@ from hub.retry import compute_backoff
 T = TypeVar("T")
 log = structlog.get_logger("hub.store")
 
-# How writers wait after a failed write: the same capped, jittered backoff as restarts.
+# How writers wait after a failed write: capped and jittered like restarts, but shorter,
+# since a store that heals is used again at once (a recovery also cuts the wait short).
 WRITE_BACKOFF = Backoff(initial=0.2, multiplier=2.0, max=10.0, jitter=True)
 _SQLITE_FULL = 13
 _PG_DISK_FULL = "53100"
