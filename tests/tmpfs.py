@@ -17,10 +17,14 @@ CHUNK = 1 << 20
 
 
 @contextlib.contextmanager
-def mounted_tmpfs(path: Path, size: str) -> Iterator[Path]:
+def mounted_tmpfs(path: Path, size: str, owner: tuple[int, int] | None = None) -> Iterator[Path]:
+    """`owner`: (uid, gid) of the file system's root, for a server running as another user."""
     path.mkdir(parents=True, exist_ok=True)
+    options = f"size={size},mode=0755"
+    if owner is not None:
+        options = f"size={size},mode=0700,uid={owner[0]},gid={owner[1]}"
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path)],
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
         capture_output=True,
         text=True,
         check=False,

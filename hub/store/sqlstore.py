@@ -31,6 +31,7 @@ from hub.supervisor import Supervisor
 T = TypeVar("T")
 # While the store cannot write, how often a small real write checks whether it can again.
 PROBE_EVERY = 1.0
+PROBE_BYTES = 64 * 1024
 
 
 class Committer(Protocol):
@@ -82,7 +83,7 @@ class SqlStore:
             await self.health.wait_writable_lost()
             await asyncio.sleep(PROBE_EVERY)
             try:
-                await self._writer.call(partial(ops.write_probe, now=_now()))
+                await self._writer.call(partial(ops.write_probe, now=_now(), size=PROBE_BYTES))
             except StoreError:
                 continue  # still cannot write: the committer has kept the reason up to date
             self.health.recovered()
