@@ -20,7 +20,7 @@ from tests.tmpfs import fill, mounted_tmpfs
 from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(120)
-TIMEOUT = 2.0
+TIMEOUT = 3.0
 LEASE = 1.0
 FUNCTIONS = """
 import asyncio, os
@@ -91,7 +91,7 @@ async def test_full_disk_refuses_clearly_pauses_and_recovers_without_running_twi
     )
     daemon.start()
     api = Api(api_session, daemon.url)
-    running = [(await api.invoke("work", {"seconds": 1.0}))["id"] for _ in range(3)]
+    running = [(await api.invoke("work", {"seconds": 2.0}))["id"] for _ in range(3)]
     await until(lambda: record.exists() and len(record.read_text().split()) == 3)
     started = time.time()
 
