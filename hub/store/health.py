@@ -109,7 +109,7 @@ class StoreHealth:
         failures = 0
         while True:
             try:
-                return await write()
+                result = await write()
             except StoreError as exc:
                 failures += 1
                 if failures == 1 or failures % 10 == 0:
@@ -121,3 +121,7 @@ class StoreHealth:
                         **fields,
                     )
                 await self.backoff(failures)
+                continue
+            if failures:
+                log.info("store write went through", write=what, failures=failures, **fields)
+            return result
