@@ -8,6 +8,7 @@ import structlog
 
 from hub import clock
 from hub.alarm import Alarm
+from hub.errors import StoreError
 from hub.invocation import Invocation
 from hub.store.base import InvocationStore
 
@@ -39,6 +40,7 @@ class Dispatcher:
             self._space.set()
 
     async def run(self) -> None:
+        failures = 0
         while True:
             self.alarm.arm()
             free = self.queue.maxsize - self.queue.qsize()
@@ -47,9 +49,21 @@ class Dispatcher:
                 await self._space.wait()
                 continue
             now = clock.now()
-            leased, next_due = await self.store.lease(
-                self.owner, now, free, now + self.lease_timeout
-            )
+            try:
+                leased, next_due = await self.store.lease(
+                    self.owner, now, free, now + self.lease_timeout
+                )
+            except StoreError as exc:
+                # A store that cannot write now (a full disk, a lost connection) is waited
+                # out here: restarting the loop would not make it write sooner.
+                failures += 1
+                if failures == 1 or failures % 10 == 0:
+                    log.warning("leasing failed; waiting", error=str(exc), failures=failures)
+                await self.store.health.backoff(failures)
+                continue
+            if failures:
+                log.info("leasing again", failures=failures)
+                failures = 0
             for inv in leased:
                 if inv.id not in self.inflight:
                     self.inflight.add(inv.id)

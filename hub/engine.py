@@ -24,7 +24,7 @@ from hub.destinations.loop import DeliveryLoop
 from hub.destinations.record import build_record
 from hub.destinations.routing import route
 from hub.dispatcher import Dispatcher
-from hub.errors import InvalidStateError, NotFoundError, UnknownFunctionError
+from hub.errors import InvalidStateError, NotFoundError, StoreError, UnknownFunctionError
 from hub.events import Event
 from hub.executor import Executor, announce_end
 from hub.hooks import Hooks
@@ -136,7 +136,12 @@ class Hub:
             async with asyncio.timeout(deadline):
                 await self._drained()
         await self.supervisor.cancel()
-        released = await asyncio.shield(self.store.release(self.owner))
+        try:
+            released = await asyncio.shield(self.store.release(self.owner))
+        except StoreError as exc:
+            # Nothing is lost: the leases run out after lease_timeout and the work runs then.
+            log.warning("could not hand leases back on stop", error=str(exc))
+            released = 0
         if self._session is not None:
             await self._session.close()
         await self.store.close()
@@ -274,7 +279,10 @@ class Hub:
 
     async def _purge_loop(self) -> None:
         while True:
-            removed = await self.store.purge(clock.now(), self.settings.store.retention)
+            # Retried until it runs: purging is also what frees space in a full store.
+            removed = await self.store.health.until_written(
+                "purge", lambda: self.store.purge(clock.now(), self.settings.store.retention)
+            )
             if removed:
                 log.info("purged finished invocations", count=removed)
             await asyncio.sleep(PURGE_EVERY)

@@ -13,6 +13,10 @@ class StoreError(TriggerHubError):
     """The invocation store could not complete an operation."""
 
 
+class StoreFullError(StoreError):
+    """The store cannot write for want of space; it writes again once space returns."""
+
+
 class UnknownFunctionError(TriggerHubError):
     """An invocation names a function that is not configured."""
 

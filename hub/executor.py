@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import orjson
 import structlog
@@ -24,6 +24,7 @@ from hub.store.base import InvocationStore, Routing
 from hub.store.ops import encode_response
 from hub.targets.base import TargetResult
 
+T = TypeVar("T")
 log = structlog.get_logger("hub.executor")
 UNKNOWN_FUNCTION_RETRY = 60.0
 # The extension a trigger sets on an event standing for input it could not parse.
@@ -89,11 +90,15 @@ class Executor:
                     error=f"function {inv.function!r} is not configured",
                 )
             else:
-                await self.store.defer(
+                await self._record(
                     inv,
-                    self.owner,
-                    clock.now() + UNKNOWN_FUNCTION_RETRY,
-                    f"function {inv.function!r} is not configured",
+                    "defer",
+                    lambda: self.store.defer(
+                        inv,
+                        self.owner,
+                        clock.now() + UNKNOWN_FUNCTION_RETRY,
+                        f"function {inv.function!r} is not configured",
+                    ),
                 )
             return
         if clock.now() >= inv.deadline:
@@ -189,8 +194,12 @@ class Executor:
                 **codes,
             )
             return
-        if await self.store.retry(
-            inv, self.owner, now, next_at, f"attempt {inv.attempts}: {error}"
+        if await self._record(
+            inv,
+            "retry",
+            lambda: self.store.retry(
+                inv, self.owner, now, next_at, f"attempt {inv.attempts}: {error}"
+            ),
         ):
             self.hooks.retrying(inv, error, next_at, now - started)
 
@@ -225,13 +234,24 @@ class Executor:
                 exit_code=result.exit_code if result is not None else exit_code,
             )
             routing = route(inv, config, condition, record, self._config_of, now)
-        done = await self.store.finish(
-            inv, self.owner, now, status, str(condition), error, response, routing or Routing()
+        done = await self._record(
+            inv,
+            "finish",
+            lambda: self.store.finish(
+                inv, self.owner, now, status, str(condition), error, response, routing or Routing()
+            ),
         )
         if done:
             self.on_final(inv, status)
             duration = None if started is None else now - started
             announce_end(self.hooks, inv, condition, error, duration, routing)
+
+    async def _record(self, inv: Invocation, what: str, write: Callable[[], Awaitable[T]]) -> T:
+        """An attempt's outcome is written until the store takes it: dropped, it would leave
+        the invocation leased, to run again once the lease ran out."""
+        return await self.store.health.until_written(
+            what, write, invocation=inv.id, function=inv.function
+        )
 
 
 def announce_end(

@@ -10,10 +10,18 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from hub.api.jsonbody import json_response
-from hub.errors import InvalidStateError, NotFoundError, UnknownFunctionError
+from hub.errors import (
+    InvalidStateError,
+    NotFoundError,
+    StoreError,
+    StoreFullError,
+    UnknownFunctionError,
+)
 
 log = structlog.get_logger("hub.api")
 
+# How soon a client may try again when the store cannot take the request now.
+STORE_RETRY_AFTER = "5"
 # aiohttp exceptions whose headers still mean something once the body is JSON.
 _KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Location")
 
@@ -56,6 +64,21 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except (NotFoundError, UnknownFunctionError, InvalidStateError) as exc:
         status = 409 if isinstance(exc, InvalidStateError) else 404
         return error_response(status, str(exc))
+    except StoreFullError as exc:
+        # Nothing was accepted; the store writes again by itself once space returns.
+        return error_response(
+            507,
+            "the store cannot write: it is out of disk space; nothing was accepted, retry later",
+            {"Retry-After": STORE_RETRY_AFTER},
+            reason=str(exc),
+        )
+    except StoreError as exc:
+        log.warning("store unavailable", method=request.method, path=request.path, error=str(exc))
+        return error_response(
+            503,
+            "the store is unavailable; nothing was accepted, retry later",
+            {"Retry-After": STORE_RETRY_AFTER},
+        )
     except Exception as exc:
         log.exception("request failed", method=request.method, path=request.path, error=repr(exc))
         return error_response(500, "internal error; see the daemon log")

@@ -293,6 +293,14 @@ _INVOKE = {
         ),
         "413": _error("The body is larger than the configured limit."),
         "415": _error("Batched CloudEvents are not accepted."),
+        "503": _error(
+            "The store is unavailable; nothing was accepted.",
+            headers={"Retry-After": {"schema": {"type": "integer"}}},
+        ),
+        "507": _error(
+            "The store is out of disk space; nothing was accepted. `reason` says what failed.",
+            headers={"Retry-After": {"schema": {"type": "integer"}}},
+        ),
     },
 }
 
@@ -314,7 +322,7 @@ def _manage(summary: str, operation_id: str) -> dict[str, Any]:
 def _probe(summary: str, operation_id: str, not_ready: bool) -> dict[str, Any]:
     responses = {"200": _json("Status", "Serving.")}
     if not_ready:
-        responses["503"] = _error("Not ready to take work.")
+        responses["503"] = _error("Not ready to take work, or the store cannot write.")
     return {"summary": summary, "operationId": operation_id, "security": [], "responses": responses}
 
 

@@ -33,8 +33,14 @@ async def healthz(request: web.Request) -> web.Response:
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
-    ready = context(request).ready
-    if ready is None or ready():
+    ctx = context(request)
+    health = ctx.hub.store.health
+    if not health.writable:
+        return json_response(
+            {"error": f"the store cannot write: {health.reason}", "status": "not ready"},
+            status=503,
+        )
+    if ctx.ready is None or ctx.ready():
         return json_response({"status": "ready"})
     return json_response({"error": "not ready", "status": "not ready"}, status=503)
 

@@ -15,6 +15,7 @@ from hub import clock
 from hub.alarm import Alarm
 from hub.config.functions import Backoff
 from hub.destinations.deliver import deliver
+from hub.errors import StoreError
 from hub.hooks import Hooks
 from hub.retry import compute_backoff
 from hub.store.base import Delivery, InvocationStore
@@ -42,10 +43,19 @@ class DeliveryLoop:
         self.alarm = Alarm()
 
     async def run(self) -> None:
+        failures = 0
         while True:
             self.alarm.arm()
             now = clock.now()
-            batch = await self.store.lease_deliveries(self.owner, now, BATCH, now + LEASE)
+            try:
+                batch = await self.store.lease_deliveries(self.owner, now, BATCH, now + LEASE)
+            except StoreError as exc:  # waited out, as the dispatcher does
+                failures += 1
+                if failures == 1 or failures % 10 == 0:
+                    log.warning("leasing deliveries failed; waiting", error=str(exc))
+                await self.store.health.backoff(failures)
+                continue
+            failures = 0
             await asyncio.gather(*(self._deliver(d) for d in batch))
             if len(batch) < BATCH:
                 await self.alarm.sleep_until(await self.store.next_delivery())
@@ -68,9 +78,19 @@ class DeliveryLoop:
                 error=error,
                 gave_up=next_at is None,
             )
-            await self.store.delivery_failed(delivery, now, error, next_at)
+            await self.store.health.until_written(
+                "delivery failed",
+                lambda: self.store.delivery_failed(delivery, now, error, next_at),
+                invocation=delivery.invocation_id,
+            )
             return
-        await self.store.delivered(delivery, clock.now(), f"{delivery.slot} → {detail}")
+        # Written until the store takes it: dropped, the record would be delivered again.
+        done_at = clock.now()
+        await self.store.health.until_written(
+            "delivered",
+            lambda: self.store.delivered(delivery, done_at, f"{delivery.slot} → {detail}"),
+            invocation=delivery.invocation_id,
+        )
         if delivery.slot == "on_failure" and self.hooks.on_dead_lettered:
             context = orjson.loads(delivery.record).get("request_context", {})
             where = shown_destination(orjson.loads(delivery.destination))

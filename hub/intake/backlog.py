@@ -1,5 +1,6 @@
 """Backpressure for intake: while the hub's backlog (queued + retrying + running) is at or over
-`max_backlog`, triggers stop reading until it drains below a low-water mark.
+`max_backlog`, triggers stop reading until it drains below a low-water mark; and while the
+store cannot write (its disk is full), since nothing read could be kept.
 
 The count costs a store query, so it is cached and refreshed at most every `refresh` seconds
 (one query however many triggers ask); submits in between are added to the cached count."""
@@ -13,15 +14,24 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
+from hub.store.health import StoreHealth
+
 log = structlog.get_logger("hub.intake")
 Backlog = Callable[[], Awaitable[int]]
 
 
 class BacklogGate:
     def __init__(
-        self, backlog: Backlog, limit: int, *, resume_ratio: float = 0.9, refresh: float = 0.2
+        self,
+        backlog: Backlog,
+        limit: int,
+        *,
+        health: StoreHealth | None = None,
+        resume_ratio: float = 0.9,
+        refresh: float = 0.2,
     ) -> None:
         self.limit = limit
+        self.health = health or StoreHealth()
         self.resume_below = limit * resume_ratio
         self.backlog = 0
         self.paused = False
@@ -32,16 +42,31 @@ class BacklogGate:
         self._resumed = asyncio.Event()
 
     async def admit(self, on_pause: Callable[[], Awaitable[None]]) -> None:
-        """Return at once while under the limit; otherwise call `on_pause` and wait."""
+        """Return at once while under the limit and the store writes; otherwise call
+        `on_pause` and wait."""
         await self._refresh_if_stale()
-        if not self.paused:
+        if not self.holding:
             return
         await on_pause()
-        while self.paused:
+        while self.holding:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._refresh):
-                    await self._resumed.wait()
+                    if self.paused:
+                        await self._resumed.wait()
+                    else:
+                        await self.health.wait_writable()
             await self._refresh_if_stale()
+
+    @property
+    def holding(self) -> bool:
+        return self.paused or not self.health.writable
+
+    @property
+    def reason(self) -> str:
+        """Why intake waits, for the trigger's log line and status."""
+        if not self.health.writable:
+            return f"the store cannot write: {self.health.reason}"
+        return f"the backlog ({self.backlog}) is at max_backlog ({self.limit})"
 
     def note_submitted(self, created: int) -> None:
         self._set(self.backlog + created)

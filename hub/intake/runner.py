@@ -56,7 +56,9 @@ class TriggerRunner:
         self.source = source
         self.hub = hub
         self.status = TriggerStatus(type=config.type, functions=list(config.function))
-        self._gate = gate or BacklogGate(hub.backlog, hub.settings.max_backlog)
+        self._gate = gate or BacklogGate(
+            hub.backlog, hub.settings.max_backlog, health=hub.store.health
+        )
         self._reconnect = reconnect
         self._deliver = Delivery(hub, config, self.status, self._gate)
         self._log = log.bind(trigger=name, type=config.type)
@@ -193,6 +195,10 @@ class TriggerRunner:
                 await self._back_off(refused, len(batch.events))
 
     async def _back_off(self, exc: Exception, events: int) -> None:
+        if not self._gate.health.writable:
+            # The gate holds intake until the store writes again: no extra wait on top.
+            self._log.warning("submit failed; batch returned to the source", error=repr(exc))
+            return
         self._failures += 1
         delay = compute_backoff(self._failures, self._reconnect)
         self._log.error(
@@ -229,7 +235,7 @@ class TriggerRunner:
 
     async def _pause(self) -> None:
         self.status.state = TriggerState.PAUSED
-        self._log.info("trigger paused", backlog=self._gate.backlog, limit=self._gate.limit)
+        self._log.info("trigger paused", reason=self._gate.reason)
         if isinstance(self.source, Pausable):
             await self.source.pause()
 

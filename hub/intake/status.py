@@ -12,7 +12,7 @@ from hub.timefmt import to_rfc3339
 class TriggerState(StrEnum):
     STARTING = "starting"
     CONNECTED = "connected"
-    PAUSED = "paused"  # the hub's backlog is over max_backlog: intake waits
+    PAUSED = "paused"  # the backlog is over max_backlog, or the store cannot write: intake waits
     RECONNECTING = "reconnecting"
     STANDBY = "standby"  # another daemon holds this single-reader trigger's source lease
     FAILED = "failed"  # cannot be built, or its source said SourceFailed; not retried

@@ -35,7 +35,12 @@ class TriggerSet:
         stop_timeout: float = 10.0,
     ) -> None:
         self.hub = hub
-        self.gate = BacklogGate(hub.backlog, hub.settings.max_backlog, refresh=backlog_refresh)
+        self.gate = BacklogGate(
+            hub.backlog,
+            hub.settings.max_backlog,
+            health=hub.store.health,
+            refresh=backlog_refresh,
+        )
         self._registry = registry or default_registry()
         self._reconnect = reconnect
         self._stop_timeout = stop_timeout

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
+from hub.store.health import StoreHealth
 
 
 @dataclass(slots=True, frozen=True)
@@ -66,6 +67,9 @@ DueCallback = Callable[[float], None]
 
 
 class InvocationStore(Protocol):
+    health: StoreHealth
+    """Whether the store can write; readiness, intake and the API read it."""
+
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     def on_due(self, callback: DueCallback) -> None:

@@ -16,7 +16,8 @@ from typing import Any, Protocol, TypeVar
 
 import structlog
 
-from hub.errors import StoreError, TriggerHubError
+from hub.errors import StoreError, StoreFullError, TriggerHubError
+from hub.store.health import StoreHealth, is_out_of_space
 
 T = TypeVar("T")
 log = structlog.get_logger("hub.store")
@@ -36,9 +37,15 @@ Outcome = tuple["asyncio.Future[Any] | None", Any, BaseException | None]
 
 
 class GroupCommitter:
-    def __init__(self, connect: Callable[[], Connection], begin: Callable[[Any], None]) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], Connection],
+        begin: Callable[[Any], None],
+        health: StoreHealth,
+    ) -> None:
         self._connect = connect
         self._begin = begin
+        self._health = health
         self._pending: deque[tuple[Op, asyncio.Future[Any] | None]] = deque()
         self._cv = threading.Condition()
         self._closing = False
@@ -86,6 +93,7 @@ class GroupCommitter:
             await asyncio.to_thread(self._thread.join)
 
     def _run(self) -> None:
+        conn: Connection | None
         try:
             conn = self._connect()
         except BaseException as exc:  # reported to start(), which raises it in the loop
@@ -102,10 +110,23 @@ class GroupCommitter:
                         return
                     count = min(len(self._pending), MAX_BATCH)
                     batch = [self._pending.popleft() for _ in range(count)]
+                if conn is None:
+                    try:
+                        conn = self._connect()
+                    except Exception as exc:  # the writers back off and come again
+                        self._resolve([(fut, None, exc) for _, fut in batch])
+                        continue
+                    log.info("store connection re-established")
                 outcomes = execute_batch(conn, self._begin, batch)
+                if is_broken(conn):
+                    # Lost (a server restart, a killed backend): the next batch connects anew.
+                    log.warning("store connection lost; reconnecting for the next write")
+                    _close_quietly(conn)
+                    conn = None
                 self._resolve(outcomes)
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
 
     def _resolve(self, outcomes: list[Outcome]) -> None:
         loop = self._loop
@@ -113,7 +134,11 @@ class GroupCommitter:
             return
         # The loop may close while we commit; then nobody is left to tell.
         with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(set_results, outcomes)
+            loop.call_soon_threadsafe(self._settle, outcomes)
+
+    def _settle(self, outcomes: list[Outcome]) -> None:
+        self._health.observe(exc for _, _, exc in outcomes)
+        set_results(outcomes)
 
 
 def execute_batch(
@@ -143,6 +168,18 @@ def _execute_one(conn: Any, begin: Callable[[Any], None], op: Op, fut: Any) -> O
         return (fut, None, exc)
 
 
+def is_broken(conn: Any) -> bool:
+    """The connection can never work again (backends that can lose one say so)."""
+    return bool(getattr(conn, "broken", False))
+
+
+def _close_quietly(conn: Any) -> None:
+    try:
+        conn.close()
+    except Exception as exc:
+        log.warning("closing a lost store connection failed", error=str(exc))
+
+
 def _safe_rollback(conn: Any) -> None:
     try:
         conn.rollback()
@@ -164,6 +201,9 @@ def _as_hub_error(exc: BaseException) -> BaseException:
     """Our own errors (not found, wrong state) pass through; driver errors become StoreError."""
     if isinstance(exc, TriggerHubError):
         return exc
-    err = StoreError(f"store write failed: {exc}")
+    if is_out_of_space(exc):
+        err: StoreError = StoreFullError(f"the store is out of disk space: {exc}")
+    else:
+        err = StoreError(f"store write failed: {exc}")
     err.__cause__ = exc
     return err

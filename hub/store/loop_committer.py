@@ -14,8 +14,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from hub.errors import StoreError
+from hub.errors import StoreError, StoreFullError
 from hub.store.batcher import Op, Outcome, execute_batch, set_results
+from hub.store.health import StoreHealth, is_out_of_space
 
 T = TypeVar("T")
 # Bounds how long one batch holds the loop (a few milliseconds at most).
@@ -28,10 +29,12 @@ class LoopCommitter:
         connect: Callable[[], Any],
         begin: Callable[[Any], None],
         sync: Callable[[], None],
+        health: StoreHealth,
     ) -> None:
         self._connect = connect
         self._begin = begin
         self._sync = sync
+        self._health = health
         self._pending: deque[tuple[Op, asyncio.Future[Any] | None]] = deque()
         self._wake = asyncio.Event()
         self._conn: Any = None
@@ -76,11 +79,13 @@ class LoopCommitter:
                 count = min(len(self._pending), MAX_BATCH)
                 batch = [self._pending.popleft() for _ in range(count)]
                 try:
-                    outcomes = self._answer_eager(execute_batch(self._conn, self._begin, batch))
+                    outcomes = execute_batch(self._conn, self._begin, batch)
                 except Exception as exc:
                     err = StoreError(f"store write failed: {exc!r}")
                     set_results([(fut, None, err) for _, fut in batch])
                     continue
+                self._health.observe(exc for _, _, exc in outcomes)
+                outcomes = self._answer_eager(outcomes)
                 # Committed; durable once an fsync that starts after this commit returns. While
                 # one fsync runs, later batches commit and wait together for the next one.
                 self._unsynced.extend(outcomes)
@@ -109,7 +114,12 @@ class LoopCommitter:
                 try:
                     await asyncio.to_thread(self._sync)
                 except OSError as exc:
-                    err = StoreError(f"the store could not make a commit durable: {exc}")
+                    message = f"the store could not make a commit durable: {exc}"
+                    if is_out_of_space(exc):
+                        self._health.cannot_write(str(exc))
+                        err: StoreError = StoreFullError(message)
+                    else:
+                        err = StoreError(message)
                     outcomes = [(fut, None, err if e is None else e) for fut, _, e in outcomes]
                 set_results(outcomes)
         finally:

@@ -7,6 +7,7 @@ the status and lease it expects, so a stale executor cannot overwrite a stop or 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -370,6 +371,17 @@ def set_checkpoint(conn: Any, checkpoint: Checkpoint, now: float) -> None:
         "INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
         (checkpoint.name, checkpoint.value, now),
+    )
+
+
+def write_probe(conn: Any, now: float, size: int) -> None:
+    """Rewrite the probe row with `size` fresh bytes: a write that needs new space, as a
+    submit does, where rewriting a few bytes in place could succeed on a full disk."""
+    conn.execute(
+        "INSERT INTO write_probe (id, written_at, padding) VALUES (1, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at, "
+        "padding = excluded.padding",
+        (now, os.urandom(size)),
     )
 
 

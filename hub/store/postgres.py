@@ -94,6 +94,11 @@ class _Connection:
     def __init__(self, conn: Any) -> None:
         self._conn = conn
 
+    @property
+    def broken(self) -> bool:
+        """The server side is gone: the store connects anew instead of failing forever."""
+        return bool(self._conn.broken)
+
     def execute(self, sql: str, params: Any = ()) -> Any:
         return self._conn.execute(sql.replace("?", "%s"), params)
 

@@ -74,4 +74,11 @@ def statements(blob: str, real: str, json: str) -> list[str]:
             owner TEXT NOT NULL,
             expires_at {real} NOT NULL
         )""",
+        # One row the store rewrites to learn whether it can write again after running out
+        # of space (hub/store/health.py); `padding` makes it as big as a typical submit.
+        f"""CREATE TABLE IF NOT EXISTS write_probe (
+            id INTEGER PRIMARY KEY,
+            written_at {real} NOT NULL,
+            padding {blob} NOT NULL
+        )""",
     ]

@@ -15,12 +15,20 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import structlog
+
+from hub.config.functions import Backoff
+from hub.retry import compute_backoff
 from hub.store.loop_committer import LoopCommitter
 from hub.store.schema import statements
 from hub.store.sqlstore import Committer, SqlStore
 
 CHECKPOINT_EVERY = 1.0
 CHECKPOINT_WAL_BYTES = 4 * 2**20
+# A checkpoint that failed (the disk was full, say) is retried after this, however long it
+# takes: until one succeeds the WAL only grows.
+CHECKPOINT_BACKOFF = Backoff(initial=1.0, multiplier=2.0, max=30.0, jitter=True)
+log = structlog.get_logger("hub.store")
 
 
 class SqliteStore(SqlStore):
@@ -30,11 +38,10 @@ class SqliteStore(SqlStore):
         self.path = Path(path)
         self.fsync = synchronous.lower() == "full"
         self._wal_fd: int | None = None
-        self._checkpointer: asyncio.Task[None] | None = None
         super().__init__(dedup_window=dedup_window)
 
     def _make_writer(self) -> Committer:
-        return LoopCommitter(self._connect_writer, self._begin, self._sync_wal)
+        return LoopCommitter(self._connect_writer, self._begin, self._sync_wal, self.health)
 
     def _connect(self) -> Any:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,6 +57,9 @@ class SqliteStore(SqlStore):
         conn = self._connect()
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA wal_autocheckpoint=0")
+        # The writer restarts the WAL after a complete checkpoint: cut it back to the size a
+        # checkpoint is due at, so a WAL that grew while checkpoints failed gives its space back.
+        conn.execute(f"PRAGMA journal_size_limit={CHECKPOINT_WAL_BYTES}")
         return conn
 
     def _begin(self, conn: Any) -> None:
@@ -65,25 +75,41 @@ class SqliteStore(SqlStore):
 
     async def open(self) -> None:
         await super().open()
-        self._checkpointer = asyncio.get_running_loop().create_task(
-            self._checkpoint_loop(), name="sqlite-checkpoint"
-        )
+        self.loops.spawn("sqlite-checkpoint", self._checkpoint_loop)
 
     async def close(self) -> None:
-        if self._checkpointer is not None:
-            self._checkpointer.cancel()
-            await asyncio.gather(self._checkpointer, return_exceptions=True)
-        await super().close()
-        await asyncio.to_thread(self._checkpoint)
+        await super().close()  # stops the checkpointer with the store's other loops
+        try:
+            await asyncio.to_thread(self._checkpoint)
+        except sqlite3.Error as exc:
+            # Nothing is lost: the committed frames stay in the WAL for the next open.
+            log.warning("final checkpoint failed; the WAL is kept", error=str(exc))
         if self._wal_fd is not None:
             os.close(self._wal_fd)
             self._wal_fd = None
 
     async def _checkpoint_loop(self) -> None:
+        failures = 0
         while True:
             await asyncio.sleep(CHECKPOINT_EVERY)
-            if _size(f"{self.path}-wal") >= CHECKPOINT_WAL_BYTES:
+            if _size(f"{self.path}-wal") < CHECKPOINT_WAL_BYTES:
+                continue
+            try:
                 await asyncio.to_thread(self._checkpoint)
+            except sqlite3.Error as exc:
+                failures += 1
+                delay = compute_backoff(failures, CHECKPOINT_BACKOFF)
+                log.error(
+                    "checkpoint failed; the WAL grows until one succeeds",
+                    error=str(exc),
+                    failures=failures,
+                    retry_in=round(delay, 3),
+                )
+                await asyncio.sleep(delay)
+                continue
+            if failures:
+                log.info("checkpoint succeeded again", failures=failures)
+            failures = 0
 
     def _checkpoint(self) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None)

@@ -4,12 +4,14 @@ separate connection so status queries never wait behind a commit."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from hub import clock
+from hub.errors import StoreError
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
 from hub.store import ops
@@ -22,9 +24,14 @@ from hub.store.base import (
     Routing,
     Submitted,
 )
-from hub.store.batcher import GroupCommitter
+from hub.store.batcher import GroupCommitter, is_broken
+from hub.store.health import StoreHealth
+from hub.supervisor import Supervisor
 
 T = TypeVar("T")
+# While the store cannot write, how often a small real write checks whether it can again.
+PROBE_EVERY = 1.0
+PROBE_BYTES = 64 * 1024
 
 
 class Committer(Protocol):
@@ -41,6 +48,9 @@ class SqlStore:
 
     def __init__(self, dedup_window: float = 86400.0) -> None:
         self.dedup_window = dedup_window
+        self.health = StoreHealth()
+        # The store's own background loops (the write probe, SQLite's checkpointer).
+        self.loops = Supervisor()
         self._writer: Committer = self._make_writer()
         self._reader: Any = None
         self._read_lock = threading.Lock()
@@ -48,7 +58,7 @@ class SqlStore:
         self._outbox_callbacks: list[DueCallback] = []
 
     def _make_writer(self) -> Committer:
-        return GroupCommitter(self._connect, self._begin)
+        return GroupCommitter(self._connect, self._begin, self.health)
 
     def _connect(self) -> Any:
         raise NotImplementedError
@@ -59,12 +69,24 @@ class SqlStore:
     async def open(self) -> None:
         self._writer.start()
         self._reader = await asyncio.to_thread(self._connect)
+        self.loops.spawn("store-write-probe", self._probe_loop)
 
     async def close(self) -> None:
+        await self.loops.cancel()
         await self._writer.close()
         if self._reader is not None:
             await asyncio.to_thread(self._reader.close)
             self._reader = None
+
+    async def _probe_loop(self) -> None:
+        while True:
+            await self.health.wait_writable_lost()
+            await asyncio.sleep(PROBE_EVERY)
+            try:
+                await self._writer.call(partial(ops.write_probe, now=_now(), size=PROBE_BYTES))
+            except StoreError:
+                continue  # still cannot write: the committer has kept the reason up to date
+            self.health.recovered()
 
     def on_due(self, callback: DueCallback) -> None:
         self._due_callbacks.append(callback)
@@ -84,10 +106,21 @@ class SqlStore:
     async def _read(self, fn: Callable[..., T], *args: Any) -> T:
         def run() -> T:
             with self._read_lock:
+                if self._reader is None:  # lost on an earlier read: connect anew
+                    self._reader = self._connect()
+                reader = self._reader
                 try:
-                    return fn(self._reader, *args)
+                    return fn(reader, *args)
+                except Exception as exc:
+                    if not is_broken(reader):
+                        raise
+                    self._reader = None
+                    with contextlib.suppress(Exception):
+                        reader.close()
+                    raise StoreError(f"store read failed; reconnecting: {exc}") from exc
                 finally:
-                    self._reader.rollback()  # end the read snapshot so the next read is fresh
+                    if self._reader is reader:
+                        reader.rollback()  # end the read snapshot so the next read is fresh
 
         return await asyncio.to_thread(run)
 
