@@ -51,11 +51,14 @@ class Daemon:
                 hub,
                 token=token,
                 max_body_bytes=api.max_body_bytes,
+                body_timeout=api.body_timeout,
                 triggers_status=triggers.status,
                 ready=lambda: self.ready,
                 trigger_config=self._trigger_config,
             )
-            server = ApiServer(app)
+            server = ApiServer(
+                app, header_timeout=api.header_timeout, max_connections=api.max_connections
+            )
             host, port = split_listen(api.listen)
             await server.start(host, port)
             try:

@@ -20,6 +20,7 @@ Ready = Callable[[], bool]
 class ApiSettings:
     token: str | None
     max_body_bytes: int
+    body_timeout: float = 60.0
 
 
 @dataclass(slots=True, frozen=True)

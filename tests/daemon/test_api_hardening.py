@@ -1,0 +1,215 @@
+"""The API of a real daemon against clients that misbehave: idle and trickling connections,
+more connections than the open-files limit allows, malformed requests, and a shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import resource
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import aiohttp
+
+from tests.daemon.conftest import Api, MakeDaemon
+from tests.servers.daemon import Daemon
+
+HOST = "127.0.0.1"
+RECORD = """\
+record:
+  target: {type: python, handler: "testfns:record"}
+"""
+SLOW = """\
+slow:
+  target: {type: python, handler: "testfns:slow"}
+  timeout: 30s
+"""
+IDLE_CONNECTIONS = 2000
+DAEMON_OPEN_FILES = 512
+
+
+def log_lines(daemon: Daemon) -> list[dict[str, Any]]:
+    """Every line of the daemon's output, each of which must be one JSON object."""
+    lines = daemon.log().splitlines()
+    parsed = []
+    for line in lines:
+        try:
+            parsed.append(json.loads(line))
+        except ValueError:
+            raise AssertionError(f"a log line is not JSON: {line[:300]!r}") from None
+    return parsed
+
+
+@contextlib.contextmanager
+def open_files_at_least(wanted: int) -> Iterator[None]:
+    """Raise this process's own `ulimit -n`, the client side of a connection flood."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        raise AssertionError(f"the test needs {wanted} open files; the hard limit is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+@contextlib.asynccontextmanager
+async def connection(port: int) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    reader, writer = await asyncio.open_connection(HOST, port)
+    try:
+        yield reader, writer
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP/1.x response with a Content-Length body."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {
+        name.strip().lower(): value.strip()
+        for name, _, value in (h.partition(":") for h in header_lines if h)
+    }
+    body = await reader.readexactly(int(headers.get("content-length", "0")))
+    return int(status_line.split()[1]), headers, body
+
+
+async def closed_by_server(reader: asyncio.StreamReader) -> None:
+    """Returns once the server has closed the connection (anything it sent is dropped)."""
+    with contextlib.suppress(ConnectionError):
+        while await reader.read(65536):
+            pass
+
+
+async def test_idle_connections_past_the_open_files_limit_do_not_lock_out_requests(
+    make_daemon: MakeDaemon,
+) -> None:
+    """2,000 connections that send half a request line and stop, against a daemon whose
+    `ulimit -n` is 512: requests sent while they are held are still answered, and the log
+    says so in a few JSON lines instead of a flood of accept() tracebacks."""
+    daemon, _, port = make_daemon(RECORD, open_files=DAEMON_OPEN_FILES)
+    daemon.start()
+    held: list[asyncio.StreamWriter] = []
+    connector = aiohttp.TCPConnector(force_close=True)
+    with open_files_at_least(IDLE_CONNECTIONS + 512):
+        try:
+            async with asyncio.timeout(90), aiohttp.ClientSession(connector=connector) as session:
+                for _ in range(IDLE_CONNECTIONS):
+                    _, writer = await asyncio.open_connection(HOST, port)
+                    writer.write(b"GET /healthz HTTP/1.1\r\n")
+                    held.append(writer)
+                api = Api(session, daemon.url)
+                for _ in range(5):
+                    async with session.get(f"{daemon.url}/healthz") as resp:
+                        assert resp.status == 200
+                created = await api.invoke("record", {"n": 1})
+                assert (await api.wait(created["id"]))["status"] == "succeeded"
+        finally:
+            for writer in held:
+                writer.close()
+    lines = log_lines(daemon)
+    full = [line for line in lines if "connection limit reached" in line["event"]]
+    assert full, "the connection limit was never reached"
+    # One line per interval at most, however many connections were closed for room.
+    assert len(full) <= 10 and len(lines) < 100, lines[-20:]
+    listening = next(line for line in lines if line["event"] == "api listening")
+    assert listening["max_connections"] < DAEMON_OPEN_FILES
+
+
+async def test_idle_and_trickling_clients_are_closed_after_the_header_timeout(
+    make_daemon: MakeDaemon,
+) -> None:
+    daemon, _, port = make_daemon(RECORD, api="header_timeout: 1s")
+    daemon.start()
+
+    async def trickle(writer: asyncio.StreamWriter, data: bytes) -> None:
+        with contextlib.suppress(ConnectionError):
+            for byte in data:
+                writer.write(bytes([byte]))
+                await writer.drain()
+                await asyncio.sleep(0.2)
+
+    request = b"GET /healthz HTTP/1.1\r\nHost: hub\r\nX-Slow: " + b"x" * 100
+    async with (
+        connection(port) as (idle, _),
+        connection(port) as (slow, slow_writer),
+        connection(port) as (second, second_writer),
+    ):
+        # A second request on a kept-alive connection gets the same deadline.
+        second_writer.write(b"GET /healthz HTTP/1.1\r\nHost: hub\r\n\r\n")
+        assert (await read_response(second))[0] == 200
+        sender = asyncio.create_task(trickle(slow_writer, request))
+        second_sender = asyncio.create_task(trickle(second_writer, request))
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(8):
+                await asyncio.gather(
+                    closed_by_server(idle), closed_by_server(slow), closed_by_server(second)
+                )
+        finally:
+            sender.cancel()
+            second_sender.cancel()
+        # Closed at the deadline, not when the trickle (20 s of it) ended.
+        assert time.monotonic() - started < 8
+
+
+async def test_a_body_slower_than_the_body_timeout_gets_408(
+    make_daemon: MakeDaemon, api_session: aiohttp.ClientSession
+) -> None:
+    daemon, _, port = make_daemon(RECORD, api="body_timeout: 1s")
+    daemon.start()
+    async with connection(port) as (reader, writer):
+        writer.write(
+            b"POST /v1/functions/record/invocations HTTP/1.1\r\nHost: hub\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n" + b'{"n": '
+        )
+        async with asyncio.timeout(10):
+            status, headers, body = await read_response(reader)
+    assert status == 408, body
+    assert headers["connection"].lower() == "close"
+    assert "body_timeout" in json.loads(body)["error"]
+    async with api_session.get(f"{daemon.url}/v1/invocations") as resp:
+        assert (await resp.json())["items"] == []
+
+
+MALFORMED = {
+    "NUL in a header": b"GET /healthz HTTP/1.1\r\nHost: hub\r\nX-A: a\x00b\r\n\r\n",
+    "control character in a header": (
+        b"GET /healthz HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer hunter2\x01\r\n\r\n"
+    ),
+    "header over 8190 bytes": (
+        b"GET /healthz HTTP/1.1\r\nHost: hub\r\nX-A: " + b"a" * 9000 + b"\r\n\r\n"
+    ),
+    "URL over 8190 bytes": b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: hub\r\n\r\n",
+    "too many headers": (
+        b"GET /healthz HTTP/1.1\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(200)) + b"\r\n"
+    ),
+    "unknown method": b"BR{W /healthz HTTP/1.1\r\nHost: hub\r\n\r\n",
+    "non-ASCII path": "GET /h\u00e9 HTTP/1.1\r\nHost: hub\r\n\r\n".encode(),
+    "TLS handshake": b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+}
+
+
+async def test_requests_the_parser_refuses_get_json_errors_and_the_log_stays_json(
+    make_daemon: MakeDaemon,
+) -> None:
+    daemon, _, port = make_daemon(RECORD)
+    daemon.start()
+    for what, data in MALFORMED.items():
+        async with connection(port) as (reader, writer):
+            writer.write(data)
+            async with asyncio.timeout(10):
+                status, headers, body = await read_response(reader)
+        assert status == 400, (what, body)
+        assert headers["content-type"].startswith("application/json"), (what, headers)
+        error = json.loads(body)["error"]
+        assert error.startswith("malformed request"), (what, error)
+        assert b"hunter2" not in body
+    assert daemon.terminate() == 0
+    lines = log_lines(daemon)
+    assert "hunter2" not in daemon.log()
+    assert any(line["event"] == "malformed request refused" for line in lines)
