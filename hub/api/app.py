@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from hub.api.auth import bearer_auth
+from hub.api.draining import refuse_new_work
 from hub.api.errors import json_errors
 from hub.api.openapi import openapi_json
 from hub.api.routes_admin import routes as admin_routes
@@ -17,6 +18,7 @@ from hub.api.state import (
     CONTEXT,
     ApiContext,
     ApiSettings,
+    Draining,
     Ready,
     TriggerLookup,
     TriggersStatus,
@@ -37,11 +39,13 @@ def create_app(
     metrics: Metrics | None = None,
     trigger_config: TriggerLookup | None = None,
     body_timeout: float = 60.0,
+    draining: Draining | None = None,
 ) -> web.Application:
     """`token`: when set, every route but /healthz and /readyz needs `Authorization: Bearer
     <token>`. `metrics`: pass one to share it; otherwise the app makes its own and feeds it
     from `hub.hooks` while the app lives. `body_timeout`: seconds a request body may take to
-    arrive."""
+    arrive. `draining`: seconds left of the shutdown drain, None when not draining; while
+    draining, requests that change something get 503."""
     if token is not None and not token:
         raise ValueError("the API token must not be empty; use None for no authentication")
     if max_body_bytes < 1:
@@ -49,7 +53,7 @@ def create_app(
     if body_timeout <= 0:
         raise ValueError("body_timeout must be positive")
     auth = [] if token is None else [bearer_auth(token)]
-    middlewares = [json_errors, *auth]
+    middlewares = [json_errors, *auth, refuse_new_work]
     # client_max_size guards aiohttp's own body readers; the invocation route reads with the
     # same limit itself so that chunked bodies are cut off too.
     app = web.Application(middlewares=middlewares, client_max_size=max_body_bytes)
@@ -66,6 +70,7 @@ def create_app(
         triggers_status=triggers_status,
         ready=ready,
         trigger_config=trigger_config,
+        draining=draining,
     )
     app.add_routes(invocation_routes)
     app.add_routes(admin_routes)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import resource
+import signal
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -15,6 +17,7 @@ import aiohttp
 
 from tests.daemon.conftest import Api, MakeDaemon
 from tests.servers.daemon import Daemon
+from tests.waiting import until
 
 HOST = "127.0.0.1"
 RECORD = """\
@@ -213,3 +216,33 @@ async def test_requests_the_parser_refuses_get_json_errors_and_the_log_stays_jso
     lines = log_lines(daemon)
     assert "hunter2" not in daemon.log()
     assert any(line["event"] == "malformed request refused" for line in lines)
+
+
+async def test_sigterm_keeps_probes_and_reads_up_while_draining_and_refuses_new_work(
+    make_daemon: MakeDaemon, api_session: aiohttp.ClientSession
+) -> None:
+    daemon, _, _ = make_daemon(SLOW, hub="drain_timeout: 20s\n")
+    daemon.start()
+    api = Api(api_session, daemon.url)
+    running = (await api.invoke("slow", {"seconds": 3.0}))["id"]
+    await api.wait(running, {"running"})
+    os.kill(daemon.pid, signal.SIGTERM)
+
+    async def draining() -> bool:
+        async with api_session.get(f"{daemon.url}/readyz") as resp:
+            return resp.status == 503 and (await resp.json())["status"] == "draining"
+
+    await until(draining, timeout=10)
+    async with api_session.get(f"{daemon.url}/healthz") as resp:
+        assert resp.status == 200
+    async with api_session.post(
+        f"{daemon.url}/v1/functions/slow/invocations", json={"seconds": 0}
+    ) as resp:
+        assert resp.status == 503
+        assert 1 <= int(resp.headers["Retry-After"]) <= 20
+        assert "shutting down" in (await resp.json())["error"]
+    assert (await api.get(running))["status"] == "running"
+    assert await asyncio.to_thread(daemon.terminate) == 0
+    daemon.start()
+    inv = await api.get(running)
+    assert inv["status"] == "succeeded" and inv["attempts"] == 1, inv
