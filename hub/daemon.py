@@ -64,6 +64,7 @@ class Daemon:
                     app,
                     header_timeout=api.header_timeout,
                     max_connections=api.max_connections,
+                    token_env=api.token_env,
                 )
                 host, port = split_listen(api.listen)
                 await server.start(host, port)

@@ -21,6 +21,7 @@ from hub.api.throttle import Throttle
 from hub.errors import ConfigError
 
 log = structlog.get_logger("hub.api")
+DEFAULT_TOKEN_ENV = "TRIGGERHUB_API_TOKEN"
 REFUSALS_LOG_EVERY = 10.0
 _Factory = Callable[[], ApiConnection]
 
@@ -33,11 +34,13 @@ class ApiServer:
         shutdown_timeout: float = 10.0,
         header_timeout: float = 10.0,
         max_connections: int = 1000,
+        token_env: str = DEFAULT_TOKEN_ENV,
     ) -> None:
         self.app = app
         self.shutdown_timeout = shutdown_timeout
         self.header_timeout = header_timeout
         self.max_connections = max_connections
+        self.token_env = token_env
         self.connections = OpenConnections(max_connections)
         self._accept_errors = AcceptErrors(self.connections)
         self._runner: web.AppRunner | None = None
@@ -46,7 +49,8 @@ class ApiServer:
         """Listen on `host:port` (port 0 picks a free one; see `port`)."""
         if self.app[CONTEXT].settings.token is None and not is_loopback(host):
             raise ConfigError(
-                f"the API would listen on {host!r} without a token; set an API token or "
+                f"the API would listen on {host!r} without a token; put a token in the "
+                f"environment variable {self.token_env} (named by hub.api.token_env), or "
                 "listen on a loopback address"
             )
         self.connections.limit = fitting_limit(self.max_connections)

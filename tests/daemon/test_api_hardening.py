@@ -9,14 +9,19 @@ import json
 import os
 import resource
 import signal
+import subprocess
+import sys
+import textwrap
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 from tests.daemon.conftest import Api, MakeDaemon
 from tests.servers.daemon import Daemon
+from tests.servers.process import free_port
 from tests.waiting import until
 
 HOST = "127.0.0.1"
@@ -246,3 +251,30 @@ async def test_sigterm_keeps_probes_and_reads_up_while_draining_and_refuses_new_
     daemon.start()
     inv = await api.get(running)
     assert inv["status"] == "succeeded" and inv["attempts"] == 1, inv
+
+
+def test_listening_beyond_loopback_without_a_token_names_the_variable(tmp_path: Path) -> None:
+    config = tmp_path / "triggers.yaml"
+    config.write_text(
+        textwrap.dedent(
+            f"""\
+            hub:
+              store: {{url: "sqlite:///{tmp_path}/hub.db"}}
+              api: {{listen: "0.0.0.0:{free_port()}", token_env: HUB_TOKEN_FOR_TEST}}
+            functions: {{}}
+            triggers: {{}}
+            """
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if k != "HUB_TOKEN_FOR_TEST"}
+    done = subprocess.run(
+        [sys.executable, "-m", "hub", "run", "-c", str(config)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "HUB_TOKEN_FOR_TEST" in done.stderr
