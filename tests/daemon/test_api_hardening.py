@@ -93,21 +93,16 @@ async def closed_by_server(reader: asyncio.StreamReader) -> None:
             pass
 
 
-async def test_idle_connections_past_the_open_files_limit_do_not_lock_out_requests(
-    make_daemon: MakeDaemon,
-) -> None:
-    """2,000 connections that send half a request line and stop, against a daemon whose
-    `ulimit -n` is 512: requests sent while they are held are still answered, and the log
-    says so in a few JSON lines instead of a flood of accept() tracebacks."""
-    daemon, _, port = make_daemon(RECORD, open_files=DAEMON_OPEN_FILES)
-    daemon.start()
+async def hold_idle_connections_and_ask(daemon: Daemon, count: int) -> None:
+    """Open `count` connections that send half a request line and stop, then, while they are
+    held, send real requests: each must be answered."""
     held: list[asyncio.StreamWriter] = []
     connector = aiohttp.TCPConnector(force_close=True)
-    with open_files_at_least(IDLE_CONNECTIONS + 512):
+    with open_files_at_least(count + 512):
         try:
             async with asyncio.timeout(90), aiohttp.ClientSession(connector=connector) as session:
-                for _ in range(IDLE_CONNECTIONS):
-                    _, writer = await asyncio.open_connection(HOST, port)
+                for _ in range(count):
+                    _, writer = await asyncio.open_connection(HOST, daemon.api_port)
                     writer.write(b"GET /healthz HTTP/1.1\r\n")
                     held.append(writer)
                 api = Api(session, daemon.url)
@@ -119,6 +114,17 @@ async def test_idle_connections_past_the_open_files_limit_do_not_lock_out_reques
         finally:
             for writer in held:
                 writer.close()
+
+
+async def test_idle_connections_past_the_open_files_limit_do_not_lock_out_requests(
+    make_daemon: MakeDaemon,
+) -> None:
+    """2,000 idle connections against a daemon whose `ulimit -n` is 512: requests sent while
+    they are held are still answered, and the log says so in a few JSON lines instead of a
+    flood of accept() tracebacks."""
+    daemon, _, _ = make_daemon(RECORD, open_files=DAEMON_OPEN_FILES)
+    daemon.start()
+    await hold_idle_connections_and_ask(daemon, IDLE_CONNECTIONS)
     lines = log_lines(daemon)
     full = [line for line in lines if "connection limit reached" in line["event"]]
     assert full, "the connection limit was never reached"
@@ -126,6 +132,37 @@ async def test_idle_connections_past_the_open_files_limit_do_not_lock_out_reques
     assert len(full) <= 10 and len(lines) < 100, lines[-20:]
     listening = next(line for line in lines if line["event"] == "api listening")
     assert listening["max_connections"] < DAEMON_OPEN_FILES
+
+
+HOG = """\
+import os
+
+HELD = []
+
+async def hold_files(event):
+    HELD.extend(os.open(os.devnull, os.O_RDONLY) for _ in range(event.data["files"]))
+    return len(HELD)
+"""
+
+
+async def test_accept_failing_for_want_of_descriptors_logs_a_line_not_a_flood(
+    make_daemon: MakeDaemon, api_session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """Something else in the daemon holds most descriptors (here a function), so accept()
+    fails before the connection limit is reached: one throttled JSON line, idle
+    connections are closed to free descriptors, and requests are still answered."""
+    (tmp_path / "hogfns.py").write_text(HOG)
+    hog = 'hog:\n  target: {type: python, handler: "hogfns:hold_files"}\n'
+    daemon, _, _ = make_daemon(RECORD + hog, open_files=DAEMON_OPEN_FILES)
+    daemon.start()
+    api = Api(api_session, daemon.url)
+    hogged = await api.wait((await api.invoke("hog", {"files": 240}))["id"])
+    assert hogged["status"] == "succeeded", hogged
+    await hold_idle_connections_and_ask(daemon, 600)
+    lines = log_lines(daemon)
+    failed = [line for line in lines if "cannot accept connections" in line["event"]]
+    assert failed, "accept() never ran out of descriptors"
+    assert len(failed) <= 10 and len(lines) < 100, lines[-20:]
 
 
 async def test_idle_and_trickling_clients_are_closed_after_the_header_timeout(
