@@ -9,6 +9,7 @@ line, throttled, without the request's bytes (a header may hold a credential).""
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import structlog
@@ -106,9 +107,12 @@ def describe(exc: BaseException | None) -> str:
     if isinstance(exc, LineTooLong):
         return "malformed request: the request line or a header is too long"
     if isinstance(exc, HttpProcessingError):
-        # The first line of aiohttp's message names the problem; the lines after it quote
-        # the offending bytes.
-        first = (exc.message or "").splitlines()[0:1]
-        what = first[0].split(":", 1)[0].strip() if first else ""
-        return f"malformed request: {what or 'not valid HTTP/1.1'}"
-    return "malformed request"
+        # aiohttp's messages name the problem first and may then quote the offending bytes,
+        # after a colon, in quotes or on the next lines: keep only the naming part.
+        what = _QUOTED.split(exc.message or "", maxsplit=1)[0].strip()
+        if what.isprintable() and what:
+            return f"malformed request: {what}"
+    return "malformed request: not valid HTTP/1.1"
+
+
+_QUOTED = re.compile(r"[:'\"\n]")
