@@ -95,7 +95,7 @@ def make_daemon(tmp_path: Path, daemon_factory: Callable[..., Daemon]) -> MakeDa
         port = free_port()
         config = tmp_path / "triggers.yaml"
         write_config(config, port, functions, hub, api)
-        env = {"RECORD_FILE": str(tmp_path / "record.txt")}
+        env = {"RECORD_FILE": str(tmp_path / "record.txt"), **daemon.pop("env", {})}
         return daemon_factory(config, tmp_path, api_port=port, env=env, **daemon), config, port
 
     return make

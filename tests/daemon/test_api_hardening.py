@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from tests.daemon.conftest import Api, MakeDaemon
 from tests.servers.daemon import Daemon
@@ -239,20 +240,27 @@ MALFORMED = {
 }
 
 
+# aiohttp's C parser, and its pure-Python one (which quotes more of a bad request in its
+# messages).
+PARSERS = {"c": {}, "python": {"AIOHTTP_NO_EXTENSIONS": "1"}}
+
+
+@pytest.mark.parametrize("parser", sorted(PARSERS))
 async def test_requests_the_parser_refuses_get_json_errors_and_the_log_stays_json(
-    make_daemon: MakeDaemon,
+    make_daemon: MakeDaemon, parser: str
 ) -> None:
-    daemon, _, port = make_daemon(RECORD)
+    daemon, _, port = make_daemon(RECORD, env=PARSERS[parser])
     daemon.start()
     for what, data in MALFORMED.items():
         async with connection(port) as (reader, writer):
             writer.write(data)
             async with asyncio.timeout(10):
                 status, headers, body = await read_response(reader)
-        assert status == 400, (what, body)
         assert headers["content-type"].startswith("application/json"), (what, headers)
         error = json.loads(body)["error"]
-        assert error.startswith("malformed request"), (what, error)
+        # The pure-Python parser lets a non-ASCII path through, to a JSON 404.
+        assert status == 400 or (parser == "python" and status == 404), (what, body)
+        assert error.startswith("malformed request") or status == 404, (what, error)
         assert b"hunter2" not in body
     assert daemon.terminate() == 0
     lines = log_lines(daemon)
