@@ -22,7 +22,6 @@ from hub.api.open_connections import OpenConnections
 from hub.api.throttle import Throttle
 
 log = structlog.get_logger("hub.api")
-LOG_EVERY = 10.0
 
 
 class ApiConnection(web.RequestHandler):
