@@ -115,6 +115,8 @@ async def hold_idle_connections_and_ask(daemon: Daemon, count: int) -> None:
         finally:
             for writer in held:
                 writer.close()
+            # Closed before this process's open-files limit goes back down.
+            await asyncio.gather(*(w.wait_closed() for w in held), return_exceptions=True)
 
 
 async def test_idle_connections_past_the_open_files_limit_do_not_lock_out_requests(
