@@ -38,6 +38,7 @@ class Daemon:
         self._reload_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[object]] = set()
         self.outcomes = OutcomeLog(self.config.hub.log.outcomes)
+        self._drain_ends: float | None = None  # loop time the shutdown drain ends by
 
     async def run(self) -> None:
         configure_logging(self.config.hub.log)
@@ -46,42 +47,64 @@ class Daemon:
         sys.path.insert(0, str(self.path.parent))
         api = self.config.hub.api
         token = os.environ.get(api.token_env) or None
-        async with Hub(self.config.hub, self.config.functions) as hub:
-            self.outcomes.attach(hub.hooks)
-            triggers = TriggerSet(hub)
-            default_registry()  # built-in plugins register their API routes on import
-            app = create_app(
-                hub,
-                token=token,
-                max_body_bytes=api.max_body_bytes,
-                triggers_status=triggers.status,
-                ready=lambda: self.ready,
-                trigger_config=self._trigger_config,
-            )
-            server = ApiServer(app)
-            host, port = split_listen(api.listen)
-            await server.start(host, port)
-            try:
-                await triggers.start(self.config.triggers)
-                self._install_signals(hub, triggers)
-                self._spawn(self._watch(hub, triggers))
-                self.ready = True
-                log.info(
-                    "daemon ready",
-                    config=str(self.path),
-                    api=server.url,
-                    functions=len(self.config.functions),
-                    triggers=len(self.config.triggers),
+        server: ApiServer | None = None
+        try:
+            async with Hub(self.config.hub, self.config.functions) as hub:
+                self.outcomes.attach(hub.hooks)
+                triggers = TriggerSet(hub)
+                default_registry()  # built-in plugins register their API routes on import
+                app = create_app(
+                    hub,
+                    token=token,
+                    max_body_bytes=api.max_body_bytes,
+                    body_timeout=api.body_timeout,
+                    triggers_status=triggers.status,
+                    ready=lambda: self.ready,
+                    trigger_config=self._trigger_config,
+                    draining=self._drain_left,
                 )
-                await self._stop.wait()
-            finally:
-                self.ready = False
-                log.info("draining", deadline=self.config.hub.drain_timeout)
-                for task in self._tasks:
-                    task.cancel()
-                await asyncio.gather(*self._tasks, return_exceptions=True)
-                await triggers.stop()  # intake stops first; the hub then drains on exit
+                server = ApiServer(
+                    app,
+                    header_timeout=api.header_timeout,
+                    max_connections=api.max_connections,
+                    token_env=api.token_env,
+                )
+                host, port = split_listen(api.listen)
+                await server.start(host, port)
+                await self._serve(hub, triggers, server)
+        finally:
+            # Only now, after the hub drained: probes and reads are answered during the drain.
+            if server is not None:
                 await server.stop()
+
+    async def _serve(self, hub: Hub, triggers: TriggerSet, server: ApiServer) -> None:
+        try:
+            await triggers.start(self.config.triggers)
+            self._install_signals(hub, triggers)
+            self._spawn(self._watch(hub, triggers))
+            self.ready = True
+            log.info(
+                "daemon ready",
+                config=str(self.path),
+                api=server.url,
+                functions=len(self.config.functions),
+                triggers=len(self.config.triggers),
+            )
+            await self._stop.wait()
+        finally:
+            self.ready = False
+            drain = self.config.hub.drain_timeout
+            self._drain_ends = asyncio.get_running_loop().time() + drain
+            log.info("draining", deadline=drain)
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await triggers.stop()  # intake stops first; the hub then drains on exit
+
+    def _drain_left(self) -> float | None:
+        if self._drain_ends is None:
+            return None
+        return max(0.0, self._drain_ends - asyncio.get_running_loop().time())
 
     def _trigger_config(self, name: str) -> TriggerConfig | None:
         return self.config.triggers.get(name)  # the current config: reloads change it

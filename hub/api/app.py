@@ -8,12 +8,21 @@ from typing import Any
 from aiohttp import web
 
 from hub.api.auth import bearer_auth
+from hub.api.draining import refuse_new_work
 from hub.api.errors import json_errors
 from hub.api.openapi import openapi_json
 from hub.api.routes_admin import routes as admin_routes
 from hub.api.routes_invocations import routes as invocation_routes
 from hub.api.routes_webhooks import routes as webhook_routes
-from hub.api.state import CONTEXT, ApiContext, ApiSettings, Ready, TriggerLookup, TriggersStatus
+from hub.api.state import (
+    CONTEXT,
+    ApiContext,
+    ApiSettings,
+    Draining,
+    Ready,
+    TriggerLookup,
+    TriggersStatus,
+)
 from hub.engine import Hub
 from hub.hooks import Hooks
 from hub.metrics import Metrics
@@ -29,15 +38,22 @@ def create_app(
     ready: Ready | None = None,
     metrics: Metrics | None = None,
     trigger_config: TriggerLookup | None = None,
+    body_timeout: float = 60.0,
+    draining: Draining | None = None,
 ) -> web.Application:
     """`token`: when set, every route but /healthz and /readyz needs `Authorization: Bearer
     <token>`. `metrics`: pass one to share it; otherwise the app makes its own and feeds it
-    from `hub.hooks` while the app lives."""
+    from `hub.hooks` while the app lives. `body_timeout`: seconds a request body may take to
+    arrive. `draining`: seconds left of the shutdown drain, None when not draining; while
+    draining, requests that change something get 503."""
     if token is not None and not token:
         raise ValueError("the API token must not be empty; use None for no authentication")
     if max_body_bytes < 1:
         raise ValueError("max_body_bytes must be at least 1")
-    middlewares = [json_errors] if token is None else [json_errors, bearer_auth(token)]
+    if body_timeout <= 0:
+        raise ValueError("body_timeout must be positive")
+    auth = [] if token is None else [bearer_auth(token)]
+    middlewares = [json_errors, *auth, refuse_new_work]
     # client_max_size guards aiohttp's own body readers; the invocation route reads with the
     # same limit itself so that chunked bodies are cut off too.
     app = web.Application(middlewares=middlewares, client_max_size=max_body_bytes)
@@ -48,12 +64,13 @@ def create_app(
         _feed_while_serving(app, metrics, getattr(hub, "hooks", None))
     app[CONTEXT] = ApiContext(
         hub=hub,
-        settings=ApiSettings(token=token, max_body_bytes=max_body_bytes),
+        settings=ApiSettings(token=token, max_body_bytes=max_body_bytes, body_timeout=body_timeout),
         metrics=metrics,
         openapi=openapi_json(auth=token is not None, extra_paths=extra_paths),
         triggers_status=triggers_status,
         ready=ready,
         trigger_config=trigger_config,
+        draining=draining,
     )
     app.add_routes(invocation_routes)
     app.add_routes(admin_routes)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from hub.api.errors import ApiError
+from hub.api.state import context
 
 
 def _too_large(limit: int) -> ApiError:
@@ -13,9 +16,23 @@ def _too_large(limit: int) -> ApiError:
 
 async def read_limited(request: web.Request, limit: int) -> bytes:
     """The whole body, refused with 413 as soon as it is known to pass `limit`: up front from
-    Content-Length, or while reading a chunked body (which declares no length)."""
+    Content-Length, or while reading a chunked body (which declares no length). A body that
+    does not arrive within the API's body timeout gets 408, so a client trickling bytes
+    cannot hold a connection and a handler for ever."""
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(limit)
+    timeout = context(request).settings.body_timeout
+    try:
+        async with asyncio.timeout(timeout):
+            return await _read(request, limit)
+    except TimeoutError:
+        raise ApiError(
+            408,
+            f"the request body did not arrive within {timeout:g}s (hub.api.body_timeout)",
+        ) from None
+
+
+async def _read(request: web.Request, limit: int) -> bytes:
     body = bytearray()
     async for chunk in request.content.iter_any():
         body.extend(chunk)

@@ -24,6 +24,9 @@ log = structlog.get_logger("hub.api")
 STORE_RETRY_AFTER = "5"
 # aiohttp exceptions whose headers still mean something once the body is JSON.
 _KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Location")
+# The rest of a request that timed out may still be on its way: the connection cannot carry
+# another request.
+_CLOSE_AFTER = frozenset({408})
 
 
 class ApiError(Exception):
@@ -55,7 +58,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     try:
         return await handler(request)
     except ApiError as exc:
-        return error_response(exc.status, exc.message, exc.headers, **exc.extra)
+        response = error_response(exc.status, exc.message, exc.headers, **exc.extra)
+        if exc.status in _CLOSE_AFTER:
+            response.force_close()
+        return response
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from hub.api.draining import draining_for
 from hub.api.jsonbody import json_response
 from hub.api.redact import public_settings
 from hub.api.state import context
@@ -42,6 +43,12 @@ async def readyz(request: web.Request) -> web.Response:
         )
     if ctx.ready is None or ctx.ready():
         return json_response({"status": "ready"})
+    if (left := draining_for(request)) is not None:
+        return json_response(
+            {"error": "draining for shutdown", "status": "draining"},
+            status=503,
+            headers={"Retry-After": str(left)},
+        )
     return json_response({"error": "not ready", "status": "not ready"}, status=503)
 
 

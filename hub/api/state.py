@@ -14,12 +14,15 @@ from hub.metrics import Metrics
 TriggersStatus = Callable[[], Mapping[str, Any]]
 TriggerLookup = Callable[[str], Any]
 Ready = Callable[[], bool]
+# Seconds left of the shutdown drain while the daemon drains; None otherwise.
+Draining = Callable[[], float | None]
 
 
 @dataclass(slots=True, frozen=True)
 class ApiSettings:
     token: str | None
     max_body_bytes: int
+    body_timeout: float = 60.0
 
 
 @dataclass(slots=True, frozen=True)
@@ -31,6 +34,7 @@ class ApiContext:
     triggers_status: TriggersStatus | None = None
     ready: Ready | None = None
     trigger_config: TriggerLookup | None = None
+    draining: Draining | None = None
 
 
 CONTEXT = web.AppKey("triggerhub", ApiContext)

@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from hub.config.base import Strict
+from hub.config.durations import Duration
 from hub.config.functions import FunctionConfig
 from hub.config.settings import HubSettings
 from hub.config.triggers import Name, TriggerConfig
@@ -43,6 +44,26 @@ class ApiSettings(Strict):
         description="Environment variable holding the API bearer token.",
     )
     max_body_bytes: int = Field(1024 * 1024, ge=1024, le=256 * 1024 * 1024)
+    header_timeout: Duration = Field(
+        10.0,
+        gt=0,
+        le=3600,
+        description="Time a client has to send a request's headers, from connecting or from "
+        "the previous response; a connection that takes longer is closed.",
+    )
+    body_timeout: Duration = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="Time a client has to send a request's whole body; slower ones get 408.",
+    )
+    max_connections: int = Field(
+        1000,
+        ge=16,
+        le=1_000_000,
+        description="Open API connections at most (lowered to fit the open-files limit); past "
+        "it the longest idle connection is closed to make room.",
+    )
 
     @field_validator("listen")
     @classmethod

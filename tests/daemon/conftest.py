@@ -64,13 +64,15 @@ async def api_session() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-def write_config(path: Path, port: int, functions: str, hub: str = "") -> None:
+def write_config(path: Path, port: int, functions: str, hub: str = "", api: str = "") -> None:
+    """`api`: more `hub.api` settings, flow style (`header_timeout: 1s, body_timeout: 1s`)."""
+    more_api = f", {api}" if api else ""
     path.write_text(
         textwrap.dedent(
             f"""\
             hub:
               store: {{url: "sqlite:///{path.parent}/hub.db", lease_timeout: 2s}}
-              api: {{listen: "127.0.0.1:{port}"}}
+              api: {{listen: "127.0.0.1:{port}"{more_api}}}
             """
         )
         + textwrap.indent(textwrap.dedent(hub), "  ")
@@ -87,12 +89,14 @@ MakeDaemon = Callable[..., tuple[Daemon, Path, int]]
 def make_daemon(tmp_path: Path, daemon_factory: Callable[..., Daemon]) -> MakeDaemon:
     (tmp_path / "testfns.py").write_text(FUNCTIONS)
 
-    def make(functions: str, hub: str = "") -> tuple[Daemon, Path, int]:
+    def make(
+        functions: str, hub: str = "", api: str = "", **daemon: Any
+    ) -> tuple[Daemon, Path, int]:
         port = free_port()
         config = tmp_path / "triggers.yaml"
-        write_config(config, port, functions, hub)
-        env = {"RECORD_FILE": str(tmp_path / "record.txt")}
-        return daemon_factory(config, tmp_path, api_port=port, env=env), config, port
+        write_config(config, port, functions, hub, api)
+        env = {"RECORD_FILE": str(tmp_path / "record.txt"), **daemon.pop("env", {})}
+        return daemon_factory(config, tmp_path, api_port=port, env=env, **daemon), config, port
 
     return make
 

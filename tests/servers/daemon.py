@@ -30,6 +30,7 @@ class Daemon:
         api_port: int,
         api_host: str = "127.0.0.1",
         ready_timeout: float = 30.0,
+        open_files: int | None = None,
     ) -> None:
         self.config_path = config_path
         self.workdir = workdir
@@ -38,6 +39,7 @@ class Daemon:
         self.api_host = api_host
         self.api_port = api_port
         self.ready_timeout = ready_timeout
+        self.open_files = open_files  # its `ulimit -n`
         self.log_path = workdir / "daemon.log"
         self._proc: ManagedProcess | None = None
 
@@ -101,6 +103,7 @@ class Daemon:
             env=self.env,
             ready=self._ready,
             ready_timeout=self.ready_timeout,
+            open_files=self.open_files,
         )
 
     def _ready(self) -> None:

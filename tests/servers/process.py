@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -136,6 +137,22 @@ class Spec:
     ready_timeout: float = 30.0
     stop_signal: signal.Signals = signal.SIGTERM
     stop_timeout: float = 15.0
+    # RLIMIT_NOFILE (soft and hard) of the process, like `ulimit -n`; None keeps ours.
+    open_files: int | None = None
+
+
+# Sets the limit, then becomes the server (same process, same pid): no code runs in a forked
+# child of this threaded process, as a preexec_fn would.
+_WITH_OPEN_FILES = (
+    "import os, resource, sys; n = int(sys.argv[1]); "
+    "resource.setrlimit(resource.RLIMIT_NOFILE, (n, n)); os.execv(sys.argv[2], sys.argv[2:])"
+)
+
+
+def _with_open_files(argv: Sequence[str], limit: int | None) -> list[str]:
+    if limit is None:
+        return list(argv)
+    return [sys.executable, "-c", _WITH_OPEN_FILES, str(limit), *argv]
 
 
 class ManagedProcess:
@@ -156,7 +173,7 @@ class ManagedProcess:
         env = {**os.environ, **spec.env}
         with spec.log_path.open("ab") as log:
             self._popen = subprocess.Popen(
-                list(spec.argv),
+                _with_open_files(spec.argv, spec.open_files),
                 cwd=spec.cwd,
                 env=env,
                 stdin=subprocess.DEVNULL,
