@@ -8,7 +8,7 @@ is the data), or a plain body that the hub wraps in an event of its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -18,7 +18,8 @@ from multidict import CIMultiDictProxy
 from hub import clock
 from hub.api.errors import ApiError
 from hub.api.text import is_text
-from hub.events import IDEMPOTENCY_ATTR, Event, EventFormatError
+from hub.eventcheck import InvalidEvent, check_event
+from hub.events import IDEMPOTENCY_ATTR, ORDERING_ATTR, Event, EventFormatError
 from hub.ids import new_id
 from hub.timefmt import parse_rfc3339, to_rfc3339
 
@@ -28,7 +29,6 @@ BATCH = "application/cloudevents-batch+json"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 256
 _CE_PREFIX = "ce-"
-_CE_ATTRIBUTES = ("subject", "time", "dataschema")
 # In binary mode Content-Type is the data content type; data travels in the body, and the
 # idempotency key has a header of its own.
 _CE_IGNORED = frozenset({"specversion", "datacontenttype"})
@@ -37,6 +37,7 @@ _CE_REFUSED = {
     "idempotencykey": "send the key as the Idempotency-Key header",
 }
 _EXTENSION = re.compile(r"^[a-z0-9]{1,20}$")
+_SHOWN_SUBJECT = 100
 
 
 def build_event(function: str, headers: CIMultiDictProxy[str], mimetype: str, body: bytes) -> Event:
@@ -50,7 +51,23 @@ def build_event(function: str, headers: CIMultiDictProxy[str], mimetype: str, bo
     key = idempotency_key(headers)
     if key is not None:
         event.idempotency_key = key
+    admit([event])
     return event
+
+
+def admit(events: Sequence[Event], refusal: str = "invalid ") -> None:
+    """The one check of the events a request brings, before any of them is queued: the invoke
+    route and every webhook route call it. An event the hub could never store or deliver is
+    answered 400 with the reason (never a 500 later, nor a 503 that makes the sender retry
+    what can never succeed); `refusal` starts the message."""
+    for index, event in enumerate(events):
+        try:
+            check_event(event)
+        except InvalidEvent as exc:
+            label = "event" if len(events) == 1 else f"event {index + 1} of {len(events)}"
+            if isinstance(event.subject, str) and event.subject:
+                label += f" (subject {event.subject[:_SHOWN_SUBJECT]!r})"
+            raise ApiError(400, f"{refusal}{label}: {exc}") from None
 
 
 def idempotency_key(headers: CIMultiDictProxy[str]) -> str | None:
@@ -76,8 +93,9 @@ def _structured(body: bytes) -> Event:
         raise ApiError(400, f"the structured CloudEvent is not valid JSON: {exc}") from None
     if isinstance(raw, dict):
         _check_attributes(raw, "")
-        if IDEMPOTENCY_ATTR in raw:
-            _check_key(raw[IDEMPOTENCY_ATTR], f"CloudEvent attribute {IDEMPOTENCY_ATTR!r}")
+        for name in (IDEMPOTENCY_ATTR, ORDERING_ATTR):
+            if raw.get(name) is not None:
+                _check_key(raw[name], f"CloudEvent attribute {name!r}")
     try:
         return Event.from_dict(raw)
     except EventFormatError as exc:
@@ -138,12 +156,9 @@ def _check_attributes(attributes: Mapping[str, Any], prefix: str) -> None:
     version = attributes.get("specversion", "1.0")
     if version != "1.0":
         raise ApiError(400, f"{prefix}specversion must be '1.0', not {version!r}")
-    for name in (*_CE_ATTRIBUTES, "datacontenttype"):
-        value = attributes.get(name)
-        if value is not None and not isinstance(value, str):
-            raise ApiError(400, f"CloudEvent attribute {prefix}{name} must be a string")
     time = attributes.get("time")
-    if time is not None:
+    # Attribute types are the event check's (admit); a time that is text must be a timestamp.
+    if isinstance(time, str):
         try:
             parse_rfc3339(time)
         except (ValueError, OverflowError) as exc:

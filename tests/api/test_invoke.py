@@ -143,6 +143,103 @@ async def test_invalid_input_is_400_saying_what(
     assert fragment in body["error"]
 
 
+def nested(depth: int) -> Any:
+    """A JSON value of `depth` nested arrays."""
+    value: Any = "deep"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def nested_json(depth: int) -> bytes:
+    """`nested(depth)` as JSON text, written by hand: JSON writers refuse this deep."""
+    return b"[" * depth + b'"deep"' + b"]" * depth
+
+
+STRUCTURED = {"Content-Type": "application/cloudevents+json"}
+CLOUDEVENT = {"id": "e", "source": "/s", "type": "t"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        # Deeper than JSON writers take (orjson stops at 254): read fine, then failed as a 500.
+        (
+            {"data": nested_json(300), "headers": {"Content-Type": "application/json"}},
+            "more than 128 levels deep",
+        ),
+        (
+            {
+                "data": b'{"id": "e", "source": "/s", "type": "t", "data": '
+                + nested_json(260)
+                + b"}",
+                "headers": STRUCTURED,
+            },
+            "more than 128 levels deep",
+        ),
+        (
+            {"data": orjson.dumps({**CLOUDEVENT, "orderingkey": {"a": 1}}), "headers": STRUCTURED},
+            "'orderingkey'",
+        ),
+        (
+            {"data": orjson.dumps({**CLOUDEVENT, "orderingkey": ["a"]}), "headers": STRUCTURED},
+            "'orderingkey'",
+        ),
+        (
+            {"data": orjson.dumps({**CLOUDEVENT, "tenant": {"id": 1}}), "headers": STRUCTURED},
+            "extension attribute 'tenant' must be a string, an integer or a boolean, not an object",
+        ),
+        (
+            {"data": orjson.dumps({**CLOUDEVENT, "tags": ["a"]}), "headers": STRUCTURED},
+            "'tags' must be a string, an integer or a boolean, not an array",
+        ),
+        ({"data": orjson.dumps({**CLOUDEVENT, "ratio": 0.5}), "headers": STRUCTURED}, "'ratio'"),
+        (
+            {"data": orjson.dumps({**CLOUDEVENT, "big": 2**31}), "headers": STRUCTURED},
+            "'big' is an integer out of the signed 32-bit range",
+        ),
+        (
+            {"data": orjson.dumps({**CLOUDEVENT, "subject": 7}), "headers": STRUCTURED},
+            "'subject' must be a string",
+        ),
+    ],
+)
+async def test_events_the_hub_could_never_store_are_400_with_the_reason(
+    api: Api, kwargs: dict[str, Any], fragment: str
+) -> None:
+    status, body, _ = await invoke(api, **kwargs)
+    assert (status, fragment in body["error"]) == (400, True), body
+    assert (await api.hub.query(ListQuery(function="echo"))).items == []
+
+
+async def test_the_deepest_data_taken_runs_and_reads_back(api: Api) -> None:
+    data = nested(128)
+    status, body, _ = await invoke(api, json=data)
+    assert status == 202
+    assert (await received(api, body["id"]))["data"] == data
+    # A page of invocation records nests the event deeper still: it must be writable too.
+    async with api.session.get("/v1/invocations", params={"function": "echo"}) as resp:
+        assert resp.status == 200
+        assert (await resp.json())["items"][0]["event"]["data"] == data
+
+
+async def test_cloudevent_attribute_types_and_null_attributes(api: Api) -> None:
+    cloudevent = {
+        **CLOUDEVENT,
+        "orderingkey": "order-42",
+        "flag": True,
+        "count": -(2**31),
+        "gone": None,  # null is an absent attribute in the JSON format
+        "subject": None,
+    }
+    status, body, _ = await invoke(api, data=orjson.dumps(cloudevent), headers=STRUCTURED)
+    assert status == 202, body
+    event = await received(api, body["id"])
+    assert (event["orderingkey"], event["flag"], event["count"]) == ("order-42", True, -(2**31))
+    assert "gone" not in event and "subject" not in event
+    assert (await api.hub.get(body["id"])).ordering_key == "order-42"
+
+
 async def test_batched_cloudevents_are_415(api: Api) -> None:
     headers = {"Content-Type": "application/cloudevents-batch+json"}
     status, body, _ = await invoke(api, data=b"[]", headers=headers)

@@ -62,7 +62,10 @@ OPERATION: dict[str, Any] = {
                 }
             },
         },
-        "400": _error("The body is not JSON or not an audit EventList."),
+        "400": _error(
+            "The body is not JSON or not an audit EventList, or an entry could never be "
+            "stored (its data nested more than 128 levels deep, say): nothing of it is queued."
+        ),
         "401": _error("Missing or wrong bearer token."),
         "404": _error("No kubernetes audit trigger of that name is running."),
         "413": _error("The body is larger than the configured limit."),

@@ -36,7 +36,11 @@ def idempotency_key(entry: Any) -> str:
     if isinstance(entry, dict) and entry.get("auditID") and entry.get("stage"):
         return f"k8s:{entry['auditID']}:{entry['stage']}"
     # Not the documented shape: still carried, keyed by its content.
-    return f"k8s-entry:{hashlib.sha256(orjson.dumps(entry)).hexdigest()[:32]}"
+    try:
+        content = orjson.dumps(entry)
+    except orjson.JSONEncodeError:
+        content = b""  # not writable as JSON (nested too deep): its event is refused anyway
+    return f"k8s-entry:{hashlib.sha256(content).hexdigest()[:32]}"
 
 
 def audit_event(entry: Any, trigger: str) -> Event:
