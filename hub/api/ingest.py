@@ -105,6 +105,9 @@ def _structured(body: bytes) -> Event:
 def _binary_or_plain(function: str, headers: CIMultiDictProxy[str], body: bytes) -> Event:
     ce = _ce_attributes(headers)
     content_type = headers.get("Content-Type")
+    ordering_key = ce.pop(ORDERING_ATTR, None)
+    if ordering_key is not None:
+        _check_key(ordering_key, f"header {_CE_PREFIX}{ORDERING_ATTR}")
     event = Event(
         id=ce.pop("id", "") or new_id(),
         type=ce.pop("type", INVOKE_TYPE),
@@ -114,6 +117,7 @@ def _binary_or_plain(function: str, headers: CIMultiDictProxy[str], body: bytes)
         dataschema=ce.pop("dataschema", None),
         data=_data(body, content_type),
         datacontenttype=content_type if body else None,
+        ordering_key=ordering_key,
     )
     event.extensions = dict(ce)
     return event

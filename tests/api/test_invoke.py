@@ -238,6 +238,10 @@ async def test_cloudevent_attribute_types_and_null_attributes(api: Api) -> None:
     assert (event["orderingkey"], event["flag"], event["count"]) == ("order-42", True, -(2**31))
     assert "gone" not in event and "subject" not in event
     assert (await api.hub.get(body["id"])).ordering_key == "order-42"
+    # In binary mode too: the header is the ordering key, not an extension beside it.
+    status, body, _ = await invoke(api, json=1, headers={"ce-orderingkey": "order-43"})
+    assert status == 202, body
+    assert (await api.hub.get(body["id"])).ordering_key == "order-43"
 
 
 async def test_batched_cloudevents_are_415(api: Api) -> None:
