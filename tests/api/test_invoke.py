@@ -283,6 +283,14 @@ async def test_not_before_header_defers_the_start(api: Api) -> None:
         ({"X-Triggerhub-Delay": "-1"}, "X-Triggerhub-Delay"),
         ({"X-Triggerhub-Delay": "nan"}, "X-Triggerhub-Delay"),
         ({"X-Triggerhub-Delay": "604801"}, "X-Triggerhub-Delay"),
+        # float() takes these; the document says plain decimal digits.
+        ({"X-Triggerhub-Delay": "1_000"}, "X-Triggerhub-Delay"),
+        ({"X-Triggerhub-Delay": "-0"}, "X-Triggerhub-Delay"),
+        ({"X-Triggerhub-Delay": "1e3"}, "X-Triggerhub-Delay"),
+        ({"X-Triggerhub-Delay": "+5"}, "X-Triggerhub-Delay"),
+        ({"X-Triggerhub-Delay": "5 0"}, "X-Triggerhub-Delay"),
+        ({"X-Triggerhub-Delay": "infinity"}, "X-Triggerhub-Delay"),
+        ({"X-Triggerhub-Delay": "604800.5"}, "X-Triggerhub-Delay"),
         ({"X-Triggerhub-Not-Before": "tomorrow"}, "X-Triggerhub-Not-Before"),
         ({"X-Triggerhub-Not-Before": "2024-05-01T12:00:00"}, "X-Triggerhub-Not-Before"),
         ({"X-Triggerhub-Not-Before": "2999-01-01T00:00:00Z"}, "X-Triggerhub-Not-Before"),
@@ -298,6 +306,37 @@ async def test_bad_deferral_headers_are_400_naming_the_header(
     status, body, _ = await invoke(api, json=1, headers=headers)
     assert status == 400
     assert named in body["error"]
+
+
+@pytest.mark.parametrize("delay", ["0", "30", "0.25", "604800", "604800.000"])
+async def test_delays_the_document_allows_are_taken(api: Api, delay: str) -> None:
+    status, body, _ = await invoke(api, json=1, headers={"X-Triggerhub-Delay": delay})
+    assert status == 202, body
+    inv = await api.hub.get(body["id"])
+    assert inv.not_before - inv.created_at == pytest.approx(float(delay), abs=0.05)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        # A structured event takes its attributes from the body, yet a ce-* header sent with
+        # it must still be one the document allows: empty values were taken (202).
+        {"Content-Type": "application/cloudevents+json", "ce-type": ""},
+        {"Content-Type": "application/cloudevents+json", "ce-source": "%zz"},
+        # Percent-encoding must be well-formed: a bare '%' was kept as it was.
+        {"ce-subject": "50%"},
+        {"ce-subject": "%zz"},
+        # Beyond ASCII the HTTP binding percent-encodes.
+        {"ce-subject": "café"},
+    ],
+)
+async def test_ce_headers_outside_the_documented_pattern_are_400(
+    api: Api, headers: dict[str, str]
+) -> None:
+    data = orjson.dumps({"id": "e", "source": "/s", "type": "t"})
+    status, body, _ = await invoke(api, data=data, headers=headers)
+    assert status == 400, body
+    assert "ASCII text, percent-encoding UTF-8 beyond it" in body["error"]
 
 
 async def test_idempotency_key_turns_a_duplicate_into_409_with_the_first_id(api: Api) -> None:
