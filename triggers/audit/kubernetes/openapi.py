@@ -40,7 +40,12 @@ OPERATION: dict[str, Any] = {
                     "properties": {
                         "kind": {"type": "string", "enum": ["EventList"]},
                         "apiVersion": {"type": "string", "enum": ["audit.k8s.io/v1"]},
-                        "items": {"type": "array", "items": {"type": "object"}},
+                        "items": {
+                            "type": "array",
+                            "description": "Audit events. An entry of another shape is still "
+                            "carried, with the extension auditflags=invalid.",
+                            "items": {},
+                        },
                     },
                 }
             }
