@@ -88,7 +88,13 @@ def test_schemathesis_runs_every_check_against_the_served_document(daemon: Daemo
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.api.schemathesis_hooks"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     run = subprocess.run(
-        command, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT
+        command,
+        check=False,
+        cwd=daemon.workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
     )
     assert run.returncode == 0, f"{run.stdout}\n{run.stderr}"
     assert "Stateful" in run.stdout, run.stdout

@@ -135,6 +135,9 @@ async def test_bad_requests(hub: Hub, api: str, make_set: MakeSet) -> None:
         )
         status, body = await post(api, "k8s", {**EVENT_LIST, "apiVersion": "audit.k8s.io/v1beta1"})
         assert status == 400
+        # Not a string at all: was a 500 (an object cannot be looked up in a set).
+        status, body = await post(api, "k8s", {**EVENT_LIST, "apiVersion": {}})
+        assert (status, body["error"]) == (400, "apiVersion must be audit.k8s.io/v1, not {}")
         # An entry without an auditID is still carried, flagged.
         odd = {**EVENT_LIST, "items": [{"verb": "get"}]}
         assert await post(api, "k8s", odd) == (200, {"entries": 1, "accepted": 1})
