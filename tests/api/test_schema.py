@@ -70,6 +70,7 @@ def document(daemon: Daemon) -> dict[str, Any]:
     return loaded
 
 
+@pytest.mark.timeout(RUN_TIMEOUT + 60)
 def test_schemathesis_runs_every_check_against_the_served_document(daemon: Daemon) -> None:
     """Examples, coverage, fuzzing and stateful phases (sequences along the document's links:
     invoke, then get, stop or redrive what it made), `--checks all`."""
