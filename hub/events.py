@@ -85,10 +85,14 @@ class Event:
                 data = base64.b64decode(raw["data_base64"], validate=True)
             except (ValueError, TypeError) as exc:
                 raise EventFormatError(f"'data_base64' is not valid base64: {exc}") from None
+        # The JSON format: an attribute whose value is null is one that is not there.
         extensions = {
             k: v
             for k, v in raw.items()
-            if k not in _CORE and k not in _DATA and k not in (IDEMPOTENCY_ATTR, ORDERING_ATTR)
+            if k not in _CORE
+            and k not in _DATA
+            and k not in (IDEMPOTENCY_ATTR, ORDERING_ATTR)
+            and v is not None
         }
         for name in extensions:
             if not _EXTENSION_NAME.match(name):

@@ -8,7 +8,7 @@ is the data), or a plain body that the hub wraps in an event of its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -18,7 +18,8 @@ from multidict import CIMultiDictProxy
 from hub import clock
 from hub.api.errors import ApiError
 from hub.api.text import is_text
-from hub.events import IDEMPOTENCY_ATTR, Event, EventFormatError
+from hub.eventcheck import InvalidEvent, check_event
+from hub.events import IDEMPOTENCY_ATTR, ORDERING_ATTR, Event, EventFormatError
 from hub.ids import new_id
 from hub.timefmt import parse_rfc3339, to_rfc3339
 
@@ -28,7 +29,6 @@ BATCH = "application/cloudevents-batch+json"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 256
 _CE_PREFIX = "ce-"
-_CE_ATTRIBUTES = ("subject", "time", "dataschema")
 # In binary mode Content-Type is the data content type; data travels in the body, and the
 # idempotency key has a header of its own.
 _CE_IGNORED = frozenset({"specversion", "datacontenttype"})
@@ -37,20 +37,53 @@ _CE_REFUSED = {
     "idempotencykey": "send the key as the Idempotency-Key header",
 }
 _EXTENSION = re.compile(r"^[a-z0-9]{1,20}$")
+# A ce-* header value as the HTTP binding has it: printable ASCII, and percent-encoding (of '%'
+# itself too) for anything else, which must decode to UTF-8 text without NUL. Written out as a
+# pattern so the OpenAPI document states the very rule the server applies.
+_C = "%[89ABab][0-9A-Fa-f]"  # a UTF-8 continuation byte
+_ESCAPE = (
+    "%0[1-9A-Fa-f]|%[1-7][0-9A-Fa-f]"
+    f"|%[Cc][2-9A-Fa-f]{_C}|%[Dd][0-9A-Fa-f]{_C}"
+    f"|%[Ee]0%[AaBb][0-9A-Fa-f]{_C}|%[Ee][1-9A-Ca-cEeFf]{_C}{_C}|%[Ee][Dd]%[89][0-9A-Fa-f]{_C}"
+    f"|%[Ff]0%(?:9|[AaBb])[0-9A-Fa-f]{_C}{_C}|%[Ff][1-3]{_C}{_C}{_C}|%[Ff]4%8[0-9A-Fa-f]{_C}{_C}"
+)
+_UNIT = f"(?:[\\x21-\\x24\\x26-\\x7e]|{_ESCAPE})"
+CE_VALUE_PATTERN = f"^{_UNIT}(?:(?:{_UNIT}| )*{_UNIT})?$"
+_CE_VALUE = re.compile(CE_VALUE_PATTERN)
+_SHOWN_SUBJECT = 100
 
 
 def build_event(function: str, headers: CIMultiDictProxy[str], mimetype: str, body: bytes) -> Event:
     """`mimetype` is the body's media type (lower case, without parameters)."""
     if mimetype == BATCH:
         raise ApiError(415, "batched CloudEvents are not accepted; send one event per request")
+    # Well-formed in either mode, as the OpenAPI document has them; a structured event takes
+    # its attributes from the body alone.
+    ce = _ce_attributes(headers)
     if mimetype == STRUCTURED:
         event = _structured(body)
     else:
-        event = _binary_or_plain(function, headers, body)
+        event = _binary_or_plain(function, ce, headers.get("Content-Type"), body)
     key = idempotency_key(headers)
     if key is not None:
         event.idempotency_key = key
+    admit([event])
     return event
+
+
+def admit(events: Sequence[Event], refusal: str = "invalid ") -> None:
+    """The one check of the events a request brings, before any of them is queued: the invoke
+    route and every webhook route call it. An event the hub could never store or deliver is
+    answered 400 with the reason (never a 500 later, nor a 503 that makes the sender retry
+    what can never succeed); `refusal` starts the message."""
+    for index, event in enumerate(events):
+        try:
+            check_event(event)
+        except InvalidEvent as exc:
+            label = "event" if len(events) == 1 else f"event {index + 1} of {len(events)}"
+            if isinstance(event.subject, str) and event.subject:
+                label += f" (subject {event.subject[:_SHOWN_SUBJECT]!r})"
+            raise ApiError(400, f"{refusal}{label}: {exc}") from None
 
 
 def idempotency_key(headers: CIMultiDictProxy[str]) -> str | None:
@@ -76,17 +109,21 @@ def _structured(body: bytes) -> Event:
         raise ApiError(400, f"the structured CloudEvent is not valid JSON: {exc}") from None
     if isinstance(raw, dict):
         _check_attributes(raw, "")
-        if IDEMPOTENCY_ATTR in raw:
-            _check_key(raw[IDEMPOTENCY_ATTR], f"CloudEvent attribute {IDEMPOTENCY_ATTR!r}")
+        for name in (IDEMPOTENCY_ATTR, ORDERING_ATTR):
+            if raw.get(name) is not None:
+                _check_key(raw[name], f"CloudEvent attribute {name!r}")
     try:
         return Event.from_dict(raw)
     except EventFormatError as exc:
         raise ApiError(400, f"invalid structured CloudEvent: {exc}") from None
 
 
-def _binary_or_plain(function: str, headers: CIMultiDictProxy[str], body: bytes) -> Event:
-    ce = _ce_attributes(headers)
-    content_type = headers.get("Content-Type")
+def _binary_or_plain(
+    function: str, ce: dict[str, str], content_type: str | None, body: bytes
+) -> Event:
+    ordering_key = ce.pop(ORDERING_ATTR, None)
+    if ordering_key is not None:
+        _check_key(ordering_key, f"header {_CE_PREFIX}{ORDERING_ATTR}")
     event = Event(
         id=ce.pop("id", "") or new_id(),
         type=ce.pop("type", INVOKE_TYPE),
@@ -96,6 +133,7 @@ def _binary_or_plain(function: str, headers: CIMultiDictProxy[str], body: bytes)
         dataschema=ce.pop("dataschema", None),
         data=_data(body, content_type),
         datacontenttype=content_type if body else None,
+        ordering_key=ordering_key,
     )
     event.extensions = dict(ce)
     return event
@@ -124,26 +162,20 @@ def _ce_attributes(headers: CIMultiDictProxy[str]) -> dict[str, str]:
 
 
 def _header_text(name: str, raw: str) -> str:
-    try:
-        # The HTTP binding percent-encodes what a header cannot carry.
-        value = unquote(raw, errors="strict")
-    except UnicodeDecodeError:
-        value = ""
-    if not value or not is_text(value):
-        raise ApiError(400, f"header {name} must be non-empty, percent-encoded UTF-8 text")
-    return value
+    if not _CE_VALUE.fullmatch(raw):
+        raise ApiError(
+            400, f"header {name} must be non-empty ASCII text, percent-encoding UTF-8 beyond it"
+        )
+    return unquote(raw, errors="strict")
 
 
 def _check_attributes(attributes: Mapping[str, Any], prefix: str) -> None:
     version = attributes.get("specversion", "1.0")
     if version != "1.0":
         raise ApiError(400, f"{prefix}specversion must be '1.0', not {version!r}")
-    for name in (*_CE_ATTRIBUTES, "datacontenttype"):
-        value = attributes.get(name)
-        if value is not None and not isinstance(value, str):
-            raise ApiError(400, f"CloudEvent attribute {prefix}{name} must be a string")
     time = attributes.get("time")
-    if time is not None:
+    # Attribute types are the event check's (admit); a time that is text must be a timestamp.
+    if isinstance(time, str):
         try:
             parse_rfc3339(time)
         except (ValueError, OverflowError) as exc:

@@ -7,10 +7,10 @@ from typing import Any
 
 import orjson
 
-from hub.api.ingest import IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
+from hub.api.ingest import CE_VALUE_PATTERN, IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
 from hub.api.listing import DEFAULT_LIMIT, ID_PATTERN, MAX_LIMIT, STATUSES
-from hub.api.schedule import DELAY_HEADER, NOT_BEFORE_HEADER
-from hub.engine import MAX_DELAY
+from hub.api.schedule import DELAY_HEADER, DELAY_PATTERN, NOT_BEFORE_HEADER
+from hub.eventcheck import MAX_DATA_DEPTH
 
 _REF = "#/components/schemas/"
 
@@ -60,26 +60,29 @@ def _header(name: str, description: str, schema: dict[str, Any]) -> dict[str, An
 
 # Header values: HTTP strips surrounding whitespace, so a value must not consist of it.
 _TEXT = r"^\S(.*\S)?$"
-_STRING: dict[str, Any] = {"type": "string", "pattern": _TEXT}
+# ASCII, percent-encoding (valid UTF-8) for the rest, as the CloudEvents HTTP binding says.
+_CE_STRING: dict[str, Any] = {"type": "string", "pattern": CE_VALUE_PATTERN}
 _CE_HEADERS = [
-    _header("ce-id", "Binary-mode CloudEvent id (generated when absent).", _STRING),
-    _header("ce-source", "Binary-mode CloudEvent source.", _STRING),
-    _header("ce-type", "Binary-mode CloudEvent type.", _STRING),
+    _header("ce-id", "Binary-mode CloudEvent id (generated when absent).", _CE_STRING),
+    _header("ce-source", "Binary-mode CloudEvent source.", _CE_STRING),
+    _header("ce-type", "Binary-mode CloudEvent type.", _CE_STRING),
     _header("ce-specversion", "CloudEvents version.", {"type": "string", "enum": ["1.0"]}),
-    _header("ce-subject", "Binary-mode CloudEvent subject.", _STRING),
+    _header("ce-subject", "Binary-mode CloudEvent subject.", _CE_STRING),
     _header("ce-time", "Binary-mode CloudEvent time.", {"type": "string", "format": "date-time"}),
 ]
+_NOT_BOTH = f"Send either {DELAY_HEADER} or {NOT_BEFORE_HEADER}: both is a 400."
 
 _INVOKE_PARAMS = [
     {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
     _header(
         DELAY_HEADER,
-        "Start no sooner than this many seconds from now.",
-        {"type": "number", "minimum": 0, "maximum": MAX_DELAY},
+        "Start no sooner than this many seconds from now: a plain decimal number from 0 to "
+        f"604800 (7 days), like 30 or 0.25. {_NOT_BOTH}",
+        {"type": "string", "pattern": DELAY_PATTERN},
     ),
     _header(
         NOT_BEFORE_HEADER,
-        "Start no sooner than this time (RFC 3339, at most 7 days ahead). Not with the delay.",
+        f"Start no sooner than this time (RFC 3339, at most 7 days ahead). {_NOT_BOTH}",
         {"type": "string", "format": "date-time"},
     ),
     _header(
@@ -92,7 +95,12 @@ _INVOKE_PARAMS = [
 ]
 
 _LIST_PARAMS = [
-    {"name": "function", "in": "query", "schema": {"type": "string"}},
+    {
+        "name": "function",
+        "in": "query",
+        "description": "Text without NUL: no function is named so.",
+        "schema": {"type": "string", "pattern": "^[^\\u0000]*$"},
+    },
     {"name": "status", "in": "query", "schema": {"type": "string", "enum": STATUSES}},
     {
         "name": "limit",
@@ -121,6 +129,33 @@ _CLOUDEVENT_ATTRIBUTES: dict[str, Any] = {
     "data": {},
     "data_base64": {"type": "string", "format": "byte"},
     "idempotencykey": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+    "orderingkey": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+}
+# A key is text without NUL or surrounding whitespace.
+_KEY = {
+    "type": "string",
+    "pattern": r"^[^\s\u0000]([^\u0000]*[^\s\u0000])?$",
+    "maxLength": MAX_KEY_LENGTH,
+    "nullable": True,
+}
+# What a sender may write; null is an absent attribute (the CloudEvents JSON format).
+_CLOUDEVENT_IN_ATTRIBUTES: dict[str, Any] = {
+    **_CLOUDEVENT_ATTRIBUTES,
+    "specversion": {"type": "string", "enum": ["1.0"]},
+    **{
+        name: {**_CLOUDEVENT_ATTRIBUTES[name], "nullable": True}
+        for name in ("subject", "time", "datacontenttype", "dataschema")
+    },
+    "idempotencykey": _KEY,
+    "orderingkey": _KEY,
+}
+# The CloudEvents types in JSON: String (also Binary, URI, Timestamp), Integer, Boolean.
+_EXTENSION_VALUE = {
+    "anyOf": [
+        {"type": "string", "nullable": True},
+        {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1, "nullable": True},
+        {"type": "boolean", "nullable": True},
+    ]
 }
 
 _SCHEMAS: dict[str, Any] = {
@@ -145,13 +180,12 @@ _SCHEMAS: dict[str, Any] = {
     "CloudEventIn": {
         "type": "object",
         "description": "A structured CloudEvent 1.0; extension attributes are 1-20 lowercase "
-        "letters or digits. Not both data and data_base64.",
+        "letters or digits, valued a string, an integer (signed 32-bit) or a boolean. Not "
+        f"both data and data_base64; data nests at most {MAX_DATA_DEPTH} levels of objects "
+        "and arrays.",
         "required": ["id", "source", "type"],
-        "properties": {
-            **_CLOUDEVENT_ATTRIBUTES,
-            "specversion": {"type": "string", "enum": ["1.0"]},
-        },
-        "patternProperties": {"^[a-z0-9]{1,20}$": {}},
+        "properties": _CLOUDEVENT_IN_ATTRIBUTES,
+        "patternProperties": {"^[a-z0-9]{1,20}$": _EXTENSION_VALUE},
         "additionalProperties": False,
         "not": {"required": ["data", "data_base64"]},
     },
@@ -284,7 +318,11 @@ _INVOKE = {
             },
             links=_INVOCATION_LINKS,
         ),
-        "400": _error("Invalid JSON, CloudEvent or header; the message names it."),
+        "400": _error(
+            "Invalid JSON, CloudEvent or header, both deferral headers, a not-before time "
+            f"more than 7 days ahead, or data nested more than {MAX_DATA_DEPTH} levels deep; "
+            "the message names it."
+        ),
         "401": _UNAUTHORIZED,
         "404": _error("No function with that name."),
         "409": _error(
@@ -407,7 +445,11 @@ _DOCUMENT: dict[str, Any] = {
                             }
                         },
                     },
-                    "400": _error("The body is not a notification of this kind."),
+                    "400": _error(
+                        "The body is not a notification of this kind, or one of its events "
+                        "could never be stored (data nested more than "
+                        f"{MAX_DATA_DEPTH} levels deep, say); nothing of it is queued."
+                    ),
                     "401": _UNAUTHORIZED,
                     "404": _error("No such webhook kind, or no enabled trigger of it."),
                     "413": _error("The body is larger than the limit."),

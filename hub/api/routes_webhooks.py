@@ -8,6 +8,7 @@ from aiohttp import web
 
 from hub.api.body import read_limited
 from hub.api.errors import ApiError
+from hub.api.ingest import admit
 from hub.api.jsonbody import json_response
 from hub.api.state import context
 from hub.filters import compile_filter
@@ -32,6 +33,8 @@ async def receive(request: web.Request) -> web.Response:
         events = hook.parse(body, request.headers, config, name)
     except ValueError as exc:
         raise ApiError(400, f"not a valid {kind} notification: {exc}") from None
+    # Every event, kept by the filter or not: whether a body is taken must not depend on it.
+    admit(events, f"not a valid {kind} notification: ")
     matches = compile_filter(config.filter)
     kept = [event for event in events if matches(event)]
     submitted = await ctx.hub.submit_many([(f, kept) for f in config.function]) if kept else []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import re
 from dataclasses import dataclass
 
 from multidict import CIMultiDictProxy
@@ -14,6 +14,14 @@ from hub.timefmt import parse_rfc3339
 
 DELAY_HEADER = "X-Triggerhub-Delay"
 NOT_BEFORE_HEADER = "X-Triggerhub-Not-Before"
+# Plain decimal seconds from 0 to 604800 (MAX_DELAY), a fraction allowed: no sign, exponent,
+# underscore or inner space that float() would take. Written out so the OpenAPI document can
+# state the very rule the server applies.
+DELAY_PATTERN = (
+    r"^(?:(?:[0-9]{1,5}|[1-5][0-9]{5}|60[0-3][0-9]{3}|604[0-7][0-9]{2})(?:\.[0-9]+)?"
+    r"|604800(?:\.0+)?)$"
+)
+_DELAY = re.compile(DELAY_PATTERN)
 
 
 @dataclass(slots=True, frozen=True)
@@ -35,15 +43,13 @@ def parse_schedule(headers: CIMultiDictProxy[str]) -> Schedule:
 
 
 def _delay(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 <= value <= MAX_DELAY:
+    if not _DELAY.fullmatch(text):
         raise ApiError(
-            400, f"{DELAY_HEADER} must be a number of seconds from 0 to {MAX_DELAY:g} (7 days)"
+            400,
+            f"{DELAY_HEADER} must be a plain decimal number of seconds from 0 to "
+            f"{MAX_DELAY:g} (7 days), like 30 or 0.25",
         )
-    return value
+    return float(text)
 
 
 def _not_before(text: str) -> float:

@@ -143,6 +143,107 @@ async def test_invalid_input_is_400_saying_what(
     assert fragment in body["error"]
 
 
+def nested(depth: int) -> Any:
+    """A JSON value of `depth` nested arrays."""
+    value: Any = "deep"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def nested_json(depth: int) -> bytes:
+    """`nested(depth)` as JSON text, written by hand: JSON writers refuse this deep."""
+    return b"[" * depth + b'"deep"' + b"]" * depth
+
+
+STRUCTURED = {"Content-Type": "application/cloudevents+json"}
+CLOUDEVENT = {"id": "e", "source": "/s", "type": "t"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        # Deeper than JSON writers take (orjson stops at 254): read fine, then failed as a 500.
+        (
+            {"data": nested_json(300), "headers": {"Content-Type": "application/json"}},
+            "more than 128 levels deep",
+        ),
+        (
+            {
+                "data": b'{"id": "e", "source": "/s", "type": "t", "data": '
+                + nested_json(260)
+                + b"}",
+                "headers": STRUCTURED,
+            },
+            "more than 128 levels deep",
+        ),
+        (
+            {"data": orjson.dumps({**CLOUDEVENT, "orderingkey": {"a": 1}}), "headers": STRUCTURED},
+            "'orderingkey'",
+        ),
+        (
+            {"data": orjson.dumps({**CLOUDEVENT, "orderingkey": ["a"]}), "headers": STRUCTURED},
+            "'orderingkey'",
+        ),
+        (
+            {"data": orjson.dumps({**CLOUDEVENT, "tenant": {"id": 1}}), "headers": STRUCTURED},
+            "extension attribute 'tenant' must be a string, an integer or a boolean, not an object",
+        ),
+        (
+            {"data": orjson.dumps({**CLOUDEVENT, "tags": ["a"]}), "headers": STRUCTURED},
+            "'tags' must be a string, an integer or a boolean, not an array",
+        ),
+        ({"data": orjson.dumps({**CLOUDEVENT, "ratio": 0.5}), "headers": STRUCTURED}, "'ratio'"),
+        (
+            {"data": orjson.dumps({**CLOUDEVENT, "big": 2**31}), "headers": STRUCTURED},
+            "'big' is an integer out of the signed 32-bit range",
+        ),
+        (
+            {"data": orjson.dumps({**CLOUDEVENT, "subject": 7}), "headers": STRUCTURED},
+            "'subject' must be a string",
+        ),
+    ],
+)
+async def test_events_the_hub_could_never_store_are_400_with_the_reason(
+    api: Api, kwargs: dict[str, Any], fragment: str
+) -> None:
+    status, body, _ = await invoke(api, **kwargs)
+    assert (status, fragment in body["error"]) == (400, True), body
+    assert (await api.hub.query(ListQuery(function="echo"))).items == []
+
+
+async def test_the_deepest_data_taken_runs_and_reads_back(api: Api) -> None:
+    data = nested(128)
+    status, body, _ = await invoke(api, json=data)
+    assert status == 202
+    assert (await received(api, body["id"]))["data"] == data
+    # A page of invocation records nests the event deeper still: it must be writable too.
+    async with api.session.get("/v1/invocations", params={"function": "echo"}) as resp:
+        assert resp.status == 200
+        assert (await resp.json())["items"][0]["event"]["data"] == data
+
+
+async def test_cloudevent_attribute_types_and_null_attributes(api: Api) -> None:
+    cloudevent = {
+        **CLOUDEVENT,
+        "orderingkey": "order-42",
+        "flag": True,
+        "count": -(2**31),
+        "gone": None,  # null is an absent attribute in the JSON format
+        "subject": None,
+    }
+    status, body, _ = await invoke(api, data=orjson.dumps(cloudevent), headers=STRUCTURED)
+    assert status == 202, body
+    event = await received(api, body["id"])
+    assert (event["orderingkey"], event["flag"], event["count"]) == ("order-42", True, -(2**31))
+    assert "gone" not in event and "subject" not in event
+    assert (await api.hub.get(body["id"])).ordering_key == "order-42"
+    # In binary mode too: the header is the ordering key, not an extension beside it.
+    status, body, _ = await invoke(api, json=1, headers={"ce-orderingkey": "order-43"})
+    assert status == 202, body
+    assert (await api.hub.get(body["id"])).ordering_key == "order-43"
+
+
 async def test_batched_cloudevents_are_415(api: Api) -> None:
     headers = {"Content-Type": "application/cloudevents-batch+json"}
     status, body, _ = await invoke(api, data=b"[]", headers=headers)
@@ -182,6 +283,14 @@ async def test_not_before_header_defers_the_start(api: Api) -> None:
         ({"X-Triggerhub-Delay": "-1"}, "X-Triggerhub-Delay"),
         ({"X-Triggerhub-Delay": "nan"}, "X-Triggerhub-Delay"),
         ({"X-Triggerhub-Delay": "604801"}, "X-Triggerhub-Delay"),
+        # float() takes these; the document says plain decimal digits.
+        ({"X-Triggerhub-Delay": "1_000"}, "X-Triggerhub-Delay"),
+        ({"X-Triggerhub-Delay": "-0"}, "X-Triggerhub-Delay"),
+        ({"X-Triggerhub-Delay": "1e3"}, "X-Triggerhub-Delay"),
+        ({"X-Triggerhub-Delay": "+5"}, "X-Triggerhub-Delay"),
+        ({"X-Triggerhub-Delay": "5 0"}, "X-Triggerhub-Delay"),
+        ({"X-Triggerhub-Delay": "infinity"}, "X-Triggerhub-Delay"),
+        ({"X-Triggerhub-Delay": "604800.5"}, "X-Triggerhub-Delay"),
         ({"X-Triggerhub-Not-Before": "tomorrow"}, "X-Triggerhub-Not-Before"),
         ({"X-Triggerhub-Not-Before": "2024-05-01T12:00:00"}, "X-Triggerhub-Not-Before"),
         ({"X-Triggerhub-Not-Before": "2999-01-01T00:00:00Z"}, "X-Triggerhub-Not-Before"),
@@ -197,6 +306,37 @@ async def test_bad_deferral_headers_are_400_naming_the_header(
     status, body, _ = await invoke(api, json=1, headers=headers)
     assert status == 400
     assert named in body["error"]
+
+
+@pytest.mark.parametrize("delay", ["0", "30", "0.25", "604800", "604800.000"])
+async def test_delays_the_document_allows_are_taken(api: Api, delay: str) -> None:
+    status, body, _ = await invoke(api, json=1, headers={"X-Triggerhub-Delay": delay})
+    assert status == 202, body
+    inv = await api.hub.get(body["id"])
+    assert inv.not_before - inv.created_at == pytest.approx(float(delay), abs=0.05)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        # A structured event takes its attributes from the body, yet a ce-* header sent with
+        # it must still be one the document allows: empty values were taken (202).
+        {"Content-Type": "application/cloudevents+json", "ce-type": ""},
+        {"Content-Type": "application/cloudevents+json", "ce-source": "%zz"},
+        # Percent-encoding must be well-formed: a bare '%' was kept as it was.
+        {"ce-subject": "50%"},
+        {"ce-subject": "%zz"},
+        # Beyond ASCII the HTTP binding percent-encodes.
+        {"ce-subject": "café"},
+    ],
+)
+async def test_ce_headers_outside_the_documented_pattern_are_400(
+    api: Api, headers: dict[str, str]
+) -> None:
+    data = orjson.dumps({"id": "e", "source": "/s", "type": "t"})
+    status, body, _ = await invoke(api, data=data, headers=headers)
+    assert status == 400, body
+    assert "ASCII text, percent-encoding UTF-8 beyond it" in body["error"]
 
 
 async def test_idempotency_key_turns_a_duplicate_into_409_with_the_first_id(api: Api) -> None:

@@ -135,6 +135,9 @@ async def test_bad_requests(hub: Hub, api: str, make_set: MakeSet) -> None:
         )
         status, body = await post(api, "k8s", {**EVENT_LIST, "apiVersion": "audit.k8s.io/v1beta1"})
         assert status == 400
+        # Not a string at all: was a 500 (an object cannot be looked up in a set).
+        status, body = await post(api, "k8s", {**EVENT_LIST, "apiVersion": {}})
+        assert (status, body["error"]) == (400, "apiVersion must be audit.k8s.io/v1, not {}")
         # An entry without an auditID is still carried, flagged.
         odd = {**EVENT_LIST, "items": [{"verb": "get"}]}
         assert await post(api, "k8s", odd) == (200, {"entries": 1, "accepted": 1})
@@ -142,6 +145,27 @@ async def test_bad_requests(hub: Hub, api: str, make_set: MakeSet) -> None:
         assert event.extensions["auditflags"] == "invalid"
         assert (event.idempotency_key or "").startswith("k8s-entry:")
     assert (await post(api, "k8s", EVENT_LIST))[0] == 404  # stopped with its trigger
+
+
+async def test_an_entry_the_hub_could_never_store_is_400_not_a_503_retried_forever(
+    hub: Hub, api: str, make_set: MakeSet
+) -> None:
+    # A requestObject nested 300 deep: JSON readers take it, the store's writer does not.
+    items = [*EVENT_LIST["items"][:2], {**EVENT_LIST["items"][2], "requestObject": "DEEP"}]
+    body = orjson.dumps({**EVENT_LIST, "items": items}).replace(
+        b'"DEEP"', b'{"a":' * 300 + b"1" + b"}" * 300
+    )
+    async with make_set(hub) as triggers:
+        await triggers.start({"k8s": audit_trigger("kubernetes")})
+        await running(triggers)
+        status, answer = await post(api, "k8s", body)
+        assert status == 400, answer
+        assert answer["error"].startswith("not a valid audit EventList: event 3 of 3 (subject ")
+        assert "more than 128 levels deep" in answer["error"]
+        # Refused whole, before anything was queued; the trigger still takes the next list.
+        assert await count(hub) == 0
+        assert await post(api, "k8s", EVENT_LIST) == (200, {"entries": 5, "accepted": 5})
+        assert triggers.status()["k8s"]["restarts"] == 0
 
 
 async def test_answers_match_the_documented_operation(

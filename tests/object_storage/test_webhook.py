@@ -14,7 +14,8 @@ import pytest
 from hub import Hub
 from hub.api import ApiServer, create_app
 from hub.config.settings import HubSettings, StoreSettings
-from tests.object_storage.conftest import fixture_bytes, fn, trigger
+from hub.store.base import ListQuery
+from tests.object_storage.conftest import fixture_bytes, fixture_json, fn, trigger
 from triggers.object_storage import ObjectStorageConfig
 
 TRIGGERS: dict[str, ObjectStorageConfig] = {
@@ -117,3 +118,40 @@ async def test_a_body_that_is_not_a_notification_is_a_400_with_the_reason(
     assert status == 400
     assert result["error"].startswith("not a valid object-storage notification: ")
     assert reason in result["error"]
+
+
+DEEP = "deep-placeholder"
+
+
+def with_second_record(**changes: Any) -> bytes:
+    """The MinIO notification with a second record, a copy of the first with `changes` to its
+    `s3.object`; the placeholder DEEP becomes JSON nested 300 arrays deep."""
+    body = fixture_json("minio-put.json")
+    [first] = body["Records"]
+    second = json.loads(json.dumps(first))
+    second["s3"]["object"] = {**second["s3"]["object"], "key": "other.jpg", **changes}
+    body["Records"].append(second)
+    return json.dumps(body).encode().replace(f'"{DEEP}"'.encode(), b"[" * 300 + b"1" + b"]" * 300)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        # JSON readers take it, JSON writers (the store's) do not: was a 500.
+        (with_second_record(userMetadata=DEEP), "more than 128 levels deep"),
+        # A size sent as text and beyond 64 bits: read as an integer no writer takes (a 500).
+        (with_second_record(size="1" * 30), "cannot be written as JSON"),
+    ],
+)
+async def test_a_record_the_hub_could_never_store_refuses_the_body_with_the_reason(
+    session: tuple[aiohttp.ClientSession, Hub], body: bytes, reason: str
+) -> None:
+    client, hub = session
+    status, result = await post(client, "minio", body)
+    assert status == 400, result
+    assert result["error"].startswith(
+        "not a valid object-storage notification: event 2 of 2 (subject 'other.jpg'): "
+    )
+    assert reason in result["error"]
+    # Refused whole: the sender keeps the notification, the hub queued none of it.
+    assert (await hub.query(ListQuery(function="f"))).items == []

@@ -1,12 +1,14 @@
-"""Where the webhook hands EventLists to the running trigger of that name, and gets told when
-they are durably queued. The webhook answers only then, so the API server retries whatever the
-hub did not take. The queue is bounded: when it is full the webhook answers 503 at once."""
+"""Where the webhook hands the events of an EventList (one per entry, already checked) to the
+running trigger of that name, and gets told when they are durably queued. The webhook answers
+only then, so the API server retries whatever the hub did not take. The queue is bounded: when
+it is full the webhook answers 503 at once."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+
+from hub.events import Event
 
 QUEUE_SIZE = 64
 
@@ -17,7 +19,7 @@ class InboxClosed(Exception):
 
 @dataclass(slots=True)
 class Request:
-    items: list[Any]
+    events: list[Event]
     done: asyncio.Future[int] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )

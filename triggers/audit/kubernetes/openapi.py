@@ -40,7 +40,12 @@ OPERATION: dict[str, Any] = {
                     "properties": {
                         "kind": {"type": "string", "enum": ["EventList"]},
                         "apiVersion": {"type": "string", "enum": ["audit.k8s.io/v1"]},
-                        "items": {"type": "array", "items": {"type": "object"}},
+                        "items": {
+                            "type": "array",
+                            "description": "Audit events. An entry of another shape is still "
+                            "carried, with the extension auditflags=invalid.",
+                            "items": {},
+                        },
                     },
                 }
             }
@@ -62,7 +67,10 @@ OPERATION: dict[str, Any] = {
                 }
             },
         },
-        "400": _error("The body is not JSON or not an audit EventList."),
+        "400": _error(
+            "The body is not JSON or not an audit EventList, or an entry could never be "
+            "stored (its data nested more than 128 levels deep, say): nothing of it is queued."
+        ),
         "401": _error("Missing or wrong bearer token."),
         "404": _error("No kubernetes audit trigger of that name is running."),
         "413": _error("The body is larger than the configured limit."),

@@ -22,10 +22,10 @@ class EventListError(ValueError):
 def entries(document: Any) -> list[Any]:
     if not isinstance(document, dict) or document.get("kind") != "EventList":
         raise EventListError("expected an audit EventList: {kind: EventList, items: [...]}")
-    if document.get("apiVersion") not in API_VERSIONS:
-        raise EventListError(
-            f"apiVersion must be audit.k8s.io/v1, not {document.get('apiVersion')!r}"
-        )
+    version = document.get("apiVersion")
+    # Any JSON value may come here: an object or list cannot even be looked up in a set.
+    if not isinstance(version, str) or version not in API_VERSIONS:
+        raise EventListError(f"apiVersion must be audit.k8s.io/v1, not {version!r}")
     items = document.get("items")
     if not isinstance(items, list):
         raise EventListError("'items' must be a list of audit events")
@@ -36,7 +36,11 @@ def idempotency_key(entry: Any) -> str:
     if isinstance(entry, dict) and entry.get("auditID") and entry.get("stage"):
         return f"k8s:{entry['auditID']}:{entry['stage']}"
     # Not the documented shape: still carried, keyed by its content.
-    return f"k8s-entry:{hashlib.sha256(orjson.dumps(entry)).hexdigest()[:32]}"
+    try:
+        content = orjson.dumps(entry)
+    except orjson.JSONEncodeError:
+        content = b""  # not writable as JSON (nested too deep): its event is refused anyway
+    return f"k8s-entry:{hashlib.sha256(content).hexdigest()[:32]}"
 
 
 def audit_event(entry: Any, trigger: str) -> Event:

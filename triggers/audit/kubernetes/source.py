@@ -7,7 +7,7 @@ from __future__ import annotations
 from hub.plugins.contract import Batch, SourceContext
 from triggers.audit.config import AuditConfig
 from triggers.audit.kubernetes.inbox import Inbox, Request, close_inbox, open_inbox
-from triggers.audit.kubernetes.parse import audit_event, compile_filter
+from triggers.audit.kubernetes.parse import compile_filter
 
 
 class KubernetesSource:
@@ -29,8 +29,9 @@ class KubernetesSource:
         while request.done.done():  # the webhook gave up on it already (timed out)
             request = await self._inbox.queue.get()
         self._in_flight = request
-        events = [audit_event(e, self._trigger) for e in request.items if self._wanted(e)]
-        self._log.debug("audit event list", entries=len(request.items), kept=len(events))
+        # An event's data is its audit entry, which is what the options test.
+        events = [event for event in request.events if self._wanted(event.data)]
+        self._log.debug("audit event list", entries=len(request.events), kept=len(events))
 
         async def ack() -> None:
             request.finish(len(events))

@@ -3,7 +3,8 @@
 Answers 200 only once every entry of the EventList is durably queued (or filtered out), 503
 when the trigger could not queue them in time (the API server retries; duplicates are dropped
 by the idempotency key `k8s:<auditID>:<stage>`), 404 when no kubernetes audit trigger of that
-name runs, 400 when the body is not an EventList."""
+name runs, 400 when the body is not an EventList or holds an entry the hub could never store
+(nested too deep, say), so the API server does not retry what can never succeed."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from aiohttp import web
 
 from hub.api.body import read_limited
 from hub.api.errors import ApiError
+from hub.api.ingest import admit
 from hub.api.jsonbody import json_response
 from hub.api.state import context
 from triggers.audit.kubernetes.inbox import InboxClosed, Request, find_inbox
-from triggers.audit.kubernetes.parse import EventListError, entries
+from triggers.audit.kubernetes.parse import EventListError, audit_event, entries
 
 log = structlog.get_logger("triggers.audit")
 ROUTE = "/v1/hooks/audit/{trigger}"
@@ -39,7 +41,10 @@ async def audit_webhook(request: web.Request) -> web.Response:
         raise ApiError(400, f"the body is not valid JSON: {exc}") from None
     except EventListError as exc:
         raise ApiError(400, str(exc)) from None
-    queued = Request(items)
+    events = [audit_event(item, trigger) for item in items]
+    # Refused here with the reason: a 503 would have the API server retry it forever.
+    admit(events, "not a valid audit EventList: ")
+    queued = Request(events)
     try:
         inbox.queue.put_nowait(queued)
     except asyncio.QueueFull:

@@ -1,0 +1,106 @@
+"""What an event must be before the hub takes it: attributes of the CloudEvents types, and
+data the hub can write as JSON wherever the event travels later.
+
+A JSON parser takes far deeper nesting than a writer: orjson reads 1024 levels but writes at
+most 254, and the hub writes an event inside other documents (an invocation record, a page of
+them, a destination record whose event a follow-up invocation carries again). Refusing what
+cannot be written when it arrives is what lets the sender hear why; refused later, it would be
+an acknowledged event that can never run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from hub.events import IDEMPOTENCY_ATTR, ORDERING_ATTR, SPECVERSION, Event
+
+MAX_DATA_DEPTH = 128
+"""Levels of nested objects and arrays an event's data may have. Leaves room under orjson's 254
+for the documents that carry the event: a page of invocation records (4 levels) and a chain of
+60 function destinations (2 levels each)."""
+
+# CloudEvents 1.0 type system in the JSON format: Boolean, Integer (signed 32 bits), and
+# String, Binary, URI, URI-reference and Timestamp, all JSON strings. Never an object or list.
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_OPTIONAL_STRINGS = ("subject", "time", "datacontenttype", "dataschema")
+
+
+class InvalidEvent(ValueError):
+    """The event can never be stored or delivered; the message says what is wrong with it."""
+
+
+def check_event(event: Event) -> None:
+    """Raises InvalidEvent naming the first thing wrong with `event`."""
+    for name in ("id", "source", "type"):
+        if not isinstance(getattr(event, name), str) or not getattr(event, name):
+            raise InvalidEvent(f"CloudEvent attribute {name!r} must be a non-empty string")
+    if event.specversion != SPECVERSION:
+        raise InvalidEvent(f"CloudEvent attribute 'specversion' must be {SPECVERSION!r}")
+    for name in _OPTIONAL_STRINGS:
+        if getattr(event, name) is not None and not isinstance(getattr(event, name), str):
+            raise InvalidEvent(f"CloudEvent attribute {name!r} must be a string")
+    for name, key in (
+        (IDEMPOTENCY_ATTR, event.idempotency_key),
+        (ORDERING_ATTR, event.ordering_key),
+    ):
+        if key is not None and (not isinstance(key, str) or not key):
+            raise InvalidEvent(f"CloudEvent attribute {name!r} must be a non-empty string")
+    for name, value in event.extensions.items():
+        _check_extension(name, value)
+    if _deeper_than(event.data, MAX_DATA_DEPTH):
+        raise InvalidEvent(
+            f"the event data nests objects and arrays more than {MAX_DATA_DEPTH} levels deep"
+        )
+    try:
+        event.to_json()
+    except orjson.JSONEncodeError as exc:  # an integer beyond 64 bits, a key that is no string
+        raise InvalidEvent(f"the event cannot be written as JSON: {exc}") from None
+
+
+def _check_extension(name: str, value: Any) -> None:
+    if isinstance(value, str | bool):
+        return
+    if isinstance(value, int):
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise InvalidEvent(
+                f"CloudEvent extension attribute {name!r} is an integer out of the signed "
+                "32-bit range"
+            )
+        return
+    raise InvalidEvent(
+        f"CloudEvent extension attribute {name!r} must be a string, an integer or a boolean, "
+        f"not {_json_type(value)}"
+    )
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, float):
+        return "a number with a fraction"
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether `value` nests more than `limit` containers; iterative, so no depth a parser let
+    through can exhaust the interpreter's stack here."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend(
+            (child, depth + 1) for child in children if isinstance(child, dict | list | tuple)
+        )
+    return False
