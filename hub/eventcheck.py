@@ -9,11 +9,13 @@ an acknowledged event that can never run."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
 
-from hub.events import IDEMPOTENCY_ATTR, ORDERING_ATTR, SPECVERSION, Event
+from hub.events import IDEMPOTENCY_ATTR, INVALID_ATTR, ORDERING_ATTR, SPECVERSION, Event
+from hub.ids import new_id
 
 MAX_DATA_DEPTH = 128
 """Levels of nested objects and arrays an event's data may have. Leaves room under orjson's 254
@@ -104,3 +106,49 @@ def _deeper_than(value: Any, limit: int) -> bool:
             (child, depth + 1) for child in children if isinstance(child, dict | list | tuple)
         )
     return False
+
+
+MAX_CONTAINED_BYTES = 256 * 1024
+"""How much of an unstorable event's data its stand-in keeps, as JSON text."""
+
+
+def contained(event: Event, reason: str) -> Event:
+    """A stand-in for an event a trigger read but the hub could never store: the attributes that
+    are valid, the data as (capped) JSON text, and `reason` in the invalid-event extension, so it
+    is queued and acknowledged like any other and goes straight to on_failure. A pulled source
+    (a partition, a queue) would otherwise be handed the same event back forever."""
+    extensions: dict[str, Any] = {INVALID_ATTR: reason}
+    for name, value in event.extensions.items():
+        try:
+            _check_extension(name, value)
+        except InvalidEvent:
+            continue
+        extensions.setdefault(name, value)
+
+    def text(value: Any) -> str | None:
+        return value if isinstance(value, str) and value else None
+
+    return Event(
+        id=text(event.id) or new_id(),
+        source=text(event.source) or "triggerhub:invalid",
+        type=text(event.type) or "triggerhub.invalid",
+        subject=text(event.subject),
+        time=text(event.time),
+        data=_as_text(event.data)[:MAX_CONTAINED_BYTES].encode(),
+        datacontenttype="application/octet-stream",
+        extensions=extensions,
+        idempotency_key=text(event.idempotency_key),
+        ordering_key=text(event.ordering_key),
+    )
+
+
+def _as_text(data: Any) -> str:
+    """The data as JSON text. The standard library's writer takes nesting orjson refuses (its
+    limit is the interpreter's recursion limit); past that, or for what is no JSON at all, the
+    repr is what is left to show."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data).decode("utf-8", "replace")
+    try:
+        return json.dumps(data, default=repr)
+    except (RecursionError, ValueError, TypeError):
+        return repr(data)[:MAX_CONTAINED_BYTES]

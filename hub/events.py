@@ -19,6 +19,9 @@ _DATA = frozenset({"data", "data_base64"})
 # Not a CloudEvents attribute: carried beside them so a stored event round-trips whole.
 IDEMPOTENCY_ATTR = "idempotencykey"
 ORDERING_ATTR = "orderingkey"
+# The extension a trigger (or intake) sets on an event standing for input that could not be made
+# a proper event: the executor sends it straight to on_failure with this reason, no attempt.
+INVALID_ATTR = "triggerhuberror"
 _EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
 
 

@@ -15,6 +15,7 @@ from hub.destinations.record import build_record
 from hub.destinations.routing import route
 from hub.dispatcher import Dispatcher
 from hub.errors import FunctionError, NonRetryableError, RetryAfter
+from hub.events import INVALID_ATTR
 from hub.hooks import Hooks
 from hub.invocation import Invocation
 from hub.retry import compute_backoff
@@ -27,8 +28,6 @@ from hub.targets.base import TargetResult
 T = TypeVar("T")
 log = structlog.get_logger("hub.executor")
 UNKNOWN_FUNCTION_RETRY = 60.0
-# The extension a trigger sets on an event standing for input it could not parse.
-INVALID_ATTR = "triggerhuberror"
 
 FinalCallback = Callable[[Invocation, Status], None]
 

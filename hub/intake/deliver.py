@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from hub import clock
 from hub.config.triggers import TriggerConfig
+from hub.eventcheck import InvalidEvent, check_event, contained
 from hub.events import Event
 from hub.filters import compile_filter
 from hub.intake.backlog import BacklogGate
@@ -33,7 +34,7 @@ class Delivery:
         """Ack after the commit; on a failed submit nack the batch and return the error (an
         error from ack or nack itself is the source's and propagates)."""
         events = list(batch.events)
-        kept = [event for event in events if self._matches(event)]
+        kept = [storable(event) for event in events if self._matches(event)]
         self._status.events_in += len(events)
         self._status.events_filtered += len(events) - len(kept)
         if events:
@@ -57,3 +58,13 @@ class Delivery:
             [(function, events) for function in self._functions], checkpoint=checkpoint
         )
         self._gate.note_submitted(sum(1 for per in submitted for s in per if s.created))
+
+
+def storable(event: Event) -> Event:
+    """The event, or its stand-in when the hub could never store it (nested too deep, an
+    attribute of the wrong type): handed back to the source instead, it would stall it."""
+    try:
+        check_event(event)
+    except InvalidEvent as exc:
+        return contained(event, str(exc))
+    return event

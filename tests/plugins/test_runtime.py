@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 
 from hub import Event, Hub
 from hub.intake import TriggerSet
 from hub.plugins import BackOff, EndOfInput, NotConnected, Registry
+from hub.status import Status
 from hub.store.base import ListQuery
 from tests.plugins import functions
 from tests.plugins.conftest import MakeHub, fn, trigger
@@ -316,3 +317,40 @@ async def test_unchanged_config_is_a_no_op(hub: Hub, make_set: MakeSet) -> None:
         await ch.wait(lambda: ch.connects == 1)
         await triggers.apply({"t": trigger("c")})  # equal, though a new object
         assert (ch.connects, ch.closes) == (1, 0)
+
+
+async def test_an_event_the_store_could_never_hold_goes_to_on_failure_not_back_to_the_source(
+    hub: Hub, make_set: MakeSet
+) -> None:
+    """A source (a Kafka value, an SQS record) can hand over JSON nested deeper than the hub can
+    write, or an extension of a type CloudEvents has not: nacked, it would come back forever."""
+    deep: object = "leaf"
+    for _ in range(300):
+        deep = {"a": deep}
+    ch = channel("c")
+    ch.put(
+        [
+            *events(1),
+            Event(type="test.tick", source="/test", data=deep, idempotency_key="k-deep"),
+            Event(type="test.tick", source="/test", data=3, extensions={"x": {"no": "object"}}),
+        ]
+    )
+    async with make_set(hub) as triggers:
+        await triggers.start({"t": trigger("c")})
+        await ch.wait(lambda: len(ch.acked) == 1)
+        await wait_recorded(1)
+
+        async def failed() -> list[object]:
+            page = await hub.query(ListQuery(function="f", status=Status.FAILED))
+            return sorted(inv.last_error or "" for inv in page.items)
+
+        await until(lambda: _len_is(failed(), 2))
+    assert ch.nacked == []
+    errors = await failed()
+    assert "extension attribute 'x' must be a string" in str(errors[0])
+    assert "nests objects and arrays more than 128 levels" in str(errors[1])
+    assert functions.state.recorded == [1]
+
+
+async def _len_is(items: Awaitable[list[object]], count: int) -> bool:
+    return len(await items) == count
