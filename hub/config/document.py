@@ -13,7 +13,6 @@ from weakref import WeakKeyDictionary
 from pydantic import (
     BeforeValidator,
     Field,
-    PrivateAttr,
     ValidationError,
     create_model,
     field_validator,
@@ -72,8 +71,6 @@ class TriggersFile(Strict):
     hub: HubSection = Field(default_factory=HubSection)
     functions: dict[Name, FunctionConfig] = Field(default_factory=dict)
     triggers: dict[Name, TriggerConfig] = Field(default_factory=dict)
-    # Paths of values that came from secret-looking environment variables (see redacted()).
-    _secret_paths: frozenset[Path] = PrivateAttr(default_factory=frozenset)
 
     @model_validator(mode="after")
     def _functions_exist(self) -> TriggersFile:

@@ -16,6 +16,7 @@ from hub.config.located import Path as LocPath
 from hub.config.problems import describe, dotted
 from hub.errors import ConfigError
 from hub.plugins.registry import Registry, default_registry
+from hub.redact import config_secrets, redact_text, remember
 
 _EXPECTED = "expected a mapping with the keys hub, functions and triggers"
 
@@ -45,6 +46,9 @@ def load_text(
         kind = "a list" if isinstance(located.data, list) else f"{located.data!r}"
         raise ConfigError(f"{filename}:{located.value_pos(())}: found {kind}; {_EXPECTED}")
     filled = interpolate(located.data, os.environ if env is None else env)
+    # Learned before validation, so that no problem message can quote one of them.
+    remember(filled.secret_values)
+    remember(config_secrets(filled.data))
     if filled.problems:
         _fail(filename, [(located.value_pos(p), f"{dotted(p)}: {m}") for p, m in filled.problems])
     # Top-level `x-…` keys are the user's own (YAML anchors to merge), as in compose files.
@@ -54,7 +58,6 @@ def load_text(
         doc = model.model_validate(located.data)
     except ValidationError as exc:
         _fail(filename, _problems(exc, located, model, filled.secret_paths))
-    doc._secret_paths = frozenset(filled.secret_paths)
     return doc
 
 
@@ -82,4 +85,5 @@ def _problems(
 
 def _fail(filename: str, problems: list[tuple[Pos, str]]) -> None:
     lines = sorted(set(problems), key=lambda p: (p[0].line, p[0].col, p[1]))
-    raise ConfigError("\n".join(f"{filename}:{pos}: {text}" for pos, text in lines))
+    # Validators quote the input (a port, a schedule, a destination): no quoted secret leaves.
+    raise ConfigError(redact_text("\n".join(f"{filename}:{pos}: {text}" for pos, text in lines)))
