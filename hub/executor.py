@@ -17,6 +17,7 @@ from hub.dispatcher import Dispatcher
 from hub.errors import FunctionError, NonRetryableError, RetryAfter
 from hub.hooks import Hooks
 from hub.invocation import Invocation
+from hub.redact import redact_text
 from hub.retry import compute_backoff
 from hub.runtime import FunctionRuntime
 from hub.status import CONDITION_STATUS, Condition, Status
@@ -169,6 +170,7 @@ class Executor:
         exc: FunctionError | None,
         retry_after: float | None = None,
     ) -> None:
+        error = redact_text(error)  # a failure's text quotes URLs and inputs: it becomes a record
         codes: dict[str, Any] = {}
         if exc is not None:
             codes = {"status_code": exc.status_code, "exit_code": exc.exit_code}
@@ -201,6 +203,7 @@ class Executor:
         exit_code: int | None = None,
     ) -> None:
         now = clock.now()
+        error = None if error is None else redact_text(error)
         limit = rt.config.response_limit if rt is not None else 0
         payload = result.payload if result is not None else None
         response = encode_response(payload, limit)

@@ -18,6 +18,7 @@ from hub.engine import Hub
 from hub.hooks import Hooks
 from hub.metrics import Metrics
 from hub.plugins.webhooks import route_modules
+from hub.redact import remember
 
 
 def create_app(
@@ -37,6 +38,7 @@ def create_app(
         raise ValueError("the API token must not be empty; use None for no authentication")
     if max_body_bytes < 1:
         raise ValueError("max_body_bytes must be at least 1")
+    remember([token])
     middlewares = [json_errors] if token is None else [json_errors, bearer_auth(token)]
     # client_max_size guards aiohttp's own body readers; the invocation route reads with the
     # same limit itself so that chunked bodies are cut off too.

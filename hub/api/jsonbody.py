@@ -1,4 +1,5 @@
-"""JSON responses rendered with orjson."""
+"""JSON responses rendered with orjson, every string passed through the redactor first: a
+response is an exit, and error texts, trigger statuses and records may quote a secret."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from hub.redact import redact_json
+
 
 def dumps(value: Any) -> bytes:
+    value = redact_json(value)
     try:
         return orjson.dumps(value)
     except TypeError:

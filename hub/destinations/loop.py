@@ -12,6 +12,7 @@ from hub import clock
 from hub.alarm import Alarm
 from hub.config.functions import Backoff
 from hub.destinations.deliver import deliver
+from hub.redact import redact_text
 from hub.retry import compute_backoff
 from hub.store.base import Delivery, InvocationStore
 
@@ -50,7 +51,8 @@ class DeliveryLoop:
         except Exception as exc:
             attempts = delivery.attempts + 1
             now = clock.now()
-            error = f"{type(exc).__name__}: {exc}"
+            # Recorded on the invocation: a destination URL's password must not go along.
+            error = redact_text(f"{type(exc).__name__}: {exc}")
             next_at = (
                 None if attempts >= self.max_attempts else now + compute_backoff(attempts, BACKOFF)
             )
@@ -64,4 +66,6 @@ class DeliveryLoop:
             )
             await self.store.delivery_failed(delivery, now, error, next_at)
             return
-        await self.store.delivered(delivery, clock.now(), f"{delivery.slot} → {detail}")
+        await self.store.delivered(
+            delivery, clock.now(), redact_text(f"{delivery.slot} → {detail}")
+        )
