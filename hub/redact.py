@@ -69,9 +69,11 @@ _URL_PASSWORD = re.compile(
     r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:'\"<>\\]*):[^\s/?#'\"<>\\]*@"
 )
 _QUERY_PARAM = re.compile(r"(?<=[?&;])(?P<name>[^\s=&#?;'\"<>\\]+)=(?P<value>[^\s&#;'\"<>\\]*)")
-# An Authorization value: a bearer token, or basic credentials (base64 of user:password).
+# An Authorization value: a bearer token, or basic credentials (base64 of user:password),
+# which unlike a word of prose ("Basic authentication") mixes cases, digits or symbols.
 _AUTHORIZATION = re.compile(
-    r"\b(?P<scheme>Bearer)\s+[A-Za-z0-9._~+/\-]+=*|\b(?P<basic>Basic)\s+[A-Za-z0-9+/]{8,}={0,2}"
+    r"\b(?P<scheme>Bearer)\s+[A-Za-z0-9._~+/\-]+=*"
+    r"|\b(?P<basic>Basic)\s+(?=[A-Za-z0-9+/][a-z]*[A-Z0-9+/=])[A-Za-z0-9+/]{8,}={0,2}"
 )
 
 

@@ -85,6 +85,8 @@ def test_unset_secrets_stay_null(registry: Registry) -> None:
         ("'https://maps/api?key=AIza123'", "'https://maps/api?key=***'"),
         ("Authorization: Bearer eyJ.abc-def", "Authorization: Bearer ***"),
         ("invalid bearer token", "invalid bearer token"),
+        ("(Basic ZGxxOnBsYW50ZWQ=)", "(Basic ***)"),
+        ("Basic authentication failed", "Basic authentication failed"),
         ("routing_key=orders.created", "routing_key=orders.created"),
     ],
 )
