@@ -11,8 +11,8 @@ A secret is:
   (`Authorization`, `X-Api-Key`, `DB_PASSWORD`), and of the API token;
 - a value that `${VAR}` took from an environment variable whose name looks secret.
 
-URL passwords, secret query parameters and Authorization values are recognised by their shape in any
-text. The other secrets are remembered as literal values when the config is loaded
+URL passwords, secret query parameters and Authorization values are recognised by their shape
+in any text. The other secrets are remembered as literal values when the config is loaded
 (`remember`) and then hidden wherever they turn up, also inside other text: an error message
 that quotes a `${SECRET_TOKEN}`-filled URL, schedule or port shows `***` in its place. Values
 shorter than `MIN_LITERAL` characters are too common to search for in free text (they are still
@@ -22,6 +22,7 @@ for only where they stand alone."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote, unquote
@@ -103,28 +104,31 @@ def secret_name(name: str) -> bool:
 
 
 class _Known:
-    """The literal secret values this process has learned (from loading configs)."""
+    """The literal secret values this process has learned (configs loaded, the API token).
+    Python functions run in threads and log from there, so reads and updates are locked."""
 
     def __init__(self) -> None:
-        self.values: set[str] = set()
+        self._lock = threading.Lock()
+        self._values: frozenset[str] = frozenset()
         self._pattern: re.Pattern[str] | None = None
 
     def add(self, value: str) -> None:
         forms = {value, unquote(value), quote(value, safe=""), repr(value)[1:-1]}
         forms.add(orjson.dumps(value).decode()[1:-1])
-        new = {f for f in forms if len(f) >= MIN_LITERAL} - self.values
-        if new:
-            self.values |= new
-            self._pattern = None
+        with self._lock:
+            new = {f for f in forms if len(f) >= MIN_LITERAL} - self._values
+            if new:
+                self._values |= new
+                self._pattern = None
 
     def sub(self, text: str) -> str:
-        if not self.values:
-            return text
-        if self._pattern is None:
-            # Longest first, so a secret that contains another is hidden whole.
-            ordered = sorted(self.values, key=len, reverse=True)
-            self._pattern = re.compile("|".join(map(_literal, ordered)))
-        return self._pattern.sub(MASK, text)
+        with self._lock:
+            if self._pattern is None and self._values:
+                # Longest first, so a secret that contains another is hidden whole.
+                ordered = sorted(self._values, key=len, reverse=True)
+                self._pattern = re.compile("|".join(map(_literal, ordered)))
+            pattern = self._pattern
+        return text if pattern is None else pattern.sub(MASK, text)
 
 
 def _literal(value: str) -> str:

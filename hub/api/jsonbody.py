@@ -1,5 +1,4 @@
-"""JSON responses rendered with orjson, every string passed through the redactor first: a
-response is an exit, and error texts, trigger statuses and records may quote a secret."""
+"""JSON responses rendered with orjson."""
 
 from __future__ import annotations
 
@@ -9,11 +8,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from hub.redact import redact_json
-
 
 def dumps(value: Any) -> bytes:
-    value = redact_json(value)
     try:
         return orjson.dumps(value)
     except TypeError:

@@ -8,7 +8,6 @@ import orjson
 
 from hub import clock
 from hub.invocation import Invocation
-from hub.redact import redact_json
 from hub.status import Condition
 from hub.timefmt import to_rfc3339
 
@@ -29,8 +28,7 @@ def build_record(
         response_context["exit_code"] = exit_code
     if error is not None:
         response_context["function_error"] = error
-    # The record leaves the daemon (a dead-letter file, a queue, a URL): no secret goes along.
-    record = {
+    return {
         "version": "1.0",
         "timestamp": to_rfc3339(clock.now()),
         "request_context": {
@@ -43,5 +41,3 @@ def build_record(
         "response_context": response_context,
         "response_payload": response,
     }
-    redacted: dict[str, Any] = redact_json(record)
-    return redacted
