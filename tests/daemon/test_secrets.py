@@ -101,6 +101,8 @@ triggers:
     function: leaky
     schedule: "@every 1h"
 """
+# Event data is the caller's: passed on and shown as it came, a presigned URL included.
+DATA = {"n": 1, "link": "https://bucket.s3.amazonaws.com/k?X-Amz-Signature=0ddc0ffee"}
 # A handler that does what handlers do: logs and raises with the credential it was given.
 LEAKY = """\
 import os
@@ -225,7 +227,7 @@ async def fail_every_way(http: aiohttp.ClientSession, dead_letter: Path) -> dict
     dead-letter file and the failing http destination to be given up."""
     ids = {}
     for name in ("down", "refused", "leaky", "script"):
-        async with http.post(f"/v1/functions/{name}/invocations", json={"n": 1}) as resp:
+        async with http.post(f"/v1/functions/{name}/invocations", json=DATA) as resp:
             assert resp.status == 202, await resp.text()
             ids[name] = (await resp.json())["id"]
 
@@ -258,6 +260,8 @@ def shown_where_secrets_were(outputs: dict[str, str], ids: dict[str, str]) -> No
     records = [json.loads(line) for line in outputs["dead-letter file"].splitlines()]
     errors = sorted(r["response_context"]["function_error"] for r in records)
     assert errors[0].startswith("HTTP request to http://hub:***@127.0.0.1:"), errors
+    assert all(r["request_payload"]["data"] == DATA for r in records)
+    assert all(inv["event"]["data"] == DATA for inv in invs.values())
     [listed] = [f for f in json.loads(outputs["GET /v1/functions"])["items"] if f["name"] == "down"]
     assert listed["target"]["url"].endswith("/fn?api_key=***&q=***")
     assert listed["target"]["headers"] == {"X-Api-Key": "***"}
