@@ -105,6 +105,7 @@ triggers:
 DATA = {"n": 1, "link": "https://bucket.s3.amazonaws.com/k?X-Amz-Signature=0ddc0ffee"}
 # A handler that does what handlers do: logs and raises with the credential it was given.
 LEAKY = """\
+import logging
 import os
 
 import structlog
@@ -113,6 +114,7 @@ import structlog
 def handle(event):
     token = os.environ["SECRET_TOKEN"]
     structlog.get_logger("leaky").warning("calling upstream", auth=f"Bearer {token}")
+    logging.getLogger("upstream.client").warning("POST %s refused", f"https://u:{token}@up/")
     raise RuntimeError(f"upstream refused the token {token}")
 """
 # Each breaks the file in one way that makes a validator quote a secret-bearing value.
@@ -267,6 +269,7 @@ def shown_where_secrets_were(outputs: dict[str, str], ids: dict[str, str]) -> No
     assert listed["target"]["headers"] == {"X-Api-Key": "***"}
     log = outputs["daemon log"]
     assert '"auth": "***"' in log and "functions.down.timeout: '***' is not" in log
+    assert '"event": "POST https://u:***@up/ refused"' in log
     assert "hub.api.listen: '***' is not HOST:PORT" in outputs["validate: listen"]
     assert "got ***" in outputs["validate: sasl_plain_password"]
 
