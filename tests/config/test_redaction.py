@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from hub.config.loader import load_text
+from hub.config.schema import json_schema
 from hub.plugins import Registry
 from hub.redact import config_view, redact_text, secret_field, secret_name
 
@@ -103,3 +106,25 @@ def test_what_names_a_secret() -> None:
         assert secret_name(name), name
     for name in ("HOME", "MONKEY", "KEYCLOAK_URL", "HOOK_URL", "Content-Type"):
         assert not secret_name(name), name
+
+
+def test_every_field_a_model_declares_secret_is_named_like_one() -> None:
+    """Config errors and views hide values by the field's name: a plugin's SecretStr field
+    with a name the rule misses would be echoed."""
+    declared: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for name, prop in (node.get("properties") or {}).items():
+                options = [prop, *prop.get("anyOf", [])]  # SecretStr | None
+                if any(option.get("format") == "password" for option in options):
+                    declared.add(name)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json_schema())
+    assert declared >= {"sasl_plain_password", "secret_access_key", "session_token"}
+    assert [name for name in declared if not secret_field(name)] == []
