@@ -170,7 +170,6 @@ class Executor:
         exc: FunctionError | None,
         retry_after: float | None = None,
     ) -> None:
-        error = redact_text(error)  # a failure's text quotes URLs and inputs: it becomes a record
         codes: dict[str, Any] = {}
         if exc is not None:
             codes = {"status_code": exc.status_code, "exit_code": exc.exit_code}
@@ -189,7 +188,8 @@ class Executor:
                 **codes,
             )
             return
-        await self.store.retry(inv, self.owner, now, next_at, f"attempt {inv.attempts}: {error}")
+        detail = f"attempt {inv.attempts}: {redact_text(error)}"
+        await self.store.retry(inv, self.owner, now, next_at, detail)
 
     async def finish(
         self,
@@ -203,6 +203,8 @@ class Executor:
         exit_code: int | None = None,
     ) -> None:
         now = clock.now()
+        # A failure's text quotes URLs, inputs and server replies; it becomes last_error and
+        # the destination record's function_error.
         error = None if error is None else redact_text(error)
         limit = rt.config.response_limit if rt is not None else 0
         payload = result.payload if result is not None else None
