@@ -24,6 +24,7 @@ from hub.intake import TriggerSet
 from hub.logs import configure_logging
 from hub.outcomes import OutcomeLog
 from hub.plugins.registry import default_registry
+from hub.redact import redact_text
 
 log = structlog.get_logger("hub.daemon")
 WATCH_EVERY = 1.0
@@ -193,9 +194,9 @@ def run(config_path: Path) -> int:
     try:
         asyncio.run(daemon.run())
     except ConfigError as exc:
-        print(f"triggerhub: {exc}", file=sys.stderr)
+        print(f"triggerhub: {redact_text(str(exc))}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"triggerhub: {exc}", file=sys.stderr)
+        print(f"triggerhub: {redact_text(str(exc))}", file=sys.stderr)
         return 1
     return 0

@@ -1,14 +1,22 @@
 """structlog set-up: JSON lines when stdout is not a terminal, readable console output when it
-is; every line carries the bound fields (trigger, function, invocation, attempt)."""
+is; every line carries the bound fields (trigger, function, invocation, attempt), and no line
+carries a secret (see hub.redact). Client libraries' own warnings (stdlib logging) go through
+the same redaction and renderer."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import structlog
 
 from hub.config.document import LogSettings
+from hub.redact import redact_json
+
+_SCALARS = (str, int, float, bool, type(None))
+# Client libraries log at INFO what only a debugging operator wants.
+_LIBRARY_LEVEL = logging.WARNING
 
 
 def configure_logging(settings: LogSettings) -> None:
@@ -16,49 +24,65 @@ def configure_logging(settings: LogSettings) -> None:
     renderer: structlog.typing.Processor = (
         structlog.dev.ConsoleRenderer() if console else structlog.processors.JSONRenderer()
     )
-    stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
+    level = logging.getLevelNamesMapping()[settings.level.upper()]
+    timestamper = structlog.processors.TimeStamper(fmt="iso", utc=True)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
-            stamp,
+            timestamper,
             structlog.processors.format_exc_info,
+            redact_secrets,
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping()[settings.level.upper()]
-        ),
+        wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
         cache_logger_on_first_use=False,
     )
-    _route_stdlib_logging(renderer, stamp, settings.level)
-
-
-class _StdlibToStructlog(logging.StreamHandler):  # type: ignore[type-arg]
-    """Marks the handler installed here, so configuring again replaces it."""
+    _route_stdlib_logging(
+        renderer, timestamper, level if level == logging.DEBUG else max(level, _LIBRARY_LEVEL)
+    )
 
 
 def _route_stdlib_logging(
-    renderer: structlog.typing.Processor, stamp: structlog.typing.Processor, level: str
+    renderer: structlog.typing.Processor, timestamper: structlog.typing.Processor, level: int
 ) -> None:
-    """Libraries log through the standard library (asyncio, aiohttp, client libraries): render
-    their lines like ours, a traceback inside the line, so the log stays one JSON object per
-    line. Their warnings and errors show, as before; their chatter only at debug level."""
-    handler = _StdlibToStructlog(sys.stdout)
+    """Records of stdlib loggers (aiokafka, aio-pika, …) rendered like our own lines, instead of
+    printed raw by logging's last-resort handler: they may quote a URL with its password."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.set_name("triggerhub")
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[
                 structlog.stdlib.add_log_level,
                 structlog.stdlib.add_logger_name,
-                stamp,
-                structlog.processors.format_exc_info,
+                timestamper,
             ],
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                redact_secrets,
+                renderer,
+            ],
         )
     )
     root = logging.getLogger()
-    for old in [h for h in root.handlers if isinstance(h, _StdlibToStructlog)]:
-        root.removeHandler(old)
-    root.addHandler(handler)
-    wanted = logging.getLevelNamesMapping()[level.upper()]
-    root.setLevel(wanted if wanted == logging.DEBUG else max(wanted, logging.WARNING))
+    root.handlers = [h for h in root.handlers if h.get_name() != "triggerhub"] + [handler]
+    root.setLevel(level)
+
+
+def redact_secrets(
+    _logger: Any, _method: str, event_dict: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    """Every value of a log line, the message and a formatted traceback included, through the
+    redactor; other objects (an exception passed as a field) as the renderer would show them."""
+    shown: structlog.typing.EventDict = redact_json(_plain(event_dict))
+    return shown
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    return value if isinstance(value, _SCALARS) else repr(value)

@@ -27,6 +27,7 @@ from hub.engine import Hub
 from hub.hooks import Hooks
 from hub.metrics import Metrics
 from hub.plugins.webhooks import route_modules
+from hub.redact import remember
 
 
 def create_app(
@@ -52,6 +53,7 @@ def create_app(
         raise ValueError("max_body_bytes must be at least 1")
     if body_timeout <= 0:
         raise ValueError("body_timeout must be positive")
+    remember([token])
     auth = [] if token is None else [bearer_auth(token)]
     middlewares = [json_errors, *auth, refuse_new_work]
     # client_max_size guards aiohttp's own body readers; the invocation route reads with the

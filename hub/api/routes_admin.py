@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from hub.api.draining import draining_for
 from hub.api.jsonbody import json_response
-from hub.api.redact import public_settings
 from hub.api.state import context
+from hub.config.functions import FunctionConfig
+from hub.redact import config_view
 
 routes = web.RouteTableDef()
 
@@ -17,8 +20,12 @@ routes = web.RouteTableDef()
 async def list_functions(request: web.Request) -> web.Response:
     functions = context(request).hub.functions
     return json_response(
-        {"items": [public_settings(name, functions[name]) for name in sorted(functions)]}
+        {"items": [_public_settings(name, functions[name]) for name in sorted(functions)]}
     )
+
+
+def _public_settings(name: str, config: FunctionConfig) -> dict[str, Any]:
+    return {"name": name, **config_view(config.model_dump(mode="json"))}
 
 
 @routes.get("/v1/triggers")

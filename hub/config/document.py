@@ -12,7 +12,6 @@ from weakref import WeakKeyDictionary
 from pydantic import (
     BeforeValidator,
     Field,
-    PrivateAttr,
     ValidationError,
     create_model,
     field_validator,
@@ -112,8 +111,6 @@ class TriggersFile(Strict):
     hub: HubSection = Field(default_factory=HubSection)
     functions: dict[Name, FunctionConfig] = Field(default_factory=dict)
     triggers: dict[Name, TriggerConfig] = Field(default_factory=dict)
-    # Paths of values that came from secret-looking environment variables (see redacted()).
-    _secret_paths: frozenset[Path] = PrivateAttr(default_factory=frozenset)
 
 
 _models: WeakKeyDictionary[Registry, tuple[int, type[TriggersFile]]] = WeakKeyDictionary()

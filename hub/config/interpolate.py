@@ -1,7 +1,7 @@
 """`${VAR}` and `${VAR:-default}` in string values, read from the environment before
 validation; `$${` stands for a literal `${`;
 as in the shell, an empty variable also takes the default. Values taken from variables whose
-names look secret are remembered by path, so that `redacted()` hides them."""
+names look secret are remembered, by path and by value, so that hub.redact hides them."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.redact import secret_name
+
 Path = tuple[Any, ...]
 _TOKEN = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{")
-_SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|KEY", re.IGNORECASE)
 
 
 @dataclass(slots=True)
 class Interpolated:
     data: Any
     secret_paths: set[Path] = field(default_factory=set)
+    secret_values: set[str] = field(default_factory=set)
     problems: list[tuple[Path, str]] = field(default_factory=list)
 
 
@@ -57,8 +59,9 @@ def _substitute(text: str, path: Path, env: Mapping[str, str], result: Interpola
                 (path, f"environment variable {name} is not set (or write ${{{name}:-default}})")
             )
             return token
-        if _SECRET_NAME.search(name):
+        if secret_name(name):
             result.secret_paths.add(path)
+            result.secret_values.add(value)
         return value
 
     return _TOKEN.sub(replace, text)

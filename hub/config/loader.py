@@ -22,6 +22,7 @@ from hub.config.problems import describe, dotted
 from hub.config.references import dangling_references
 from hub.errors import ConfigError
 from hub.plugins.registry import Registry, default_registry
+from hub.redact import config_secrets, redact_text, remember
 
 _EXPECTED = "expected a mapping with the keys hub, functions and triggers"
 
@@ -56,6 +57,9 @@ def load_text(
         kind = "a list" if isinstance(located.data, list) else f"{located.data!r}"
         raise ConfigError(f"{filename}:{located.value_pos(())}: found {kind}; {_EXPECTED}")
     filled = interpolate(located.data, os.environ if env is None else env)
+    # Learned before validation, so that no problem message can quote one of them.
+    remember(filled.secret_values)
+    remember(config_secrets(filled.data))
     unfilled = _at(located, filled.problems)
     # Top-level `x-…` keys are the user's own (YAML anchors to merge), as in compose files.
     located.data = {k: v for k, v in filled.data.items() if not str(k).startswith("x-")}
@@ -74,7 +78,6 @@ def load_text(
     problems = unfilled + [problem for problem in problems if problem[0] not in taken]
     if problems or doc is None:
         _fail(filename, problems)
-    doc._secret_paths = frozenset(filled.secret_paths)
     return doc
 
 
@@ -106,4 +109,5 @@ def _problems(
 
 def _fail(filename: str, problems: list[tuple[Pos, str]]) -> NoReturn:
     lines = sorted(set(problems), key=lambda p: (p[0].line, p[0].col, p[1]))
-    raise ConfigError("\n".join(f"{filename}:{pos}: {text}" for pos, text in lines))
+    # Validators quote the input (a port, a schedule, a destination): no quoted secret leaves.
+    raise ConfigError(redact_text("\n".join(f"{filename}:{pos}: {text}" for pos, text in lines)))

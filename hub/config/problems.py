@@ -15,6 +15,7 @@ from hub.config.located import Located, Path, Pos
 from hub.config.schema_walk import expected_keys
 from hub.config.triggers import NAME_HELP, NAME_PATTERN
 from hub.filters.model import ATTRIBUTE, DATA_PATH, SELECTOR
+from hub.redact import MASK, config_view, secret_path
 
 _PATTERN_HELP = {
     NAME_PATTERN: NAME_HELP,
@@ -50,7 +51,9 @@ def describe(
         pos = located.key_pos(path)
     else:
         pos = _anchor(located, path) if isinstance(raw, dict | list) else located.value_pos(path)
-    shown = "***" if any(path[: len(s)] == s for s in secrets) else _show(raw)
+    # A secret-bearing value is never echoed, not even in part.
+    secret = secret_path(path) or any(path[: len(s)] == s for s in secrets)
+    shown = MASK if secret and raw is not _MISSING else _show(raw)
     text = _message(error, path, raw, shown, role, model)
     return pos, f"{dotted(path) or '(top level)'}: {text}"
 
@@ -128,5 +131,5 @@ def _number(value: Any) -> Any:
 def _show(value: Any) -> str:
     if value is _MISSING:
         return "nothing"
-    text = repr(value)
+    text = repr(config_view(value))  # before shortening, so no secret is cut in half
     return text if len(text) <= 60 else text[:57] + "..."

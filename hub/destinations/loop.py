@@ -17,6 +17,7 @@ from hub.config.functions import Backoff
 from hub.destinations.deliver import deliver
 from hub.errors import StoreError
 from hub.hooks import Hooks
+from hub.redact import redact_text
 from hub.retry import compute_backoff
 from hub.store.base import Delivery, InvocationStore
 
@@ -66,7 +67,8 @@ class DeliveryLoop:
         except Exception as exc:
             attempts = delivery.attempts + 1
             now = clock.now()
-            error = f"{type(exc).__name__}: {exc}"
+            # Recorded on the invocation: a destination URL's password must not go along.
+            error = redact_text(f"{type(exc).__name__}: {exc}")
             next_at = (
                 None if attempts >= self.max_attempts else now + compute_backoff(attempts, BACKOFF)
             )
@@ -88,7 +90,9 @@ class DeliveryLoop:
         done_at = clock.now()
         await self.store.health.until_written(
             "delivered",
-            lambda: self.store.delivered(delivery, done_at, f"{delivery.slot} → {detail}"),
+            lambda: self.store.delivered(
+                delivery, done_at, redact_text(f"{delivery.slot} → {detail}")
+            ),
             invocation=delivery.invocation_id,
         )
         if delivery.slot == "on_failure" and self.hooks.on_dead_lettered:

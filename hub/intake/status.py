@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from hub.redact import redact_json, redact_text
 from hub.timefmt import to_rfc3339
 
 
@@ -38,11 +39,12 @@ class TriggerStatus:
     detail: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """As shown (API, CLI): a client library's error may quote the URL it was given."""
         return {
             "type": self.type,
             "functions": list(self.functions),
             "state": str(self.state),
-            "last_error": self.last_error,
+            "last_error": None if self.last_error is None else redact_text(self.last_error),
             "events_in": self.events_in,
             "events_filtered": self.events_filtered,
             "last_event_at": to_rfc3339(self.last_event_at),
@@ -51,5 +53,5 @@ class TriggerStatus:
             "lag_detail": self.lag_detail,
             "restarts": self.restarts,
             "gaps": self.gaps,
-            "detail": self.detail,
+            "detail": redact_json(self.detail),
         }

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import quote, unquote, urlsplit
 
-MASK = "***"
+from hub.redact import MASK, redact_credentials
+
 DEFAULT_PORTS = {"amqp": 5672, "amqps": 5671}
 DEFAULT_EXCHANGE = "amq.default"  # RabbitMQ's name for the nameless default exchange
 
 
 def mask_url(url: str) -> str:
     """The URL with its password (if any) replaced by `***`, for logs and status."""
-    parts = urlsplit(url)
-    userinfo, at, hostport = parts.netloc.rpartition("@")
-    if not at or ":" not in userinfo:
-        return url
-    user = userinfo.partition(":")[0]
-    return parts._replace(netloc=f"{user}:{MASK}@{hostport}").geturl()
+    return redact_credentials(url)
 
 
 def broker_base(url: str) -> str:

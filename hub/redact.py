@@ -1,0 +1,255 @@
+"""What may leave the daemon. Every exit — API responses, invocation records, destination
+records (the dead-letter file), configuration errors, log lines — passes through here, so a
+secret is hidden the same way wherever it would have shown.
+
+A secret is:
+- the password of a URL (`scheme://user:password@host`), and the value of a URL query
+  parameter whose name looks secret (`?api_key=…`, `&X-Amz-Signature=…`, `?key=…`);
+- an Authorization value (`Bearer …`, `Basic …`);
+- the value of a config key whose name looks secret (`sasl_plain_password`, `secret_access_key`,
+  `session_token`, …), of a header or command environment entry whose name looks secret
+  (`Authorization`, `X-Api-Key`, `DB_PASSWORD`), and of the API token;
+- a value that `${VAR}` took from an environment variable whose name looks secret.
+
+URL passwords, secret query parameters and Authorization values are recognised by their shape
+in any text. The other secrets are remembered as literal values when the config is loaded
+(`remember`) and then hidden wherever they turn up, also inside other text: an error message
+that quotes a `${SECRET_TOKEN}`-filled URL, schedule or port shows `***` in its place. Values
+shorter than `MIN_LITERAL` characters are too common to search for in free text (they are still
+masked by their place in the config), and ones shorter than `INSIDE_WORDS_FROM` are searched
+for only where they stand alone."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import quote, unquote
+
+import orjson
+
+MASK = "***"
+MIN_LITERAL = 4
+INSIDE_WORDS_FROM = 8
+# Maps whose values are masked whole in config views: HTTP headers and command environments.
+SECRET_MAPS = frozenset({"headers", "env"})
+
+_WORDS = frozenset(
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "secret",
+        "secrets",
+        "token",
+        "credential",
+        "credentials",
+        "authorization",
+        "auth",
+        "cookie",
+        "signature",
+        "sig",
+        "apikey",
+    }
+)
+# `<owner>_key` is a secret key (api_key, access_key, x-api-key); a bare `key` in a config
+# field is a record key or a routing key, not a secret.
+_KEY_OWNERS = frozenset(
+    {"api", "access", "private", "secret", "signing", "client", "account", "master", "auth"}
+)
+# Outside config fields (environment variables, headers, query parameters) a bare KEY or PASS
+# word means a secret: RESIZE_KEY, DB_PASS, ?key=…
+_LOOSE_WORDS = frozenset({"key", "pass"})
+_ANYWHERE = ("secret", "password", "token", "apikey")
+
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_SPLIT = re.compile(r"[^a-z0-9]+")
+_URL_PASSWORD = re.compile(
+    r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:'\"<>\\]*):[^\s/?#'\"<>\\]*@"
+)
+_QUERY_PARAM = re.compile(r"(?<=[?&;])(?P<name>[^\s=&#?;'\"<>\\]+)=(?P<value>[^\s&#;'\"<>\\]*)")
+# An Authorization value: a bearer token, or basic credentials (base64 of user:password),
+# which unlike a word of prose ("Basic authentication") mixes cases, digits or symbols.
+_AUTHORIZATION = re.compile(
+    r"\b(?P<scheme>Bearer)\s+[A-Za-z0-9._~+/\-]+=*"
+    r"|\b(?P<basic>Basic)\s+(?=[A-Za-z0-9+/][a-z]*[A-Z0-9+/=])[A-Za-z0-9+/]{8,}={0,2}"
+)
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in _SPLIT.split(_CAMEL.sub(r"\1_\2", name).lower()) if w]
+
+
+def secret_field(name: str) -> bool:
+    """A config key whose value is a secret (`sasl_plain_password`, `secret_access_key`)."""
+    words = _words(name)
+    if words[-1:] == ["env"]:
+        return False  # `token_env` names the variable that holds the token
+    if any(w in _WORDS for w in words):
+        return True
+    return any(w == "key" and i > 0 and words[i - 1] in _KEY_OWNERS for i, w in enumerate(words))
+
+
+def secret_name(name: str) -> bool:
+    """An environment variable, header or query parameter that holds a secret. Variable names
+    are often run together (GITHUBTOKEN), so the strongest words count anywhere in them."""
+    lowered = name.lower()
+    return (
+        secret_field(name)
+        or any(w in _LOOSE_WORDS for w in _words(name))
+        or any(word in lowered for word in _ANYWHERE)
+    )
+
+
+class _Known:
+    """The literal secret values this process has learned (configs loaded, the API token).
+    Python functions run in threads and log from there, so reads and updates are locked."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: frozenset[str] = frozenset()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, value: str) -> None:
+        forms = {value, unquote(value), quote(value, safe=""), repr(value)[1:-1]}
+        forms.add(orjson.dumps(value).decode()[1:-1])
+        with self._lock:
+            new = {f for f in forms if len(f) >= MIN_LITERAL} - self._values
+            if new:
+                self._values |= new
+                self._pattern = None
+
+    def sub(self, text: str) -> str:
+        with self._lock:
+            if self._pattern is None and self._values:
+                # Longest first, so a secret that contains another is hidden whole.
+                ordered = sorted(self._values, key=len, reverse=True)
+                self._pattern = re.compile("|".join(map(_literal, ordered)))
+            pattern = self._pattern
+        return text if pattern is None else pattern.sub(MASK, text)
+
+
+def _literal(value: str) -> str:
+    # A short value is hidden where it stands alone, not inside a longer word: a password
+    # `guest` or a token `unset` must not eat into `guestbook` or `test_unset_variable`.
+    escaped = re.escape(value)
+    return escaped if len(value) >= INSIDE_WORDS_FROM else rf"(?<!\w){escaped}(?!\w)"
+
+
+_known = _Known()
+
+
+def remember(values: Iterable[Any]) -> None:
+    """Hide these values from now on, wherever they appear."""
+    for value in values:
+        if value is not None and not isinstance(value, bool | dict | list):
+            _known.add(str(value))
+
+
+def redact_text(text: str) -> str:
+    """`text` with every known secret value, URL password, secret query value and
+    Authorization credential replaced by `***`."""
+    return redact_credentials(_known.sub(text))
+
+
+def redact_credentials(text: str) -> str:
+    """`text` with URL passwords, secret query values and Authorization credentials replaced
+    by `***`: the secrets recognisable by their shape alone."""
+    if "://" in text:
+        text = _URL_PASSWORD.sub(rf"\g<head>:{MASK}@", text)
+    if "=" in text:
+        text = _QUERY_PARAM.sub(_mask_query_value, text)
+    if "Bearer" in text or "Basic" in text:
+        text = _AUTHORIZATION.sub(_mask_authorization, text)
+    return text
+
+
+def _mask_authorization(match: re.Match[str]) -> str:
+    return f"{match.group('scheme') or match.group('basic')} {MASK}"
+
+
+def _mask_query_value(match: re.Match[str]) -> str:
+    name, value = match.group("name"), match.group("value")
+    if value and value != MASK and secret_name(unquote(name)):
+        return f"{name}={MASK}"
+    return match.group(0)
+
+
+def redact_json(value: Any) -> Any:
+    """A JSON-compatible value with `redact_text` applied to every string (keys included)."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {redact_json(k): redact_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_json(v) for v in value]
+    return value
+
+
+Path = tuple[Any, ...]
+
+
+def secret_path(path: Path) -> bool:
+    """Whether the value at `path` in a config is, or is inside, a secret by its place: under a
+    secret-looking key, or a headers or env map."""
+    return any(
+        isinstance(part, str) and (secret_field(part) or part in SECRET_MAPS) for part in path
+    )
+
+
+def config_view(data: Any) -> Any:
+    """A config dump as it may be shown: values under secret-looking keys and every header and
+    environment value are `***`; all other text passes through `redact_text`, which hides
+    what came from a secret environment variable."""
+    if isinstance(data, dict):
+        shown: dict[Any, Any] = {}
+        for key, value in data.items():
+            if value is None:
+                shown[key] = None
+            elif isinstance(key, str) and secret_field(key):
+                shown[key] = MASK
+            elif key in SECRET_MAPS and isinstance(value, dict):
+                shown[key] = dict.fromkeys(value, MASK)
+            else:
+                shown[key] = config_view(value)
+        return shown
+    if isinstance(data, list):
+        return [config_view(v) for v in data]
+    return redact_text(data) if isinstance(data, str) else data
+
+
+def config_secrets(data: Any) -> Iterator[Any]:
+    """The literal secret values in a config's plain data: under secret-looking keys, and in
+    header or env entries whose names look secret."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str) and secret_field(key):
+                yield from _scalars(value)
+            elif key in SECRET_MAPS and isinstance(value, dict):
+                for name, entry in value.items():
+                    if isinstance(name, str) and secret_name(name):
+                        yield from _scalars(entry)
+            else:
+                yield from config_secrets(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from config_secrets(value)
+
+
+def _scalars(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _scalars(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _scalars(v)
+    elif isinstance(value, str):
+        # `Bearer abc…`: the token itself is the secret, whatever the scheme in front.
+        yield value
+        scheme, _, credential = value.partition(" ")
+        if credential and scheme.isalpha():
+            yield credential
+    elif value is not None and not isinstance(value, bool):
+        yield value
