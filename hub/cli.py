@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hub.cli_store import add_store_commands
 from hub.client import ApiError, Client, client_from_env
 from hub.tables import render
 
@@ -62,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     trig = sub.add_parser("triggers", help="triggers and their runtime status")
     trig_sub = trig.add_subparsers(dest="action", required=True)
     _api_command(trig_sub, "list", "list triggers with their status", _triggers)
+
+    add_store_commands(sub)
     return p
 
 

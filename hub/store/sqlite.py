@@ -15,6 +15,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from hub.errors import StoreError
+from hub.store import integrity
+from hub.store.lockfile import StoreLock
 from hub.store.loop_committer import LoopCommitter
 from hub.store.schema import statements
 from hub.store.sqlstore import Committer, SqlStore
@@ -31,6 +34,7 @@ class SqliteStore(SqlStore):
         self.fsync = synchronous.lower() == "full"
         self._wal_fd: int | None = None
         self._checkpointer: asyncio.Task[None] | None = None
+        self._lock = StoreLock(self.path)
         super().__init__(dedup_window=dedup_window)
 
     def _make_writer(self) -> Committer:
@@ -64,10 +68,29 @@ class SqliteStore(SqlStore):
         os.fsync(self._wal_fd)
 
     async def open(self) -> None:
-        await super().open()
+        await asyncio.to_thread(self._claim)
+        try:
+            await super().open()
+        except sqlite3.Error as exc:
+            self._lock.release()
+            raise StoreError(f"store {self.path} cannot be opened: SQLite: {exc}") from None
+        except BaseException:
+            self._lock.release()
+            raise
         self._checkpointer = asyncio.get_running_loop().create_task(
             self._checkpoint_loop(), name="sqlite-checkpoint"
         )
+
+    def _claim(self) -> None:
+        """Lock the file for this daemon, then check it before any work is accepted into it:
+        a second daemon is refused before it reads anything."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock.acquire()
+        try:
+            integrity.check_at_open(self.path)
+        except BaseException:
+            self._lock.release()
+            raise
 
     async def close(self) -> None:
         if self._checkpointer is not None:
@@ -78,6 +101,7 @@ class SqliteStore(SqlStore):
         if self._wal_fd is not None:
             os.close(self._wal_fd)
             self._wal_fd = None
+        self._lock.release()
 
     async def _checkpoint_loop(self) -> None:
         while True:
