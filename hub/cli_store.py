@@ -22,7 +22,13 @@ def add_store_commands(sub: Any) -> None:
     check.add_argument(
         "file", nargs="?", type=Path, help="the store file (default: the config's store.url)"
     )
-    check.add_argument("-c", "--config", type=Path, default=Path("config/triggers.yaml"))
+    check.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=Path("config/triggers.yaml"),
+        help="read store.url from this triggers file when FILE is not given",
+    )
     check.set_defaults(handler=_check)
 
 
@@ -43,8 +49,8 @@ def _check(args: argparse.Namespace) -> int:
     except Unreadable as exc:
         print(f"{path}: {exc}")
         return 1
-    size = f"{path.stat().st_size / 2**20:.1f} MiB" if path.is_file() else ""
     if report.ok:
+        size = _size(path.stat().st_size)
         print(f"{path}: ok (integrity_check of {size} in {report.seconds:.1f} s)")
         return 0
     print(f"{path}: damaged, integrity_check found {_count(report.problems)}:")
@@ -75,3 +81,7 @@ def _configured_file(config: Path) -> Path:
 
 def _count(problems: list[str]) -> str:
     return "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"

@@ -54,7 +54,7 @@ def check_at_open(path: Path) -> None:
 
 
 def check(path: Path, pragma: str = "integrity_check") -> Report:
-    """Run `PRAGMA integrity_check` (or `quick_check`) on the file; never creates it."""
+    """Run `PRAGMA integrity_check` (or `quick_check`) on the file, read-only."""
     started = time.monotonic()
     conn = _connect(path)
     try:
@@ -82,8 +82,9 @@ def unusable(path: Path, reason: str) -> StoreError:
 def _connect(path: Path) -> sqlite3.Connection:
     if os.path.isdir(path):
         raise Unreadable("it is a directory, not a SQLite file")
-    # mode=rw: checking a path must never create a database there.
-    uri = f"{path.resolve().as_uri()}?mode=rw"
+    # Read-only: a check never creates a database, nor writes to a damaged one (a read-write
+    # connection would checkpoint the WAL into the file when it closes).
+    uri = f"{path.resolve().as_uri()}?mode=ro"
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None)
         conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()

@@ -83,10 +83,12 @@ async def test_mid_file_corruption_stops_the_start_with_one_line(
     assert line.startswith(f"triggerhub: store {db} cannot be used: ")
     assert f"triggerhub store check {db}" in line and "backup" in line
 
+    damaged = db.read_bytes()
     code, out = await store_check(str(db))
     assert code == 1
     assert out.startswith(f"{db}: damaged, integrity_check found ")
     assert "Restore the file from a backup" in out
+    assert db.read_bytes() == damaged, "the check must not write to the file"
 
 
 CORRUPTIONS: dict[str, Callable[[Path], None]] = {
@@ -146,7 +148,7 @@ async def test_a_second_daemon_on_the_same_file_is_refused_and_a_dead_ones_lock_
     # A daemon killed outright leaves its lock file, but not the lock.
     first.kill()
     assert (tmp_path / "hub.db.lock").exists()
-    code, out = await store_check(str(db))
+    code, out = await store_check("-c", str(config))
     assert code == 0 and out.startswith(f"{db}: ok (integrity_check of "), out
     second.start()
     api = Api(api_session, second.url)
@@ -159,3 +161,14 @@ async def test_store_check_of_a_missing_file_fails_and_creates_nothing(tmp_path:
     code, out = await store_check(str(missing))
     assert (code, out.strip()) == (1, f"{missing}: no such file")
     assert not missing.exists()
+
+
+async def test_store_check_of_a_postgresql_config_says_so_without_the_url(tmp_path: Path) -> None:
+    config = tmp_path / "triggers.yaml"
+    config.write_text(
+        "hub:\n  store: {url: 'postgresql://hub:s3cret@db.example/hub'}\n"
+        "functions: {}\ntriggers: {}\n"
+    )
+    code, out = await store_check("-c", str(config))
+    assert code == 1
+    assert "not a SQLite file" in out and "s3cret" not in out
