@@ -55,7 +55,7 @@ class PostgresStore(SqlStore):
         try:
             conn = psycopg.connect(self.url)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
+            raise StoreError(f"cannot connect to PostgreSQL: {_one_line(exc)}") from exc
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
         for sql in statements(blob="BYTEA", real="DOUBLE PRECISION", json="TEXT"):
             conn.execute(sql)
@@ -99,13 +99,13 @@ class PostgresStore(SqlStore):
         try:
             conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
+            raise StoreError(f"cannot connect to PostgreSQL: {_one_line(exc)}") from exc
         try:
             await conn.execute(f"LISTEN {CHANNEL}")
         except BaseException as exc:
             await conn.close()
             if isinstance(exc, psycopg.Error):
-                raise StoreError(f"cannot LISTEN on PostgreSQL: {exc}") from exc
+                raise StoreError(f"cannot LISTEN on PostgreSQL: {_one_line(exc)}") from exc
             raise
         return conn
 
@@ -140,6 +140,11 @@ class PostgresStore(SqlStore):
     def _wake_here(self, run_at: float) -> None:
         """Wake this daemon's dispatcher without notifying the others."""
         super()._due(run_at)
+
+
+def _one_line(exc: Exception) -> str:
+    """libpq's messages span lines (a hint under the error); a start-up error is one line."""
+    return " ".join(str(exc).split())
 
 
 class _Connection:

@@ -172,3 +172,20 @@ async def test_store_check_of_a_postgresql_config_says_so_without_the_url(tmp_pa
     code, out = await store_check("-c", str(config))
     assert code == 1
     assert "not a SQLite file" in out and "s3cret" not in out
+
+
+async def test_an_unreachable_postgresql_stops_the_start_with_one_line(
+    tmp_path: Path, daemon_factory: Callable[..., Daemon]
+) -> None:
+    port = free_port()
+    config = tmp_path / "triggers.yaml"
+    config.write_text(
+        f"hub:\n  store: {{url: 'postgresql://hub:s3cret@127.0.0.1:{free_port()}/hub'}}\n"
+        f"  api: {{listen: '127.0.0.1:{port}'}}\nfunctions: {{}}\ntriggers: {{}}\n"
+    )
+    daemon = daemon_factory(config, tmp_path, api_port=port)
+    code, stderr = await asyncio.to_thread(daemon.refused)
+    line = one_clear_line(stderr)
+    assert code == 1
+    assert line.startswith("triggerhub: cannot open the store: cannot connect to PostgreSQL: ")
+    assert "s3cret" not in line
