@@ -50,7 +50,8 @@ def check_at_open(path: Path) -> None:
     except Unreadable as exc:
         raise unusable(path, str(exc)) from None
     if not report.ok:
-        raise unusable(path, report.problems[0])
+        more = len(report.problems) - 1
+        raise unusable(path, report.problems[0] + (f" (and {more} more)" if more else ""))
 
 
 def check(path: Path, pragma: str = "integrity_check") -> Report:
@@ -58,15 +59,36 @@ def check(path: Path, pragma: str = "integrity_check") -> Report:
     started = time.monotonic()
     conn = _connect(path)
     try:
-        rows = conn.execute(f"PRAGMA {pragma}({MAX_PROBLEMS})").fetchall()
-    except sqlite3.Error as exc:
-        # Damage in the schema or a b-tree root stops the check itself.
-        return Report(path, [_reason(exc)], time.monotonic() - started)
+        try:
+            problems = _problems(conn, f"PRAGMA {pragma}({MAX_PROBLEMS})")
+        except sqlite3.Error as exc:
+            # Some damage stops the whole-file check; table by table, it says where it is.
+            problems = _by_table(conn, pragma) or [_reason(exc)]
     finally:
         conn.close()
-    problems = [line for (row,) in rows for line in str(row).splitlines() if line]
-    problems = [p for p in problems if p not in ("ok", "*** in database main ***")]
     return Report(path, problems, time.monotonic() - started)
+
+
+def _problems(conn: sqlite3.Connection, sql: str) -> list[str]:
+    rows = conn.execute(sql).fetchall()
+    lines = [line for (row,) in rows for line in str(row).splitlines() if line]
+    return [line for line in lines if line not in ("ok", "*** in database main ***")]
+
+
+def _by_table(conn: sqlite3.Connection, pragma: str) -> list[str]:
+    try:
+        tables = conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'").fetchall()
+    except sqlite3.Error:
+        return []
+    problems: list[str] = []
+    for (name,) in tables:
+        quoted = '"' + str(name).replace('"', '""') + '"'
+        try:
+            found = _problems(conn, f"PRAGMA {pragma}({quoted})")
+        except sqlite3.Error as exc:
+            found = [_reason(exc)]
+        problems += [f"table {name}: {line}" for line in found]
+    return problems
 
 
 def unusable(path: Path, reason: str) -> StoreError:
@@ -100,7 +122,7 @@ def _reason(exc: sqlite3.Error) -> str:
     if code == "SQLITE_CORRUPT":
         return "the file is damaged (SQLite: database disk image is malformed)"
     if code == "SQLITE_CANTOPEN":
-        return "it cannot be opened (does it exist, and may this user read and write it?)"
+        return "it cannot be opened (does it exist, and may this user read it?)"
     return f"SQLite: {exc}"
 
 
