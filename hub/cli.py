@@ -11,6 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from hub.cli_store import add_store_commands
 from hub.client import ApiError, Client, client_from_env
 from hub.tables import render
 
@@ -78,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     trig = sub.add_parser("triggers", help="triggers and their runtime status")
     trig_sub = trig.add_subparsers(dest="action", required=True)
     _api_command(trig_sub, "list", "list triggers with their status", _triggers)
+
+    add_store_commands(sub)
     return p
 
 

@@ -19,7 +19,7 @@ from hub.config.document import TriggersFile
 from hub.config.loader import load_config
 from hub.config.triggers import TriggerConfig
 from hub.engine import Hub
-from hub.errors import ConfigError
+from hub.errors import ConfigError, StoreError
 from hub.intake import TriggerSet
 from hub.logs import configure_logging
 from hub.outcomes import OutcomeLog
@@ -196,7 +196,8 @@ def run(config_path: Path) -> int:
     except ConfigError as exc:
         print(f"triggerhub: {redact_text(str(exc))}", file=sys.stderr)
         return 2
-    except OSError as exc:
+    except (StoreError, OSError) as exc:
+        # The message names the file and what to do; a traceback would bury it.
         print(f"triggerhub: {redact_text(str(exc))}", file=sys.stderr)
         return 1
     return 0

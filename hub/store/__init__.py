@@ -7,15 +7,23 @@ from hub.errors import ConfigError
 from hub.store.base import InvocationStore
 
 
+def sqlite_path(url: str) -> str | None:
+    """The file of a `sqlite:///PATH` url; None for other stores."""
+    if not url.startswith("sqlite://"):
+        return None
+    path = url.removeprefix("sqlite://")
+    path = path[1:] if path.startswith("/") else path
+    if not path:
+        raise ConfigError(f"store url {url!r} names no file; write sqlite:///path/to/hub.db")
+    return path
+
+
 def open_store(settings: StoreSettings) -> InvocationStore:
     url = settings.url
-    if url.startswith("sqlite://"):
+    path = sqlite_path(url)
+    if path is not None:
         from hub.store.sqlite import SqliteStore
 
-        path = url.removeprefix("sqlite://")
-        path = path[1:] if path.startswith("/") else path
-        if not path:
-            raise ConfigError(f"store url {url!r} names no file; write sqlite:///path/to/hub.db")
         return SqliteStore(path, settings.synchronous, settings.dedup_window)
     if url.startswith(("postgresql://", "postgres://")):
         from hub.store.postgres import PostgresStore

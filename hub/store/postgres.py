@@ -2,7 +2,11 @@
 
 The same operations as SQLite (hub/store/ops.py), run on a writer thread with group commit;
 leases take rows with FOR UPDATE SKIP LOCKED so daemons never wait on each other, and every
-commit that makes work due sends NOTIFY so the other daemons' dispatchers wake at once."""
+commit that makes work due sends NOTIFY so the other daemons' dispatchers wake at once.
+
+NOTIFY is a wake-up, not a guarantee: one sent while a daemon's LISTEN connection is down is
+lost. So `open()` returns only once LISTEN is active, every (re)connect of the listener looks
+for due work, and a safety poll does so every `safety_poll` seconds whatever was heard."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Any
 
 import structlog
 
+from hub import clock
 from hub.errors import MissingExtraError, StoreError
 from hub.store.schema import statements
 from hub.store.sqlstore import SqlStore
@@ -20,6 +25,9 @@ log = structlog.get_logger("hub.store")
 CHANNEL = "triggerhub_due"
 # Held while creating tables, so daemons starting together do not race on DDL.
 SCHEMA_LOCK = 0x7472_6967
+# The longest due work waits when its NOTIFY was lost; an idle daemon pays one lease query.
+SAFETY_POLL = 5.0
+RECONNECT_AFTER = 1.0
 
 
 def _psycopg() -> Any:
@@ -33,9 +41,13 @@ def _psycopg() -> Any:
 class PostgresStore(SqlStore):
     lock_clause = "FOR UPDATE SKIP LOCKED"
 
-    def __init__(self, url: str, dedup_window: float = 86400.0) -> None:
+    def __init__(
+        self, url: str, dedup_window: float = 86400.0, safety_poll: float = SAFETY_POLL
+    ) -> None:
         self.url = url
-        self._listener: asyncio.Task[None] | None = None
+        self.safety_poll = safety_poll
+        self._listen_conn: Any = None
+        self._background: list[asyncio.Task[None]] = []
         super().__init__(dedup_window=dedup_window)
 
     def _connect(self) -> Any:
@@ -43,7 +55,7 @@ class PostgresStore(SqlStore):
         try:
             conn = psycopg.connect(self.url)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
+            raise StoreError(f"cannot connect to PostgreSQL: {_one_line(exc)}") from exc
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
         for sql in statements(blob="BYTEA", real="DOUBLE PRECISION", json="TEXT"):
             conn.execute(sql)
@@ -55,12 +67,23 @@ class PostgresStore(SqlStore):
 
     async def open(self) -> None:
         await super().open()
-        self._listener = asyncio.get_running_loop().create_task(self._listen(), name="pg-listen")
+        try:
+            self._listen_conn = await self._subscribe()
+        except BaseException:
+            await super().close()
+            raise
+        loop = asyncio.get_running_loop()
+        self._background = [
+            loop.create_task(self._listen(), name="pg-listen"),
+            loop.create_task(self._poll(), name="pg-safety-poll"),
+        ]
 
     async def close(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            await asyncio.gather(self._listener, return_exceptions=True)
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        self._background = []
+        await self._unsubscribe()
         await super().close()
 
     def _due(self, run_at: float) -> None:
@@ -70,17 +93,58 @@ class PostgresStore(SqlStore):
                 lambda conn: conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, repr(run_at)))
             )
 
+    async def _subscribe(self) -> Any:
+        """A connection on which LISTEN is active when this returns."""
+        psycopg = _psycopg()
+        try:
+            conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to PostgreSQL: {_one_line(exc)}") from exc
+        try:
+            await conn.execute(f"LISTEN {CHANNEL}")
+        except BaseException as exc:
+            await conn.close()
+            if isinstance(exc, psycopg.Error):
+                raise StoreError(f"cannot LISTEN on PostgreSQL: {_one_line(exc)}") from exc
+            raise
+        return conn
+
+    async def _unsubscribe(self) -> None:
+        conn, self._listen_conn = self._listen_conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
+
     async def _listen(self) -> None:
         psycopg = _psycopg()
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as c:
-                    await c.execute(f"LISTEN {CHANNEL}")
-                    async for note in c.notifies():
-                        super()._due(float(note.payload))
-            except (psycopg.Error, OSError, ValueError) as exc:
+                if self._listen_conn is None:
+                    self._listen_conn = await self._subscribe()
+                    # Whatever was notified while nobody listened is lost: look now.
+                    self._wake_here(clock.now())
+                async for note in self._listen_conn.notifies():
+                    self._wake_here(float(note.payload))
+            except (StoreError, psycopg.Error, OSError, ValueError) as exc:
                 log.warning("LISTEN connection lost; reconnecting", error=str(exc))
-                await asyncio.sleep(1.0)
+                await self._unsubscribe()
+                await asyncio.sleep(RECONNECT_AFTER)
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.safety_poll)
+            now = clock.now()
+            self._wake_here(now)
+            self._outbox_due(now)  # another daemon's deliveries, say of one that died
+
+    def _wake_here(self, run_at: float) -> None:
+        """Wake this daemon's dispatcher without notifying the others."""
+        super()._due(run_at)
+
+
+def _one_line(exc: Exception) -> str:
+    """libpq's messages span lines (a hint under the error); a start-up error is one line."""
+    return " ".join(str(exc).split())
 
 
 class _Connection:

@@ -18,7 +18,10 @@ from typing import Any
 import structlog
 
 from hub.config.functions import Backoff
+from hub.errors import StoreError
 from hub.retry import compute_backoff
+from hub.store import integrity
+from hub.store.lockfile import StoreLock
 from hub.store.loop_committer import LoopCommitter
 from hub.store.schema import statements
 from hub.store.sqlstore import Committer, SqlStore
@@ -38,6 +41,7 @@ class SqliteStore(SqlStore):
         self.path = Path(path)
         self.fsync = synchronous.lower() == "full"
         self._wal_fd: int | None = None
+        self._lock = StoreLock(self.path)
         super().__init__(dedup_window=dedup_window)
 
     def _make_writer(self) -> Committer:
@@ -74,8 +78,27 @@ class SqliteStore(SqlStore):
         os.fsync(self._wal_fd)
 
     async def open(self) -> None:
-        await super().open()
+        await asyncio.to_thread(self._claim)
+        try:
+            await super().open()
+        except sqlite3.Error as exc:
+            self._lock.release()
+            raise StoreError(f"store {self.path} cannot be opened: SQLite: {exc}") from None
+        except BaseException:
+            self._lock.release()
+            raise
         self.loops.spawn("sqlite-checkpoint", self._checkpoint_loop)
+
+    def _claim(self) -> None:
+        """Lock the file for this daemon, then check it before any work is accepted into it:
+        a second daemon is refused before it reads anything."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock.acquire()
+        try:
+            integrity.check_at_open(self.path)
+        except BaseException:
+            self._lock.release()
+            raise
 
     async def close(self) -> None:
         await super().close()  # stops the checkpointer with the store's other loops
@@ -87,6 +110,7 @@ class SqliteStore(SqlStore):
         if self._wal_fd is not None:
             os.close(self._wal_fd)
             self._wal_fd = None
+        self._lock.release()
 
     async def _checkpoint_loop(self) -> None:
         failures = 0

@@ -8,7 +8,9 @@ its log, since here the daemon is what is under test.
 from __future__ import annotations
 
 import http.client
+import os
 import signal
+import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -65,6 +67,29 @@ class Daemon:
         except ServerUnavailable as exc:
             raise DaemonError(str(exc)) from None
         self._proc = proc
+
+    def refused(self, timeout: float = 30.0) -> tuple[int, str]:
+        """Run a daemon that must refuse to start: its exit code and its stderr alone (stdout,
+        the log, goes to the log file). One that starts instead is killed at the timeout."""
+        spec = self._spec()
+        with spec.log_path.open("ab") as log:
+            try:
+                done = subprocess.run(
+                    list(spec.argv),
+                    cwd=spec.cwd,
+                    env={**os.environ, **spec.env},
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.PIPE,
+                    timeout=timeout,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                raise DaemonError(
+                    f"daemon was expected to refuse to start but ran for {timeout:.0f}s; "
+                    f"log {self.log_path}:\n{log_tail(self.log_path)}"
+                ) from None
+        return done.returncode, done.stderr.decode(errors="replace")
 
     def kill(self) -> int | None:
         """SIGKILL: the crash case, no shutdown work at all."""

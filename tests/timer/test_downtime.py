@@ -1,6 +1,6 @@
-"""Exactly one invocation per tick across a daemon stop and start, a reload and a second
-trigger set on the same store; missed ticks after downtime follow the trigger's policy,
-decided from the durable last-tick record."""
+"""Exactly one invocation per tick across a daemon stop and start, a reload, a second trigger
+set on the same store and two daemons on one PostgreSQL store; missed ticks after downtime
+follow the trigger's policy, decided from the durable last-tick record."""
 
 from __future__ import annotations
 
@@ -10,8 +10,20 @@ import pytest
 from structlog.testing import capture_logs
 
 from hub import Hub
+from hub.config.settings import HubSettings, StoreSettings
+from tests.servers.postgres import Database
 from tests.timer.clock import ManualClock
-from tests.timer.conftest import T0, MakeHub, MakeSet, invocations, key, keys, step, timer
+from tests.timer.conftest import (
+    T0,
+    MakeHub,
+    MakeSet,
+    invocations,
+    key,
+    keys,
+    noop,
+    step,
+    timer,
+)
 from tests.waiting import until
 
 MINUTE = 60.0
@@ -147,11 +159,15 @@ async def test_two_trigger_sets_running_the_same_timer_make_each_tick_once(
     assert await keys(hub, "f") == await keys(hub, "g") == expected
 
 
+@pytest.mark.postgres
 async def test_two_daemons_on_one_store_make_each_tick_once(
-    clock: ManualClock, make_hub: MakeHub, make_set: MakeSet
+    clock: ManualClock, make_set: MakeSet, postgres_database: Database
 ) -> None:
+    # Several daemons share a PostgreSQL store; a SQLite file refuses a second one.
     config = {"t": timer("rate(1 minute)")}
-    async with make_hub() as first, make_hub() as second:
+    settings = HubSettings(store=StoreSettings(url=postgres_database.url))
+    functions = {"f": noop(), "g": noop()}
+    async with Hub(settings, functions) as first, Hub(settings, functions) as second:
         async with make_set(first) as one, make_set(second) as two:
             await one.start(config)
             await two.start(config)
