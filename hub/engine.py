@@ -93,7 +93,7 @@ class Hub:
             await self._session.close()
             raise
         delivery = DeliveryLoop(
-            self.store, self._session, self.owner, self.settings.destination_attempts
+            self.store, self._session, self.owner, self.settings.destination_attempts, self.hooks
         )
         self.store.on_due(self.dispatcher.alarm.nudge)
         self.store.on_outbox(delivery.alarm.nudge)

@@ -26,6 +26,9 @@ AttemptedHook = Callable[[Invocation, float], None]
 """`(inv, duration_s)`: an attempt ended, whatever came of it."""
 FinishedHook = Callable[[Invocation, Status, float], None]
 """`(inv, status, age_s)`: the invocation reached a final status, `age_s` after it was created."""
+DeliveryFailedHook = Callable[[bytes, str, str, bool], None]
+"""`(record, slot, destination_type, gave_up)`: delivering a destination record (`slot`
+on_success or on_failure) failed; `gave_up` when no further try will be made."""
 
 
 class Hooks:
@@ -34,6 +37,7 @@ class Hooks:
         self.on_started: list[StartedHook] = []
         self.on_attempted: list[AttemptedHook] = []
         self.on_finished: list[FinishedHook] = []
+        self.on_delivery_failed: list[DeliveryFailedHook] = []
 
     def submitted(self, function: str, count: int) -> None:
         _emit("submitted", self.on_submitted, function, count)
@@ -46,6 +50,11 @@ class Hooks:
 
     def finished(self, inv: Invocation, status: Status, age_s: float) -> None:
         _emit("finished", self.on_finished, inv, status, age_s)
+
+    def delivery_failed(
+        self, record: bytes, slot: str, destination_type: str, gave_up: bool
+    ) -> None:
+        _emit("delivery_failed", self.on_delivery_failed, record, slot, destination_type, gave_up)
 
 
 def _emit(hook: str, callbacks: list[Any], *args: Any) -> None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+import orjson
 import structlog
 
 from hub import clock
 from hub.alarm import Alarm
 from hub.config.functions import Backoff
 from hub.destinations.deliver import deliver
+from hub.hooks import Hooks
 from hub.retry import compute_backoff
 from hub.store.base import Delivery, InvocationStore
 
@@ -28,8 +30,10 @@ class DeliveryLoop:
         session: aiohttp.ClientSession,
         owner: str,
         max_attempts: int,
+        hooks: Hooks | None = None,
     ) -> None:
         self.store = store
+        self.hooks = hooks or Hooks()
         self.owner = owner
         self.session = session
         self.max_attempts = max_attempts
@@ -63,5 +67,16 @@ class DeliveryLoop:
                 gave_up=next_at is None,
             )
             await self.store.delivery_failed(delivery, now, error, next_at)
+            self.hooks.delivery_failed(
+                delivery.record, delivery.slot, _destination_type(delivery), next_at is None
+            )
             return
         await self.store.delivered(delivery, clock.now(), f"{delivery.slot} → {detail}")
+
+
+def _destination_type(delivery: Delivery) -> str:
+    try:
+        kind = orjson.loads(delivery.destination).get("type")
+    except (orjson.JSONDecodeError, AttributeError):
+        return ""
+    return kind if isinstance(kind, str) else ""
