@@ -5,6 +5,7 @@ Prometheus' own checker and fire on the series they are meant for."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -159,3 +160,29 @@ def test_the_compose_prometheus_config_passes_promtool(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def documented_metrics() -> dict[str, set[str]]:
+    """README's metrics reference: metric name (as PromQL spells it) -> its label names."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("#### Metrics reference", 1)[1].split("\n####", 1)[0]
+    rows = re.findall(r"^\| `(triggerhub_[a-z0-9_]+)` \| [^|]+ \| ([^|]+) \|", section, re.M)
+    return {name: set(re.findall(r"`([a-z_]+)`", labels)) for name, labels in rows}
+
+
+def test_the_readme_documents_every_metric_with_its_labels(exercised_metrics: str) -> None:
+    exported = families(exercised_metrics)
+    documented = documented_metrics()
+    spelled = {
+        family.name + ("_total" if family.type == "counter" else ""): family
+        for family in exported.values()
+        # Creation times of counters and histograms come as families of their own.
+        if family.name.startswith("triggerhub_") and not family.name.endswith("_created")
+    }
+    assert sorted(documented) == sorted(spelled)
+    wrong = {
+        name: (sorted(documented[name]), sorted(family.labels))
+        for name, family in spelled.items()
+        if family.samples and documented[name] != family.labels - {"le"}
+    }
+    assert not wrong, f"documented vs exported labels: {wrong}"
