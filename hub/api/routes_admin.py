@@ -62,8 +62,7 @@ async def readyz(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     ctx = context(request)
-    counts = await ctx.hub.counts()
-    body = ctx.metrics.render(counts, ctx.triggers_status)
+    body = await ctx.metrics.scrape(ctx.hub, ctx.triggers_status)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 

@@ -37,6 +37,7 @@ class DeliveryLoop:
         hooks: Hooks | None = None,
     ) -> None:
         self.store = store
+        self.hooks = hooks or Hooks()
         self.owner = owner
         self.session = session
         self.max_attempts = max_attempts
@@ -85,6 +86,9 @@ class DeliveryLoop:
                 lambda: self.store.delivery_failed(delivery, now, error, next_at),
                 invocation=delivery.invocation_id,
             )
+            self.hooks.delivery_failed(
+                delivery.record, delivery.slot, _destination_type(delivery), next_at is None
+            )
             return
         # Written until the store takes it: dropped, the record would be delivered again.
         done_at = clock.now()
@@ -120,3 +124,11 @@ def shown_destination(spec: dict[str, Any]) -> str:
     if "exchange" in spec:
         return f"{kind}:{spec['exchange']}"
     return kind
+
+
+def _destination_type(delivery: Delivery) -> str:
+    try:
+        kind = orjson.loads(delivery.destination).get("type")
+    except (orjson.JSONDecodeError, AttributeError):
+        return ""
+    return kind if isinstance(kind, str) else ""

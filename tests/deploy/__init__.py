@@ -1,0 +1,1 @@
+"""The deploy/ folder: alert rules, dashboard, compose stack, Kubernetes manifests, image."""
