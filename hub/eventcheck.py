@@ -26,6 +26,13 @@ for the documents that carry the event: a page of invocation records (4 levels) 
 # String, Binary, URI, URI-reference and Timestamp, all JSON strings. Never an object or list.
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _OPTIONAL_STRINGS = ("subject", "time", "datacontenttype", "dataschema")
+_ORJSON_MAX_DEPTH = 254
+_DEPTH_PROBE = _ORJSON_MAX_DEPTH - MAX_DATA_DEPTH - 1
+# Lists nested _DEPTH_PROBE deep, built once; the event goes into the innermost for one write.
+_PROBE_SLOT: list[Any] = [None]
+_PROBE: list[Any] = _PROBE_SLOT
+for _ in range(_DEPTH_PROBE - 1):
+    _PROBE = [_PROBE]
 
 
 class InvalidEvent(ValueError):
@@ -50,14 +57,28 @@ def check_event(event: Event) -> None:
             raise InvalidEvent(f"CloudEvent attribute {name!r} must be a non-empty string")
     for name, value in event.extensions.items():
         _check_extension(name, value)
-    if _deeper_than(event.data, MAX_DATA_DEPTH):
-        raise InvalidEvent(
-            f"the event data nests objects and arrays more than {MAX_DATA_DEPTH} levels deep"
-        )
+    check_storable(event)
+
+
+def check_storable(event: Event) -> None:
+    """Raises InvalidEvent when the event cannot be written as JSON inside the documents that
+    carry it: data nested deeper than MAX_DATA_DEPTH, an integer beyond 64 bits, a key that is
+    no string. Events a trigger builds are held to this alone (their extensions may carry
+    64-bit integers such as Kafka timestamps)."""
+    # One write at C speed checks everything: orjson refuses more than 254 levels, so the event
+    # object (one level) wrapped in the right number of lists fails exactly when its data nests
+    # deeper than MAX_DATA_DEPTH.
+    _PROBE_SLOT[0] = event.to_dict()
     try:
-        event.to_json()
-    except orjson.JSONEncodeError as exc:  # an integer beyond 64 bits, a key that is no string
+        orjson.dumps(_PROBE)
+    except orjson.JSONEncodeError as exc:
+        if str(exc) == "Recursion limit reached":
+            raise InvalidEvent(
+                f"the event data nests objects and arrays more than {MAX_DATA_DEPTH} levels deep"
+            ) from None
         raise InvalidEvent(f"the event cannot be written as JSON: {exc}") from None
+    finally:
+        _PROBE_SLOT[0] = None
 
 
 def _check_extension(name: str, value: Any) -> None:
@@ -87,25 +108,6 @@ def _json_type(value: Any) -> str:
         return "null"
     return type(value).__name__
 
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether `value` nests more than `limit` containers; iterative, so no depth a parser let
-    through can exhaust the interpreter's stack here."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list | tuple):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            return True
-        stack.extend(
-            (child, depth + 1) for child in children if isinstance(child, dict | list | tuple)
-        )
-    return False
 
 
 MAX_CONTAINED_BYTES = 256 * 1024

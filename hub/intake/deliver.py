@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from hub import clock
 from hub.config.triggers import TriggerConfig
-from hub.eventcheck import InvalidEvent, check_event, contained
+from hub.eventcheck import InvalidEvent, check_storable, contained
 from hub.events import Event
 from hub.filters import compile_filter
 from hub.intake.backlog import BacklogGate
@@ -61,10 +61,10 @@ class Delivery:
 
 
 def storable(event: Event) -> Event:
-    """The event, or its stand-in when the hub could never store it (nested too deep, an
-    attribute of the wrong type): handed back to the source instead, it would stall it."""
+    """The event, or its stand-in when the hub could never store it (data nested too deep, a
+    number beyond 64 bits): handed back to the source instead, it would stall it."""
     try:
-        check_event(event)
+        check_storable(event)
     except InvalidEvent as exc:
         return contained(event, str(exc))
     return event
