@@ -18,7 +18,7 @@ from hub.errors import FunctionError, NonRetryableError, RetryAfter
 from hub.events import INVALID_ATTR
 from hub.hooks import Hooks
 from hub.invocation import Invocation
-from hub.redact import redact_text
+from hub.redact import recorded_text
 from hub.retry import compute_backoff
 from hub.runtime import FunctionRuntime
 from hub.status import CONDITION_STATUS, Condition, Status
@@ -194,7 +194,7 @@ class Executor:
                 **codes,
             )
             return
-        detail = f"attempt {inv.attempts}: {redact_text(error)}"
+        detail = f"attempt {inv.attempts}: {recorded_text(error)}"
         if await self._record(
             inv,
             "retry",
@@ -219,7 +219,7 @@ class Executor:
         now = clock.now()
         # A failure's text quotes URLs, inputs and server replies; it becomes last_error and
         # the destination record's function_error.
-        error = None if error is None else redact_text(error)
+        error = None if error is None else recorded_text(error)
         limit = rt.config.response_limit if rt is not None else 0
         payload = result.payload if result is not None else None
         response = encode_response(payload, limit)

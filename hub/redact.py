@@ -154,6 +154,13 @@ def redact_text(text: str) -> str:
     return redact_credentials(_known.sub(text))
 
 
+def recorded_text(text: str) -> str:
+    """`text` as it may go into an invocation record: redacted, and without NUL characters,
+    which PostgreSQL's text and jsonb refuse (a reply body holding one would otherwise make the
+    outcome's write fail every time)."""
+    return redact_text(text).replace("\x00", "\ufffd")
+
+
 def redact_credentials(text: str) -> str:
     """`text` with URL passwords, secret query values and Authorization credentials replaced
     by `***`: the secrets recognisable by their shape alone."""

@@ -17,7 +17,7 @@ from hub.config.functions import Backoff
 from hub.destinations.deliver import deliver
 from hub.errors import StoreError
 from hub.hooks import Hooks
-from hub.redact import redact_text
+from hub.redact import recorded_text
 from hub.retry import compute_backoff
 from hub.store.base import Delivery, InvocationStore
 
@@ -69,7 +69,7 @@ class DeliveryLoop:
             attempts = delivery.attempts + 1
             now = clock.now()
             # Recorded on the invocation: a destination URL's password must not go along.
-            error = redact_text(f"{type(exc).__name__}: {exc}")
+            error = recorded_text(f"{type(exc).__name__}: {exc}")
             next_at = (
                 None if attempts >= self.max_attempts else now + compute_backoff(attempts, BACKOFF)
             )
@@ -95,7 +95,7 @@ class DeliveryLoop:
         await self.store.health.until_written(
             "delivered",
             lambda: self.store.delivered(
-                delivery, done_at, redact_text(f"{delivery.slot} → {detail}")
+                delivery, done_at, recorded_text(f"{delivery.slot} → {detail}")
             ),
             invocation=delivery.invocation_id,
         )

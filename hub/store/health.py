@@ -15,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import sqlite3
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import structlog
 
 from hub.config.functions import Backoff
-from hub.errors import StoreError
+from hub.errors import StoreError, StoreFullError
 from hub.retry import compute_backoff
 
 T = TypeVar("T")
@@ -33,6 +34,27 @@ WRITE_BACKOFF = Backoff(initial=0.2, multiplier=2.0, max=10.0, jitter=True)
 _SQLITE_FULL = 13
 _PG_DISK_FULL = "53100"
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+_PG_TRANSIENT = frozenset({"OperationalError", "InterfaceError", "DiskFull", "AdminShutdown"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failed write that may go through later: no space, a lost connection, a busy or
+    failing disk. A write the store refuses for its content (a value it cannot hold) fails the
+    same way every time and is not one."""
+    if isinstance(exc, StoreFullError):
+        return True
+    cause: BaseException | None = exc
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, OSError | sqlite3.OperationalError):
+            return True
+        kind = type(cause)
+        # psycopg is an optional extra: recognised by name rather than imported.
+        if kind.__module__.startswith("psycopg") and kind.__name__ in _PG_TRANSIENT:
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def is_out_of_space(exc: BaseException | None) -> bool:
@@ -105,12 +127,15 @@ class StoreHealth:
 
     async def until_written(self, what: str, write: Callable[[], Awaitable[T]], **fields: Any) -> T:
         """Run `write` until it commits: for outcomes that, if dropped, would make work run
-        again (an attempt's result, a delivered record). Only store errors are retried."""
+        again (an attempt's result, a delivered record). Only store errors that may pass are
+        retried; one the store will refuse every time propagates (the lease then runs out)."""
         failures = 0
         while True:
             try:
                 result = await write()
             except StoreError as exc:
+                if not is_transient(exc):
+                    raise
                 failures += 1
                 if failures == 1 or failures % 10 == 0:
                     log.warning(

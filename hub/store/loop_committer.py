@@ -82,6 +82,7 @@ class LoopCommitter:
                     outcomes = execute_batch(self._conn, self._begin, batch)
                 except Exception as exc:
                     err = StoreError(f"store write failed: {exc!r}")
+                    err.__cause__ = exc
                     set_results([(fut, None, err) for _, fut in batch])
                     continue
                 self._health.observe(exc for _, _, exc in outcomes)

@@ -37,6 +37,12 @@ async def refuse(event: Event) -> Any:
     raise NonRetryableError("bad input: cannot ever succeed")
 
 
+async def nul_reply(event: Event) -> Any:
+    """Fails with a NUL character in its error, as a reply body can hold one."""
+    calls[event.id] += 1
+    raise RuntimeError("server said: \x00 bad")
+
+
 async def later(event: Event) -> Any:
     calls[event.id] += 1
     if calls[event.id] == 1:

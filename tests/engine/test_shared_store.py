@@ -143,3 +143,22 @@ async def test_two_daemons_share_the_queue_without_running_anything_twice(
         ]
         await asyncio.gather(*(a.wait(s.id, timeout=30) for s in subs))
     assert len(functions.order) == 500 and len(set(functions.order)) == 500
+
+
+async def test_an_error_text_with_a_nul_is_recorded_and_never_blocks_the_executor(
+    postgres_database: Database,
+) -> None:
+    """PostgreSQL's text and jsonb refuse NUL: a failure quoting a reply that holds one used to
+    make the outcome's write fail every time, retried forever while holding the executor."""
+    functions.reset()
+    store = StoreSettings(url=postgres_database.url, lease_timeout=1.0)
+    settings = HubSettings(store=store, executors=1)
+    config = {"nul": fn("nul_reply", max_retry_attempts=1), "echo": fn("echo")}
+    async with Hub(settings, config) as hub:  # type: ignore[arg-type]
+        [failing] = await hub.submit("nul", [Event(type="t", source="s")])
+        inv = await hub.wait(failing.id, timeout=20)
+        assert inv.status is Status.FAILED
+        assert inv.last_error is not None and "\ufffd bad" in inv.last_error
+        # The one executor is free again.
+        [ok] = await hub.submit("echo", [Event(type="t", source="s")])
+        assert (await hub.wait(ok.id, timeout=10)).status is Status.SUCCEEDED
