@@ -94,8 +94,10 @@ class Daemon:
             await self._stop.wait()
         finally:
             self.ready = False
+            loop = asyncio.get_running_loop()
             drain = self.config.hub.drain_timeout
-            self._drain_ends = asyncio.get_running_loop().time() + drain
+            # Intake stops first (each trigger within its stop timeout), then the hub drains.
+            self._drain_ends = loop.time() + triggers.stop_timeout + drain
             log.info("draining", deadline=drain)
             for task in self._tasks:
                 task.cancel()
@@ -131,6 +133,9 @@ class Daemon:
         raises: it runs from a signal handler and from the file watcher, which must outlive
         every bad edit."""
         async with self._reload_lock:
+            if self._drain_ends is not None:  # it would start the triggers being stopped
+                log.warning("reload ignored: the daemon is shutting down", reason=why)
+                return False
             try:
                 return await self._apply(hub, triggers, why)
             except ConfigError as exc:

@@ -121,6 +121,11 @@ class _Known:
                 self._values |= new
                 self._pattern = None
 
+    def clear(self) -> None:
+        with self._lock:
+            self._values = frozenset()
+            self._pattern = None
+
     def sub(self, text: str) -> str:
         with self._lock:
             if self._pattern is None and self._values:
@@ -139,6 +144,12 @@ def _literal(value: str) -> str:
 
 
 _known = _Known()
+
+
+def forget_all() -> None:
+    """Forget every learned value: for an embedding process (a test suite) that loads unrelated
+    configs one after another; a daemon keeps what it learned for its whole life."""
+    _known.clear()
 
 
 def remember(values: Iterable[Any]) -> None:

@@ -43,7 +43,7 @@ class TriggerSet:
         )
         self._registry = registry or default_registry()
         self._reconnect = reconnect
-        self._stop_timeout = stop_timeout
+        self.stop_timeout = stop_timeout
         self._supervisor = Supervisor()
         self._configs: dict[str, TriggerConfig] = {}
         self._runners: dict[str, TriggerRunner] = {}
@@ -91,7 +91,7 @@ class TriggerSet:
         for runner in runners:
             runner.request_stop()
         for runner in runners:
-            await runner.wait_stopped(self._stop_timeout)
+            await runner.wait_stopped(self.stop_timeout)
             log.info("trigger stopped", trigger=runner.name)
 
     def _start_one(self, name: str, config: TriggerConfig) -> None:

@@ -291,13 +291,37 @@ async def test_sigterm_keeps_probes_and_reads_up_while_draining_and_refuses_new_
         f"{daemon.url}/v1/functions/slow/invocations", json={"seconds": 0}
     ) as resp:
         assert resp.status == 503
-        assert 1 <= int(resp.headers["Retry-After"]) <= 20
+        assert 1 <= int(resp.headers["Retry-After"]) <= 30  # trigger stop (10 s) + drain
         assert "shutting down" in (await resp.json())["error"]
     assert (await api.get(running))["status"] == "running"
     assert await asyncio.to_thread(daemon.terminate) == 0
     daemon.start()
     inv = await api.get(running)
     assert inv["status"] == "succeeded" and inv["attempts"] == 1, inv
+
+
+async def test_a_sighup_while_draining_starts_nothing_again(
+    make_daemon: MakeDaemon, api_session: aiohttp.ClientSession
+) -> None:
+    """The drain lasts (a running invocation); a reload then would start the triggers that
+    were just stopped, mid-shutdown, never to be closed."""
+    daemon, _, _ = make_daemon(SLOW, hub="drain_timeout: 20s\n")
+    daemon.start()
+    api = Api(api_session, daemon.url)
+    running = (await api.invoke("slow", {"seconds": 3.0}))["id"]
+    await api.wait(running, {"running"})
+    os.kill(daemon.pid, signal.SIGTERM)
+
+    async def draining() -> bool:
+        async with api_session.get(f"{daemon.url}/readyz") as resp:
+            return resp.status == 503
+
+    await until(draining, timeout=10)
+    os.kill(daemon.pid, signal.SIGHUP)
+    assert await asyncio.to_thread(daemon.terminate) == 0
+    events = [line["event"] for line in log_lines(daemon)]
+    assert "config reloaded" not in events
+    assert events.count("triggers applied") <= 1, events
 
 
 def test_listening_beyond_loopback_without_a_token_names_the_variable(tmp_path: Path) -> None:
