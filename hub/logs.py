@@ -12,9 +12,15 @@ from typing import Any
 import structlog
 
 from hub.config.document import LogSettings
-from hub.redact import redact_json
+from hub.redact import redact_json, redact_text
 
 _SCALARS = (str, int, float, bool, type(None))
+# Fields whose values the hub makes itself (ids, names from the config's keys, enums): on the
+# per-invocation outcome lines they are most of the line, and running them through the
+# redactor would be most of its cost.
+_HUB_MADE = frozenset(
+    {"timestamp", "level", "logger", "invocation", "function", "trigger", "outcome", "condition"}
+)
 # Client libraries log at INFO what only a debugging operator wants.
 _LIBRARY_LEVEL = logging.WARNING
 
@@ -76,7 +82,14 @@ def redact_secrets(
 ) -> structlog.typing.EventDict:
     """Every value of a log line, the message and a formatted traceback included, through the
     redactor; other objects (an exception passed as a field) as the renderer would show them."""
-    shown: structlog.typing.EventDict = redact_json(_plain(event_dict))
+    shown: structlog.typing.EventDict = {}
+    for key, value in event_dict.items():
+        if key in _HUB_MADE or value is None or isinstance(value, bool | int | float):
+            shown[key] = value  # ids, names and figures the hub itself wrote: no secret
+        elif isinstance(value, str):
+            shown[key] = redact_text(value)
+        else:
+            shown[key] = redact_json(_plain(value))
     return shown
 
 
