@@ -14,7 +14,7 @@ from hub.config.functions import FunctionConfig
 from hub.destinations.record import build_record
 from hub.destinations.routing import route
 from hub.dispatcher import Dispatcher
-from hub.errors import FunctionError, NonRetryableError, RetryAfter
+from hub.errors import FunctionError, NonRetryableError, RetryAfter, StoreError
 from hub.events import INVALID_ATTR
 from hub.hooks import Hooks
 from hub.invocation import Invocation
@@ -62,6 +62,15 @@ class Executor:
             self.dispatcher.taken()
             try:
                 await self.execute(inv)
+            except StoreError as exc:
+                # Left leased, it runs again once the lease runs out; a crash here would only
+                # restart this worker, once per queued invocation.
+                log.warning(
+                    "store write failed; the invocation comes back when its lease runs out",
+                    invocation=inv.id,
+                    error=str(exc),
+                )
+                await self.store.health.backoff(1)
             finally:
                 self.dispatcher.inflight.discard(inv.id)
 
@@ -74,8 +83,11 @@ class Executor:
         timeout = self.running.get(invocation_id)
         if timeout is None:
             return False
+        try:
+            timeout.reschedule(asyncio.get_running_loop().time())
+        except RuntimeError:
+            return False  # the attempt already ended; its outcome is being written
         self.stopped.add(invocation_id)
-        timeout.reschedule(asyncio.get_running_loop().time())
         return True
 
     async def execute(self, inv: Invocation) -> None:

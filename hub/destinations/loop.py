@@ -41,7 +41,6 @@ class DeliveryLoop:
         self.owner = owner
         self.session = session
         self.max_attempts = max_attempts
-        self.hooks = hooks or Hooks()
         self.alarm = Alarm()
 
     async def run(self) -> None:

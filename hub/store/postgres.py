@@ -47,7 +47,6 @@ class PostgresStore(SqlStore):
         self.url = url
         self.safety_poll = safety_poll
         self._listen_conn: Any = None
-        self._background: list[asyncio.Task[None]] = []
         super().__init__(dedup_window=dedup_window)
 
     def _connect(self) -> Any:
@@ -72,17 +71,12 @@ class PostgresStore(SqlStore):
         except BaseException:
             await super().close()
             raise
-        loop = asyncio.get_running_loop()
-        self._background = [
-            loop.create_task(self._listen(), name="pg-listen"),
-            loop.create_task(self._poll(), name="pg-safety-poll"),
-        ]
+        # Supervised: the safety poll is what bounds a missed wake-up, so it must not end.
+        self.loops.spawn("pg-listen", self._listen)
+        self.loops.spawn("pg-safety-poll", self._poll)
 
     async def close(self) -> None:
-        for task in self._background:
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
-        self._background = []
+        await self.loops.cancel("pg-listen", "pg-safety-poll")
         await self._unsubscribe()
         await super().close()
 

@@ -51,6 +51,7 @@ class SqlStore:
         self.health = StoreHealth()
         # The store's own background loops (the write probe, SQLite's checkpointer).
         self.loops = Supervisor()
+        self._closed = False
         self._writer: Committer = self._make_writer()
         self._reader: Any = None
         self._read_lock = threading.Lock()
@@ -72,6 +73,7 @@ class SqlStore:
         self.loops.spawn("store-write-probe", self._probe_loop)
 
     async def close(self) -> None:
+        self._closed = True  # the API outlives the store: its reads must not reopen it
         await self.loops.cancel()
         await self._writer.close()
         if self._reader is not None:
@@ -106,6 +108,8 @@ class SqlStore:
     async def _read(self, fn: Callable[..., T], *args: Any) -> T:
         def run() -> T:
             with self._read_lock:
+                if self._closed:
+                    raise StoreError("the store is closed")
                 if self._reader is None:  # lost on an earlier read: connect anew
                     self._reader = self._connect()
                 reader = self._reader

@@ -52,6 +52,7 @@ class KafkaSource:
             consumer.subscribe(topics=self._config.topics, listener=listener)
         else:
             consumer.subscribe(pattern=self._config.topic_pattern, listener=listener)
+        await self._lag.close()  # a reconnect's old refresh, if close() did not run
         # Set before start(): the first assignment's listener calls run inside it.
         self._offsets, self._lag, self._consumer = OffsetTracker(), self._new_lag(), consumer
         try:
@@ -174,9 +175,9 @@ class KafkaSource:
 
     async def close(self) -> None:
         consumer, self._consumer = self._consumer, None
+        await self._lag.close()
         if consumer is None:
             return
-        await self._lag.close()
         try:
             owned = [(tp.topic, tp.partition) for tp in consumer.assignment()]
             await self._commit(consumer, self._offsets.to_commit(owned))
