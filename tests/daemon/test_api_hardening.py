@@ -270,9 +270,10 @@ async def test_requests_the_parser_refuses_get_json_errors_and_the_log_stays_jso
     assert any(line["event"] == "malformed request refused" for line in lines)
 
 
-async def test_sigterm_keeps_probes_and_reads_up_while_draining_and_refuses_new_work(
+async def draining_with_one_running(
     make_daemon: MakeDaemon, api_session: aiohttp.ClientSession
-) -> None:
+) -> tuple[Daemon, Api, str]:
+    """A daemon sent SIGTERM while an invocation runs: its drain lasts about 3 s."""
     daemon, _, _ = make_daemon(SLOW, hub="drain_timeout: 20s\n")
     daemon.start()
     api = Api(api_session, daemon.url)
@@ -285,6 +286,13 @@ async def test_sigterm_keeps_probes_and_reads_up_while_draining_and_refuses_new_
             return resp.status == 503 and (await resp.json())["status"] == "draining"
 
     await until(draining, timeout=10)
+    return daemon, api, running
+
+
+async def test_sigterm_keeps_probes_and_reads_up_while_draining_and_refuses_new_work(
+    make_daemon: MakeDaemon, api_session: aiohttp.ClientSession
+) -> None:
+    daemon, api, running = await draining_with_one_running(make_daemon, api_session)
     async with api_session.get(f"{daemon.url}/healthz") as resp:
         assert resp.status == 200
     async with api_session.post(
@@ -303,20 +311,9 @@ async def test_sigterm_keeps_probes_and_reads_up_while_draining_and_refuses_new_
 async def test_a_sighup_while_draining_starts_nothing_again(
     make_daemon: MakeDaemon, api_session: aiohttp.ClientSession
 ) -> None:
-    """The drain lasts (a running invocation); a reload then would start the triggers that
-    were just stopped, mid-shutdown, never to be closed."""
-    daemon, _, _ = make_daemon(SLOW, hub="drain_timeout: 20s\n")
-    daemon.start()
-    api = Api(api_session, daemon.url)
-    running = (await api.invoke("slow", {"seconds": 3.0}))["id"]
-    await api.wait(running, {"running"})
-    os.kill(daemon.pid, signal.SIGTERM)
-
-    async def draining() -> bool:
-        async with api_session.get(f"{daemon.url}/readyz") as resp:
-            return resp.status == 503
-
-    await until(draining, timeout=10)
+    """A reload during the drain would start the triggers that were just stopped, mid-shutdown,
+    never to be closed."""
+    daemon, _, _ = await draining_with_one_running(make_daemon, api_session)
     os.kill(daemon.pid, signal.SIGHUP)
     assert await asyncio.to_thread(daemon.terminate) == 0
     events = [line["event"] for line in log_lines(daemon)]
