@@ -56,14 +56,9 @@ class Executor:
         self.idle.set()
 
     async def worker(self) -> None:
-        queue = self.dispatcher.queue
         while True:
-            inv = await queue.get()
-            self.dispatcher.taken()
-            try:
+            async with self.dispatcher.take() as inv:
                 await self.execute(inv)
-            finally:
-                self.dispatcher.inflight.discard(inv.id)
 
     def _config_of(self, name: str) -> FunctionConfig | None:
         rt = self.runtimes.get(name)
