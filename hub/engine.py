@@ -18,7 +18,7 @@ import aiohttp
 import structlog
 
 from hub import clock
-from hub.config.functions import FunctionConfig
+from hub.config.functions import DEFAULT_MAX_EVENT_AGE, FunctionConfig
 from hub.config.settings import HubSettings
 from hub.destinations.loop import DeliveryLoop
 from hub.destinations.record import build_record
@@ -34,8 +34,10 @@ from hub.runtime import FunctionRuntime
 from hub.status import Condition, Status
 from hub.store import open_store
 from hub.store.base import Checkpoint, InvocationStore, ListQuery, Page, Routing, Submitted
+from hub.store.health import StoreHealth
 from hub.supervisor import Supervisor
 from hub.targets.factory import build_target
+from hub.waiters import Waiters
 
 log = structlog.get_logger("hub")
 MAX_DELAY = 7 * 86400.0
@@ -57,11 +59,12 @@ class Hub:
         self.store = store or open_store(self.settings.store)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{new_id()[-8:]}"
         self.runtimes: dict[str, FunctionRuntime] = {}
+        # The root of the process's supervisor tree: the hub's own loops, the store's below.
         self.supervisor = Supervisor()
+        self.supervisor.adopt("store", self.store.loops)
         self.hooks = Hooks()
-        self._queue: asyncio.Queue[Invocation] = asyncio.Queue(maxsize=self.settings.queue_size)
         self.dispatcher = Dispatcher(
-            self.store, self._queue, self.owner, self.settings.store.lease_timeout
+            self.store, self.owner, self.settings.store.lease_timeout, self.settings.queue_size
         )
         self.executor = Executor(
             self.store,
@@ -71,7 +74,7 @@ class Hub:
             self._on_final,
             self.hooks,
         )
-        self._waiters: dict[str, list[asyncio.Future[None]]] = {}
+        self._waiters = Waiters()
         self._session: aiohttp.ClientSession | None = None
         self._started = False
 
@@ -129,8 +132,7 @@ class Hub:
         self._started = False
         await self.supervisor.cancel("dispatcher")
         # Leased but not started: left for store.release below instead of being started now.
-        while not self._queue.empty():
-            self._queue.get_nowait()
+        self.dispatcher.drop_queued()
         deadline = self.settings.drain_timeout if drain_timeout is None else drain_timeout
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(deadline):
@@ -235,39 +237,18 @@ class Hub:
     async def redrive(self, invocation_id: str) -> Invocation:
         inv = await self.get(invocation_id)
         config = self.functions.get(inv.function)
-        max_age = config.max_event_age if config is not None else 6 * 3600.0
+        max_age = config.max_event_age if config is not None else DEFAULT_MAX_EVENT_AGE
         now = clock.now()
         await self.store.redrive(invocation_id, now, now + max_age)
         return await self.get(invocation_id)
 
     async def wait(self, invocation_id: str, timeout: float | None = None) -> Invocation:
         """Wait until the invocation is final (succeeded, failed, expired or stopped)."""
-        async with asyncio.timeout(timeout):
-            while True:
-                fut = asyncio.get_running_loop().create_future()
-                self._waiters.setdefault(invocation_id, []).append(fut)
-                inv = await self.get(invocation_id)
-                if inv.status.final:
-                    self._forget(invocation_id, fut)
-                    return inv
-                # Another daemon sharing the store may finish it: look again now and then.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(1.0):
-                        await fut
-                self._forget(invocation_id, fut)
-
-    def _forget(self, invocation_id: str, fut: asyncio.Future[None]) -> None:
-        waiters = self._waiters.get(invocation_id)
-        if waiters and fut in waiters:
-            waiters.remove(fut)
-            if not waiters:
-                del self._waiters[invocation_id]
+        return await self._waiters.wait(invocation_id, self.get, timeout)
 
     def _on_final(self, inv: Invocation, status: Status) -> None:
         self.hooks.finished(inv, status, clock.now() - inv.created_at)
-        for fut in self._waiters.pop(inv.id, ()):
-            if not fut.done():
-                fut.set_result(None)
+        self._waiters.notify(inv.id)
 
     async def counts(self) -> dict[str, int]:
         return await self.store.counts()
@@ -276,6 +257,28 @@ class Hub:
         """Active invocations, counted only up to just past `max_backlog`: intake asks often,
         and a full count of a huge backlog would cost more than the answer is worth."""
         return await self.store.backlog(self.settings.max_backlog + 1)
+
+    # The rest of what intake may ask (hub.intake.port.HubPort), beside submit_many and backlog.
+    @property
+    def max_backlog(self) -> int:
+        return self.settings.max_backlog
+
+    @property
+    def lease_timeout(self) -> float:
+        return self.settings.store.lease_timeout
+
+    @property
+    def store_health(self) -> StoreHealth:
+        return self.store.health
+
+    async def get_checkpoint(self, name: str) -> str | None:
+        return await self.store.get_checkpoint(name)
+
+    async def claim_source(self, name: str, owner: str, now: float, until: float) -> str:
+        return await self.store.claim_source(name, owner, now, until)
+
+    async def release_source(self, name: str, owner: str) -> None:
+        await self.store.release_source(name, owner)
 
     async def _purge_loop(self) -> None:
         while True:

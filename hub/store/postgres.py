@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 
 from hub import clock
+from hub.config.settings import DEFAULT_DEDUP_WINDOW
 from hub.errors import MissingExtraError, StoreError
 from hub.store.schema import statements
 from hub.store.sqlstore import SqlStore
@@ -42,12 +43,11 @@ class PostgresStore(SqlStore):
     lock_clause = "FOR UPDATE SKIP LOCKED"
 
     def __init__(
-        self, url: str, dedup_window: float = 86400.0, safety_poll: float = SAFETY_POLL
+        self, url: str, dedup_window: float = DEFAULT_DEDUP_WINDOW, safety_poll: float = SAFETY_POLL
     ) -> None:
         self.url = url
         self.safety_poll = safety_poll
         self._listen_conn: Any = None
-        self._background: list[asyncio.Task[None]] = []
         super().__init__(dedup_window=dedup_window)
 
     def _connect(self) -> Any:
@@ -72,17 +72,11 @@ class PostgresStore(SqlStore):
         except BaseException:
             await super().close()
             raise
-        loop = asyncio.get_running_loop()
-        self._background = [
-            loop.create_task(self._listen(), name="pg-listen"),
-            loop.create_task(self._poll(), name="pg-safety-poll"),
-        ]
+        self.loops.spawn("pg-listen", self._listen)
+        self.loops.spawn("pg-safety-poll", self._poll)
 
     async def close(self) -> None:
-        for task in self._background:
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
-        self._background = []
+        await self.loops.cancel("pg-listen", "pg-safety-poll")
         await self._unsubscribe()
         await super().close()
 
