@@ -24,24 +24,24 @@ from hub.destinations.loop import DeliveryLoop
 from hub.destinations.record import build_record
 from hub.destinations.routing import route
 from hub.dispatcher import Dispatcher
-from hub.errors import InvalidStateError, NotFoundError, StoreError, UnknownFunctionError
+from hub.errors import InvalidStateError, NotFoundError, StoreError
 from hub.events import Event
 from hub.executor import Executor, announce_end
 from hub.hooks import Hooks
 from hub.ids import new_id
-from hub.invocation import Invocation, NewInvocation
+from hub.invocation import Invocation
+from hub.purge import purge_forever
 from hub.runtime import FunctionRuntime
 from hub.status import Condition, Status
 from hub.store import open_store
 from hub.store.base import Checkpoint, InvocationStore, ListQuery, Page, Routing, Submitted
 from hub.store.health import StoreHealth
+from hub.submission import new_invocations, start_time
 from hub.supervisor import Supervisor
 from hub.targets.factory import build_target
 from hub.waiters import Waiters
 
 log = structlog.get_logger("hub")
-MAX_DELAY = 7 * 86400.0
-PURGE_EVERY = 3600.0
 
 __all__ = ["Hub", "Submitted"]
 
@@ -104,7 +104,8 @@ class Hub:
         for n in range(self.settings.executors):
             self.supervisor.spawn(f"executor-{n}", self.executor.worker)
         self.supervisor.spawn("destinations", delivery.run)
-        self.supervisor.spawn("purge", self._purge_loop)
+        retention = self.settings.store.retention
+        self.supervisor.spawn("purge", lambda: purge_forever(self.store, retention))
         self._started = True
         log.info("hub started", owner=self.owner, functions=len(self.functions))
 
@@ -136,7 +137,8 @@ class Hub:
         deadline = self.settings.drain_timeout if drain_timeout is None else drain_timeout
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(deadline):
-                await self._drained()
+                # Queued-but-unstarted items are released below: only running attempts count.
+                await self.executor.idle.wait()
         await self.supervisor.cancel()
         try:
             released = await asyncio.shield(self.store.release(self.owner))
@@ -148,10 +150,6 @@ class Hub:
             await self._session.close()
         await self.store.close()
         log.info("hub stopped", released=released)
-
-    async def _drained(self) -> None:
-        # Queued-but-unstarted items are released below, so only running attempts matter.
-        await self.executor.idle.wait()
 
     async def submit(
         self,
@@ -179,25 +177,8 @@ class Hub:
     ) -> list[list[Submitted]]:
         """Submit events to several functions (and a source checkpoint) in one commit."""
         now = clock.now()
-        start = _start_time(now, delay, not_before)
-        items: list[NewInvocation] = []
-        for function, events in batches:
-            config = self.functions.get(function)
-            if config is None:
-                raise UnknownFunctionError(f"no function named {function!r}")
-            deadline = start + config.max_event_age
-            items += [
-                NewInvocation(
-                    id=new_id(now),
-                    function=function,
-                    event=event,
-                    not_before=start,
-                    deadline=deadline,
-                    idempotency_key=event.idempotency_key,
-                    ordering_key=event.ordering_key,
-                )
-                for event in events
-            ]
+        start = start_time(now, delay, not_before)
+        items = new_invocations(batches, self.functions, now, start)
         results = await self.store.submit(items, checkpoint)
         out: list[list[Submitted]] = []
         for function, events in batches:
@@ -260,6 +241,10 @@ class Hub:
 
     # The rest of what intake may ask (hub.intake.port.HubPort), beside submit_many and backlog.
     @property
+    def positions(self) -> InvocationStore:
+        return self.store
+
+    @property
     def max_backlog(self) -> int:
         return self.settings.max_backlog
 
@@ -270,36 +255,3 @@ class Hub:
     @property
     def store_health(self) -> StoreHealth:
         return self.store.health
-
-    async def get_checkpoint(self, name: str) -> str | None:
-        return await self.store.get_checkpoint(name)
-
-    async def claim_source(self, name: str, owner: str, now: float, until: float) -> str:
-        return await self.store.claim_source(name, owner, now, until)
-
-    async def release_source(self, name: str, owner: str) -> None:
-        await self.store.release_source(name, owner)
-
-    async def _purge_loop(self) -> None:
-        while True:
-            # Retried until it runs: purging is also what frees space in a full store.
-            removed = await self.store.health.until_written(
-                "purge", lambda: self.store.purge(clock.now(), self.settings.store.retention)
-            )
-            if removed:
-                log.info("purged finished invocations", count=removed)
-            await asyncio.sleep(PURGE_EVERY)
-
-
-def _start_time(now: float, delay: float | None, not_before: float | None) -> float:
-    if delay is not None and not_before is not None:
-        raise ValueError("give either a delay or a not-before time, not both")
-    if delay is not None:
-        if not 0 <= delay <= MAX_DELAY:
-            raise ValueError(f"delay must be between 0 and {MAX_DELAY:g} seconds (7 days)")
-        return now + delay
-    if not_before is not None:
-        if not_before - now > MAX_DELAY:
-            raise ValueError("not-before time must be at most 7 days ahead")
-        return max(now, not_before)
-    return now

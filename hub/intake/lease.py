@@ -29,7 +29,7 @@ class LeaseLost(TriggerHubError):
 
 class SourceLease:
     def __init__(self, hub: HubPort, trigger: str, loops: Supervisor) -> None:
-        self._hub = hub
+        self._positions = hub.positions
         self._owner = hub.owner
         self._trigger = trigger
         self._name = f"trigger:{trigger}"
@@ -88,14 +88,14 @@ class SourceLease:
             return
         try:
             async with asyncio.timeout(RELEASE_TIMEOUT):
-                await self._hub.release_source(self._name, self._owner)
+                await self._positions.release_source(self._name, self._owner)
         except Exception as exc:
             # It then runs out after lease_timeout, which only delays the takeover.
             self._log.warning("giving up the source lease failed", error=repr(exc))
 
     async def _claim(self) -> str:
         now = clock.now()
-        return await self._hub.claim_source(self._name, self._owner, now, now + self._timeout)
+        return await self._positions.claim_source(self._name, self._owner, now, now + self._timeout)
 
     async def _renew(self) -> None:
         while True:

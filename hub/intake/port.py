@@ -12,11 +12,25 @@ from hub.store.health import StoreHealth
 from hub.supervisor import Supervisor
 
 
+class SourcePositions(Protocol):
+    """Where a source's checkpoint and a single-reader source's lease are kept."""
+
+    async def get_checkpoint(self, name: str) -> str | None: ...
+
+    async def claim_source(self, name: str, owner: str, now: float, until: float) -> str:
+        """Take or renew the lease; returns who holds it after."""
+
+    async def release_source(self, name: str, owner: str) -> None: ...
+
+
 class HubPort(Protocol):
     owner: str
     """Who holds a single-reader source's lease when this daemon does."""
     supervisor: Supervisor
     """Where intake starts its loops (in a group of its own)."""
+
+    @property
+    def positions(self) -> SourcePositions: ...
 
     @property
     def max_backlog(self) -> int:
@@ -40,10 +54,3 @@ class HubPort(Protocol):
     ) -> list[list[Submitted]]:
         """Submit events to several functions and move the source's checkpoint, in one
         commit (with no events, only the checkpoint moves)."""
-
-    async def get_checkpoint(self, name: str) -> str | None: ...
-
-    async def claim_source(self, name: str, owner: str, now: float, until: float) -> str:
-        """Take or renew a single-reader source's lease; returns who holds it after."""
-
-    async def release_source(self, name: str, owner: str) -> None: ...

@@ -117,7 +117,7 @@ class TriggerSet:
         factory = self._registry.get(config.type).load_factory()
         context = SourceContext(
             trigger=name,
-            get_checkpoint=self.hub.get_checkpoint,
+            get_checkpoint=self.hub.positions.get_checkpoint,
             log=structlog.get_logger("triggers").bind(trigger=name, type=config.type),
         )
         source = factory(config, context)
