@@ -26,7 +26,7 @@ from hub.destinations.routing import route
 from hub.dispatcher import Dispatcher
 from hub.errors import InvalidStateError, NotFoundError, StoreError
 from hub.events import Event
-from hub.executor import Executor, announce_end
+from hub.executor import Executor
 from hub.hooks import Hooks
 from hub.ids import new_id
 from hub.invocation import Invocation
@@ -212,7 +212,7 @@ class Hub:
         if before is Status.RUNNING:
             self.executor.cancel(invocation_id)
         self._on_final(inv, Status.STOPPED)
-        announce_end(self.hooks, inv, Condition.STOPPED, "stopped by request", None, routing)
+        self.hooks.ended_with(inv, Condition.STOPPED, "stopped by request", None, routing)
         return await self.get(invocation_id)
 
     async def redrive(self, invocation_id: str) -> Invocation:

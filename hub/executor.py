@@ -241,7 +241,7 @@ class Executor:
         if done:
             self.on_final(inv, status)
             duration = None if started is None else now - started
-            announce_end(self.hooks, inv, condition, error, duration, routing)
+            self.hooks.ended_with(inv, condition, error, duration, routing)
 
     async def _record(self, inv: Invocation, what: str, write: Callable[[], Awaitable[T]]) -> T:
         """An attempt's outcome is written until the store takes it: dropped, it would leave
@@ -250,20 +250,3 @@ class Executor:
             what, write, invocation=inv.id, function=inv.function
         )
 
-
-def announce_end(
-    hooks: Hooks,
-    inv: Invocation,
-    condition: Condition,
-    error: str | None,
-    duration_s: float | None,
-    routing: Routing | None,
-) -> None:
-    """Tell the hooks a final status was committed, and that a failure reached a function
-    destination (committed with it: the outbox's destinations are reached when delivered)."""
-    hooks.ended(inv, condition, error, duration_s)
-    if condition is not Condition.SUCCESS and routing is not None:
-        for follow_up in routing.follow_ups:
-            hooks.dead_lettered(
-                inv.id, inv.function, str(condition), f"function:{follow_up.function}"
-            )
