@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hub import Hub
+from hub import Event, Hub
 from hub.config.settings import HubSettings, StoreSettings
 from hub.intake import TriggerSet
 from hub.plugins import Registry
@@ -16,6 +16,7 @@ from hub.status import Status
 from hub.store.base import ListQuery
 from hub.supervisor import Supervisor
 from tests.engine.conftest import fn
+from tests.servers.postgres import Database
 from tests.waiting import until
 from triggers.timer import TIMER
 from triggers.timer.config import TimerConfig
@@ -68,3 +69,17 @@ async def test_every_loop_of_a_hub_and_its_triggers_runs_under_the_supervisor(
         finally:
             await triggers.stop()
         assert "intake/lease:trigger:ticks" not in hub.supervisor.running()
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(60)
+async def test_the_postgres_stores_listener_and_poll_run_under_the_supervisor(
+    postgres_database: Database,
+) -> None:
+    settings = HubSettings(store=StoreSettings(url=postgres_database.url))
+    async with Hub(settings, {"ok": fn("echo")}) as hub:
+        [submitted] = await hub.submit("ok", [Event(type="t", source="s")])
+        await hub.wait(submitted.id, timeout=20)
+        running = hub.supervisor.running()
+        assert {"store/pg-listen", "store/pg-safety-poll"} <= set(running), running
+        assert _unsupervised(hub.supervisor) == []
