@@ -249,4 +249,3 @@ class Executor:
         return await self.store.health.until_written(
             what, write, invocation=inv.id, function=inv.function
         )
-
