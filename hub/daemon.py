@@ -8,7 +8,6 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Coroutine
 from pathlib import Path
 
 import structlog
@@ -37,7 +36,7 @@ class Daemon:
         self.ready = False
         self._stop = asyncio.Event()
         self._reload_lock = asyncio.Lock()
-        self._tasks: set[asyncio.Task[object]] = set()
+        self._hangup = asyncio.Event()  # SIGHUP: reload now
         self.outcomes = OutcomeLog(self.config.hub.log.outcomes)
         self._drain_ends: float | None = None  # loop time the shutdown drain ends by
 
@@ -81,8 +80,9 @@ class Daemon:
     async def _serve(self, hub: Hub, triggers: TriggerSet, server: ApiServer) -> None:
         try:
             await triggers.start(self.config.triggers)
-            self._install_signals(hub, triggers)
-            self._spawn(self._watch(hub, triggers))
+            self._install_signals()
+            loops = hub.supervisor.group("daemon")
+            loops.spawn("config-watch", lambda: self._watch(hub, triggers))
             self.ready = True
             log.info(
                 "daemon ready",
@@ -99,9 +99,7 @@ class Daemon:
             # Intake stops first (each trigger within its stop timeout), then the hub drains.
             self._drain_ends = loop.time() + triggers.stop_timeout + drain
             log.info("draining", deadline=drain)
-            for task in self._tasks:
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await hub.supervisor.group("daemon").cancel()
             await triggers.stop()  # intake stops first; the hub then drains on exit
 
     def _drain_left(self) -> float | None:
@@ -115,18 +113,11 @@ class Daemon:
     def stop(self) -> None:
         self._stop.set()
 
-    def _install_signals(self, hub: Hub, triggers: TriggerSet) -> None:
+    def _install_signals(self) -> None:
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self.stop)
         loop.add_signal_handler(signal.SIGINT, self.stop)
-        loop.add_signal_handler(
-            signal.SIGHUP, lambda: self._spawn(self.reload(hub, triggers, "SIGHUP"))
-        )
-
-    def _spawn(self, coro: Coroutine[object, object, object]) -> None:
-        task: asyncio.Task[object] = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        loop.add_signal_handler(signal.SIGHUP, self._hangup.set)
 
     async def reload(self, hub: Hub, triggers: TriggerSet, why: str) -> bool:
         """Apply a changed file; an invalid one is refused and the running config stays. Never
@@ -168,12 +159,19 @@ class Daemon:
         return True
 
     async def _watch(self, hub: Hub, triggers: TriggerSet) -> None:
-        """Reload when the file's content changes (editors replace files, so stat by path)."""
+        """Reload on SIGHUP, or when the file's content changes (editors replace files, so
+        stat by path)."""
         seen = _fingerprint(self.path)
         while True:
-            await asyncio.sleep(WATCH_EVERY)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(WATCH_EVERY):
+                    await self._hangup.wait()
             now = _fingerprint(self.path)
-            if now != seen and now is not None:
+            if self._hangup.is_set():
+                self._hangup.clear()
+                seen = now if now is not None else seen
+                await self.reload(hub, triggers, "SIGHUP")
+            elif now != seen and now is not None:
                 seen = now
                 await self.reload(hub, triggers, "file changed")
 

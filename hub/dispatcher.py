@@ -1,8 +1,11 @@
-"""Lease due invocations into the bounded in-memory queue, waking on commits and due times."""
+"""Lease due invocations into the bounded in-memory queue, waking on commits and due times;
+executors take them one at a time with `async with dispatcher.take() as invocation`."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import structlog
 
@@ -19,31 +22,42 @@ class Dispatcher:
     def __init__(
         self,
         store: InvocationStore,
-        queue: asyncio.Queue[Invocation],
         owner: str,
         lease_timeout: float,
+        queue_size: int,
     ) -> None:
         self.store = store
-        self.queue = queue
         self.owner = owner
         self.lease_timeout = lease_timeout
         self.alarm = Alarm()
+        self._queue: asyncio.Queue[Invocation] = asyncio.Queue(maxsize=queue_size)
         # Ids leased by us and not yet finished: a lease that runs out while its invocation
         # still waits in memory must not put it in the queue twice.
-        self.inflight: set[str] = set()
+        self._inflight: set[str] = set()
         self._space = asyncio.Event()
-        self._low_water = max(1, queue.maxsize // 2)
+        self._low_water = max(1, queue_size // 2)
 
-    def taken(self) -> None:
-        """An executor took an item; lease more once the queue is half empty."""
-        if self.queue.qsize() <= self._low_water:
-            self._space.set()
+    @contextlib.asynccontextmanager
+    async def take(self) -> AsyncIterator[Invocation]:
+        """The next leased invocation, held as in flight until the block ends."""
+        inv = await self._queue.get()
+        if self._queue.qsize() <= self._low_water:
+            self._space.set()  # lease more once the queue is half empty
+        try:
+            yield inv
+        finally:
+            self._inflight.discard(inv.id)
+
+    def drop_queued(self) -> None:
+        """Forget what is leased but not started (on stop): the store hands it back."""
+        while not self._queue.empty():
+            self._inflight.discard(self._queue.get_nowait().id)
 
     async def run(self) -> None:
         failures = 0
         while True:
             self.alarm.arm()
-            free = self.queue.maxsize - self.queue.qsize()
+            free = self._queue.maxsize - self._queue.qsize()
             if free < self._low_water:
                 self._space.clear()
                 await self._space.wait()
@@ -65,8 +79,8 @@ class Dispatcher:
                 log.info("leasing again", failures=failures)
                 failures = 0
             for inv in leased:
-                if inv.id not in self.inflight:
-                    self.inflight.add(inv.id)
-                    self.queue.put_nowait(inv)
+                if inv.id not in self._inflight:
+                    self._inflight.add(inv.id)
+                    self._queue.put_nowait(inv)
             if len(leased) < free:
                 await self.alarm.sleep_until(next_due)

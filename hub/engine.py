@@ -18,28 +18,30 @@ import aiohttp
 import structlog
 
 from hub import clock
-from hub.config.functions import FunctionConfig
+from hub.config.functions import DEFAULT_MAX_EVENT_AGE, FunctionConfig
 from hub.config.settings import HubSettings
 from hub.destinations.loop import DeliveryLoop
 from hub.destinations.record import build_record
 from hub.destinations.routing import route
 from hub.dispatcher import Dispatcher
-from hub.errors import InvalidStateError, NotFoundError, StoreError, UnknownFunctionError
+from hub.errors import InvalidStateError, NotFoundError, StoreError
 from hub.events import Event
-from hub.executor import Executor, announce_end
+from hub.executor import Executor
 from hub.hooks import Hooks
 from hub.ids import new_id
-from hub.invocation import Invocation, NewInvocation
+from hub.invocation import Invocation
+from hub.purge import purge_forever
 from hub.runtime import FunctionRuntime
 from hub.status import Condition, Status
 from hub.store import open_store
 from hub.store.base import Checkpoint, InvocationStore, ListQuery, Page, Routing, Submitted
+from hub.store.health import StoreHealth
+from hub.submission import new_invocations, start_time
 from hub.supervisor import Supervisor
 from hub.targets.factory import build_target
+from hub.waiters import Waiters
 
 log = structlog.get_logger("hub")
-MAX_DELAY = 7 * 86400.0
-PURGE_EVERY = 3600.0
 
 __all__ = ["Hub", "Submitted"]
 
@@ -57,11 +59,12 @@ class Hub:
         self.store = store or open_store(self.settings.store)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{new_id()[-8:]}"
         self.runtimes: dict[str, FunctionRuntime] = {}
+        # The root of the process's supervisor tree: the hub's own loops, the store's below.
         self.supervisor = Supervisor()
+        self.supervisor.adopt("store", self.store.loops)
         self.hooks = Hooks()
-        self._queue: asyncio.Queue[Invocation] = asyncio.Queue(maxsize=self.settings.queue_size)
         self.dispatcher = Dispatcher(
-            self.store, self._queue, self.owner, self.settings.store.lease_timeout
+            self.store, self.owner, self.settings.store.lease_timeout, self.settings.queue_size
         )
         self.executor = Executor(
             self.store,
@@ -71,7 +74,7 @@ class Hub:
             self._on_final,
             self.hooks,
         )
-        self._waiters: dict[str, list[asyncio.Future[None]]] = {}
+        self._waiters = Waiters()
         self._session: aiohttp.ClientSession | None = None
         self._started = False
 
@@ -101,7 +104,8 @@ class Hub:
         for n in range(self.settings.executors):
             self.supervisor.spawn(f"executor-{n}", self.executor.worker)
         self.supervisor.spawn("destinations", delivery.run)
-        self.supervisor.spawn("purge", self._purge_loop)
+        retention = self.settings.store.retention
+        self.supervisor.spawn("purge", lambda: purge_forever(self.store, retention))
         self._started = True
         log.info("hub started", owner=self.owner, functions=len(self.functions))
 
@@ -129,12 +133,12 @@ class Hub:
         self._started = False
         await self.supervisor.cancel("dispatcher")
         # Leased but not started: left for store.release below instead of being started now.
-        while not self._queue.empty():
-            self._queue.get_nowait()
+        self.dispatcher.drop_queued()
         deadline = self.settings.drain_timeout if drain_timeout is None else drain_timeout
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(deadline):
-                await self._drained()
+                # Queued-but-unstarted items are released below: only running attempts count.
+                await self.executor.idle.wait()
         await self.supervisor.cancel()
         try:
             released = await asyncio.shield(self.store.release(self.owner))
@@ -146,10 +150,6 @@ class Hub:
             await self._session.close()
         await self.store.close()
         log.info("hub stopped", released=released)
-
-    async def _drained(self) -> None:
-        # Queued-but-unstarted items are released below, so only running attempts matter.
-        await self.executor.idle.wait()
 
     async def submit(
         self,
@@ -177,25 +177,8 @@ class Hub:
     ) -> list[list[Submitted]]:
         """Submit events to several functions (and a source checkpoint) in one commit."""
         now = clock.now()
-        start = _start_time(now, delay, not_before)
-        items: list[NewInvocation] = []
-        for function, events in batches:
-            config = self.functions.get(function)
-            if config is None:
-                raise UnknownFunctionError(f"no function named {function!r}")
-            deadline = start + config.max_event_age
-            items += [
-                NewInvocation(
-                    id=new_id(now),
-                    function=function,
-                    event=event,
-                    not_before=start,
-                    deadline=deadline,
-                    idempotency_key=event.idempotency_key,
-                    ordering_key=event.ordering_key,
-                )
-                for event in events
-            ]
+        start = start_time(now, delay, not_before)
+        items = new_invocations(batches, self.functions, now, start)
         results = await self.store.submit(items, checkpoint)
         out: list[list[Submitted]] = []
         for function, events in batches:
@@ -229,45 +212,24 @@ class Hub:
         if before is Status.RUNNING:
             self.executor.cancel(invocation_id)
         self._on_final(inv, Status.STOPPED)
-        announce_end(self.hooks, inv, Condition.STOPPED, "stopped by request", None, routing)
+        self.hooks.ended_with(inv, Condition.STOPPED, "stopped by request", None, routing)
         return await self.get(invocation_id)
 
     async def redrive(self, invocation_id: str) -> Invocation:
         inv = await self.get(invocation_id)
         config = self.functions.get(inv.function)
-        max_age = config.max_event_age if config is not None else 6 * 3600.0
+        max_age = config.max_event_age if config is not None else DEFAULT_MAX_EVENT_AGE
         now = clock.now()
         await self.store.redrive(invocation_id, now, now + max_age)
         return await self.get(invocation_id)
 
     async def wait(self, invocation_id: str, timeout: float | None = None) -> Invocation:
         """Wait until the invocation is final (succeeded, failed, expired or stopped)."""
-        async with asyncio.timeout(timeout):
-            while True:
-                fut = asyncio.get_running_loop().create_future()
-                self._waiters.setdefault(invocation_id, []).append(fut)
-                inv = await self.get(invocation_id)
-                if inv.status.final:
-                    self._forget(invocation_id, fut)
-                    return inv
-                # Another daemon sharing the store may finish it: look again now and then.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(1.0):
-                        await fut
-                self._forget(invocation_id, fut)
-
-    def _forget(self, invocation_id: str, fut: asyncio.Future[None]) -> None:
-        waiters = self._waiters.get(invocation_id)
-        if waiters and fut in waiters:
-            waiters.remove(fut)
-            if not waiters:
-                del self._waiters[invocation_id]
+        return await self._waiters.wait(invocation_id, self.get, timeout)
 
     def _on_final(self, inv: Invocation, status: Status) -> None:
         self.hooks.finished(inv, status, clock.now() - inv.created_at)
-        for fut in self._waiters.pop(inv.id, ()):
-            if not fut.done():
-                fut.set_result(None)
+        self._waiters.notify(inv.id)
 
     async def counts(self) -> dict[str, int]:
         return await self.store.counts()
@@ -277,26 +239,19 @@ class Hub:
         and a full count of a huge backlog would cost more than the answer is worth."""
         return await self.store.backlog(self.settings.max_backlog + 1)
 
-    async def _purge_loop(self) -> None:
-        while True:
-            # Retried until it runs: purging is also what frees space in a full store.
-            removed = await self.store.health.until_written(
-                "purge", lambda: self.store.purge(clock.now(), self.settings.store.retention)
-            )
-            if removed:
-                log.info("purged finished invocations", count=removed)
-            await asyncio.sleep(PURGE_EVERY)
+    # The rest of what intake may ask (hub.intake.port.HubPort), beside submit_many and backlog.
+    @property
+    def positions(self) -> InvocationStore:
+        return self.store
 
+    @property
+    def max_backlog(self) -> int:
+        return self.settings.max_backlog
 
-def _start_time(now: float, delay: float | None, not_before: float | None) -> float:
-    if delay is not None and not_before is not None:
-        raise ValueError("give either a delay or a not-before time, not both")
-    if delay is not None:
-        if not 0 <= delay <= MAX_DELAY:
-            raise ValueError(f"delay must be between 0 and {MAX_DELAY:g} seconds (7 days)")
-        return now + delay
-    if not_before is not None:
-        if not_before - now > MAX_DELAY:
-            raise ValueError("not-before time must be at most 7 days ahead")
-        return max(now, not_before)
-    return now
+    @property
+    def lease_timeout(self) -> float:
+        return self.settings.store.lease_timeout
+
+    @property
+    def store_health(self) -> StoreHealth:
+        return self.store.health

@@ -22,7 +22,10 @@ ORDERING_ATTR = "orderingkey"
 # The extension a trigger (or intake) sets on an event standing for input that could not be made
 # a proper event: the executor sends it straight to on_failure with this reason, no attempt.
 INVALID_ATTR = "triggerhuberror"
-_EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
+# An extension attribute's name: what the API accepts, filters select and the OpenAPI states.
+EXTENSION_NAME = "[a-z0-9]{1,20}"
+EXTENSION_NAME_PATTERN = f"^{EXTENSION_NAME}$"
+_EXTENSION_NAME = re.compile(EXTENSION_NAME_PATTERN)
 
 
 class EventFormatError(ValueError):

@@ -56,23 +56,19 @@ class Executor:
         self.idle.set()
 
     async def worker(self) -> None:
-        queue = self.dispatcher.queue
         while True:
-            inv = await queue.get()
-            self.dispatcher.taken()
-            try:
-                await self.execute(inv)
-            except StoreError as exc:
-                # Left leased, it runs again once the lease runs out; a crash here would only
-                # restart this worker, once per queued invocation.
-                log.warning(
-                    "store write failed; the invocation comes back when its lease runs out",
-                    invocation=inv.id,
-                    error=str(exc),
-                )
-                await self.store.health.backoff(1)
-            finally:
-                self.dispatcher.inflight.discard(inv.id)
+            async with self.dispatcher.take() as inv:
+                try:
+                    await self.execute(inv)
+                except StoreError as exc:
+                    # Left leased, it runs again once the lease runs out; a crash here would
+                    # only restart this worker, once per queued invocation.
+                    log.warning(
+                        "store write failed; the invocation comes back when its lease runs out",
+                        invocation=inv.id,
+                        error=str(exc),
+                    )
+                    await self.store.health.backoff(1)
 
     def _config_of(self, name: str) -> FunctionConfig | None:
         rt = self.runtimes.get(name)
@@ -258,7 +254,7 @@ class Executor:
         if done:
             self.on_final(inv, status)
             duration = None if started is None else now - started
-            announce_end(self.hooks, inv, condition, error, duration, routing)
+            self.hooks.ended_with(inv, condition, error, duration, routing)
 
     async def _record(self, inv: Invocation, what: str, write: Callable[[], Awaitable[T]]) -> T:
         """An attempt's outcome is written until the store takes it: dropped, it would leave
@@ -266,21 +262,3 @@ class Executor:
         return await self.store.health.until_written(
             what, write, invocation=inv.id, function=inv.function
         )
-
-
-def announce_end(
-    hooks: Hooks,
-    inv: Invocation,
-    condition: Condition,
-    error: str | None,
-    duration_s: float | None,
-    routing: Routing | None,
-) -> None:
-    """Tell the hooks a final status was committed, and that a failure reached a function
-    destination (committed with it: the outbox's destinations are reached when delivered)."""
-    hooks.ended(inv, condition, error, duration_s)
-    if condition is not Condition.SUCCESS and routing is not None:
-        for follow_up in routing.follow_ups:
-            hooks.dead_lettered(
-                inv.id, inv.function, str(condition), f"function:{follow_up.function}"
-            )

@@ -14,6 +14,7 @@ import structlog
 
 from hub.invocation import Invocation
 from hub.status import Condition, Status
+from hub.store.base import Routing
 
 log = structlog.get_logger("hub.hooks")
 
@@ -73,12 +74,30 @@ class Hooks:
     ) -> None:
         _emit("ended", self.on_ended, inv, condition, error, duration_s)
 
+    def ended_with(
+        self,
+        inv: Invocation,
+        condition: Condition,
+        error: str | None,
+        duration_s: float | None,
+        routing: Routing | None,
+    ) -> None:
+        """A final status was committed; a failure also reached each function destination
+        committed with it (the outbox's destinations are reached when delivered)."""
+        self.ended(inv, condition, error, duration_s)
+        if condition is not Condition.SUCCESS and routing is not None:
+            for follow_up in routing.follow_ups:
+                self.dead_lettered(
+                    inv.id, inv.function, str(condition), f"function:{follow_up.function}"
+                )
+
     def dead_lettered(
         self, invocation_id: str, function: str, condition: str, destination: str
     ) -> None:
         _emit(
             "dead_lettered", self.on_dead_lettered, invocation_id, function, condition, destination
         )
+
     def delivery_failed(
         self, record: bytes, slot: str, destination_type: str, gave_up: bool
     ) -> None:

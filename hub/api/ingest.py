@@ -19,7 +19,13 @@ from hub import clock
 from hub.api.errors import ApiError
 from hub.api.text import is_text
 from hub.eventcheck import InvalidEvent, check_event
-from hub.events import IDEMPOTENCY_ATTR, ORDERING_ATTR, Event, EventFormatError
+from hub.events import (
+    EXTENSION_NAME_PATTERN,
+    IDEMPOTENCY_ATTR,
+    ORDERING_ATTR,
+    Event,
+    EventFormatError,
+)
 from hub.ids import new_id
 from hub.timefmt import parse_rfc3339, to_rfc3339
 
@@ -36,7 +42,7 @@ _CE_REFUSED = {
     "data": "the data is the request body",
     "idempotencykey": "send the key as the Idempotency-Key header",
 }
-_EXTENSION = re.compile(r"^[a-z0-9]{1,20}$")
+_EXTENSION = re.compile(EXTENSION_NAME_PATTERN)
 # A ce-* header value as the HTTP binding has it: printable ASCII, and percent-encoding (of '%'
 # itself too) for anything else, which must decode to UTF-8 text without NUL. Written out as a
 # pattern so the OpenAPI document states the very rule the server applies.

@@ -1,367 +1,114 @@
-"""The OpenAPI 3.0 description of the HTTP API, written by hand to say exactly what the server
-does; tests/api runs schemathesis against it, so a drift between the two fails the build."""
+"""The OpenAPI 3.0 description of the HTTP API, generated: schemas from the models of the
+bodies and answers (hub/api/models.py), parameters from hub/api/parameters.py and paths from
+the route table (hub/api/operations.py). tests/api runs schemathesis against it, so a drift
+between it and the server fails the build."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import orjson
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
-from hub.api.ingest import CE_VALUE_PATTERN, IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
-from hub.api.listing import DEFAULT_LIMIT, ID_PATTERN, MAX_LIMIT, STATUSES
-from hub.api.schedule import DELAY_HEADER, DELAY_PATTERN, NOT_BEFORE_HEADER
-from hub.eventcheck import MAX_DATA_DEPTH
+from hub.api.models import SCHEMAS
+from hub.api.operations import OPERATIONS, Answer, Operation, Schema, common_answers
 
-_REF = "#/components/schemas/"
-
-
-def _ref(name: str) -> dict[str, Any]:
-    return {"$ref": _REF + name}
+_REF = "#/components/schemas/{model}"
+# Keys whose values map names to schemas: their keys are names, never keywords.
+_NAMED = frozenset({"properties", "patternProperties", "$defs"})
 
 
-def _json(schema: str, description: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": _ref(schema)}},
-        **extra,
-    }
+def to_openapi30(schema: Any) -> Any:
+    """JSON Schema as pydantic writes it, in OpenAPI 3.0's dialect: no titles or null
+    defaults, `const` as a one-value enum, `anyOf [X, null]` as X with `nullable`."""
+    if isinstance(schema, list):
+        return [to_openapi30(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _NAMED:
+            out[key] = {name: to_openapi30(sub) for name, sub in value.items()}
+        elif key == "title" or (key == "default" and value is None):
+            continue
+        elif key == "const":
+            out["enum"] = [value]
+        else:
+            out[key] = to_openapi30(value)
+    variants = out.get("anyOf")
+    if variants and {"type": "null"} in variants:
+        rest = [v for v in variants if v != {"type": "null"}]
+        del out["anyOf"]
+        if len(rest) == 1:
+            return {**rest[0], **out, "nullable": True}
+        out["anyOf"] = [{**v, "nullable": True} for v in rest]
+    return out
 
 
-def _error(description: str, **extra: Any) -> dict[str, Any]:
-    return _json("Error", description, **extra)
+def _components() -> dict[str, Any]:
+    _, top = models_json_schema([(m, "validation") for m in SCHEMAS], ref_template=_REF)
+    schemas: dict[str, Any] = to_openapi30(top["$defs"])
+    return schemas
 
 
-_UNAUTHORIZED = _error(
-    "Missing or wrong bearer token.",
-    headers={"WWW-Authenticate": {"schema": {"type": "string"}}},
-)
-_NO_INVOCATION = _error("No invocation with that id.")
-_ID_PARAM = {
-    "name": "id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "pattern": ID_PATTERN},
-}
+def _schema(schema: Schema) -> dict[str, Any]:
+    if isinstance(schema, dict):
+        return schema
+    return {"$ref": _REF.format(model=schema.__name__)}
 
 
-def _nullable(type_: str, **extra: Any) -> dict[str, Any]:
-    return {"type": type_, "nullable": True, **extra}
+def _parameters(model: type[BaseModel], where: str) -> list[dict[str, Any]]:
+    schema = to_openapi30(model.model_json_schema(ref_template=_REF))
+    required = set(schema.get("required", ()))
+    out = []
+    for name, prop in schema["properties"].items():
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": where,
+            "required": where == "path" or name in required,
+        }
+        if "description" in prop:
+            parameter["description"] = prop.pop("description")
+        out.append({**parameter, "schema": prop})
+    return out
 
 
-def _header(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "header",
-        "required": False,
-        "description": description,
-        "schema": schema,
-    }
+def _answer(answer: Answer) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": answer.description}
+    if answer.body is not None:
+        out["content"] = {answer.media: {"schema": _schema(answer.body)}}
+    if answer.headers:
+        out["headers"] = answer.headers
+    if answer.links:
+        out["links"] = answer.links
+    return out
 
 
-# Header values: HTTP strips surrounding whitespace, so a value must not consist of it.
-_TEXT = r"^\S(.*\S)?$"
-# ASCII, percent-encoding (valid UTF-8) for the rest, as the CloudEvents HTTP binding says.
-_CE_STRING: dict[str, Any] = {"type": "string", "pattern": CE_VALUE_PATTERN}
-_CE_HEADERS = [
-    _header("ce-id", "Binary-mode CloudEvent id (generated when absent).", _CE_STRING),
-    _header("ce-source", "Binary-mode CloudEvent source.", _CE_STRING),
-    _header("ce-type", "Binary-mode CloudEvent type.", _CE_STRING),
-    _header("ce-specversion", "CloudEvents version.", {"type": "string", "enum": ["1.0"]}),
-    _header("ce-subject", "Binary-mode CloudEvent subject.", _CE_STRING),
-    _header("ce-time", "Binary-mode CloudEvent time.", {"type": "string", "format": "date-time"}),
-]
-_NOT_BOTH = f"Send either {DELAY_HEADER} or {NOT_BEFORE_HEADER}: both is a 400."
-
-_INVOKE_PARAMS = [
-    {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
-    _header(
-        DELAY_HEADER,
-        "Start no sooner than this many seconds from now: a plain decimal number from 0 to "
-        f"604800 (7 days), like 30 or 0.25. {_NOT_BOTH}",
-        {"type": "string", "pattern": DELAY_PATTERN},
-    ),
-    _header(
-        NOT_BEFORE_HEADER,
-        f"Start no sooner than this time (RFC 3339, at most 7 days ahead). {_NOT_BOTH}",
-        {"type": "string", "format": "date-time"},
-    ),
-    _header(
-        IDEMPOTENCY_HEADER,
-        "A second request with the same key for the same function (within the dedup window) "
-        "creates nothing and answers 409 with the first invocation's id.",
-        {"type": "string", "pattern": _TEXT, "maxLength": MAX_KEY_LENGTH},
-    ),
-    *_CE_HEADERS,
-]
-
-_LIST_PARAMS = [
-    {
-        "name": "function",
-        "in": "query",
-        "description": "Text without NUL: no function is named so.",
-        "schema": {"type": "string", "pattern": "^[^\\u0000]*$"},
-    },
-    {"name": "status", "in": "query", "schema": {"type": "string", "enum": STATUSES}},
-    {
-        "name": "limit",
-        "in": "query",
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-    },
-    {
-        "name": "cursor",
-        "in": "query",
-        "description": "`next_cursor` of the previous page.",
-        "schema": {"type": "string", "pattern": ID_PATTERN},
-    },
-    {"name": "created_after", "in": "query", "schema": {"type": "string", "format": "date-time"}},
-    {"name": "created_before", "in": "query", "schema": {"type": "string", "format": "date-time"}},
-]
-
-_CLOUDEVENT_ATTRIBUTES: dict[str, Any] = {
-    "specversion": {"type": "string"},
-    "id": {"type": "string", "minLength": 1},
-    "source": {"type": "string", "minLength": 1},
-    "type": {"type": "string", "minLength": 1},
-    "subject": {"type": "string"},
-    "time": {"type": "string", "format": "date-time"},
-    "datacontenttype": {"type": "string"},
-    "dataschema": {"type": "string"},
-    "data": {},
-    "data_base64": {"type": "string", "format": "byte"},
-    "idempotencykey": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
-    "orderingkey": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
-}
-# A key is text without NUL or surrounding whitespace.
-_KEY = {
-    "type": "string",
-    "pattern": r"^[^\s\u0000]([^\u0000]*[^\s\u0000])?$",
-    "maxLength": MAX_KEY_LENGTH,
-    "nullable": True,
-}
-# What a sender may write; null is an absent attribute (the CloudEvents JSON format).
-_CLOUDEVENT_IN_ATTRIBUTES: dict[str, Any] = {
-    **_CLOUDEVENT_ATTRIBUTES,
-    "specversion": {"type": "string", "enum": ["1.0"]},
-    **{
-        name: {**_CLOUDEVENT_ATTRIBUTES[name], "nullable": True}
-        for name in ("subject", "time", "datacontenttype", "dataschema")
-    },
-    "idempotencykey": _KEY,
-    "orderingkey": _KEY,
-}
-# The CloudEvents types in JSON: String (also Binary, URI, Timestamp), Integer, Boolean.
-_EXTENSION_VALUE = {
-    "anyOf": [
-        {"type": "string", "nullable": True},
-        {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1, "nullable": True},
-        {"type": "boolean", "nullable": True},
-    ]
-}
-
-_SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {"type": "string", "description": "What is wrong."},
-            "id": {"type": "string", "description": "The existing invocation (409 duplicate)."},
-            "valid": {"type": "array", "items": {"type": "string"}},
-            "limit": {"type": "integer"},
-        },
-    },
-    "Accepted": {
-        "type": "object",
-        "required": ["id", "status"],
-        "properties": {
-            "id": {"type": "string", "pattern": ID_PATTERN},
-            "status": {"type": "string", "enum": ["queued"]},
-        },
-    },
-    "CloudEventIn": {
-        "type": "object",
-        "description": "A structured CloudEvent 1.0; extension attributes are 1-20 lowercase "
-        "letters or digits, valued a string, an integer (signed 32-bit) or a boolean. Not "
-        f"both data and data_base64; data nests at most {MAX_DATA_DEPTH} levels of objects "
-        "and arrays.",
-        "required": ["id", "source", "type"],
-        "properties": _CLOUDEVENT_IN_ATTRIBUTES,
-        "patternProperties": {"^[a-z0-9]{1,20}$": _EXTENSION_VALUE},
-        "additionalProperties": False,
-        "not": {"required": ["data", "data_base64"]},
-    },
-    "CloudEvent": {
-        "type": "object",
-        "required": ["specversion", "id", "source", "type"],
-        "properties": _CLOUDEVENT_ATTRIBUTES,
-        "additionalProperties": True,
-    },
-    "Transition": {
-        "type": "object",
-        "required": ["status", "at", "detail"],
-        "properties": {
-            "status": {"type": "string"},
-            "at": {"type": "string", "format": "date-time"},
-            "detail": _nullable("string"),
-        },
-    },
-    "Invocation": {
-        "type": "object",
-        "required": [
-            "id",
-            "function",
-            "status",
-            "idempotency_key",
-            "attempts",
-            "approximate_invoke_count",
-            "created_at",
-            "not_before",
-            "deadline",
-            "started_at",
-            "finished_at",
-            "condition",
-            "last_error",
-            "response",
-            "destination_error",
-            "event",
-            "history",
-        ],
-        "properties": {
-            "id": {"type": "string", "pattern": ID_PATTERN},
-            "function": {"type": "string"},
-            "status": {"type": "string", "enum": STATUSES},
-            "idempotency_key": _nullable("string"),
-            "attempts": {"type": "integer", "minimum": 0},
-            "approximate_invoke_count": {"type": "integer", "minimum": 0},
-            "created_at": {"type": "string", "format": "date-time"},
-            "not_before": {"type": "string", "format": "date-time"},
-            "deadline": {"type": "string", "format": "date-time"},
-            "started_at": _nullable("string", format="date-time"),
-            "finished_at": _nullable("string", format="date-time"),
-            "condition": _nullable(
-                "string",
-                description="Success, RetriesExhausted, EventAgeExceeded, NonRetryableError "
-                "or Stopped once final.",
-            ),
-            "last_error": _nullable("string"),
-            "response": {"description": "What the function returned (JSON), possibly cut."},
-            "destination_error": _nullable("string"),
-            "event": _ref("CloudEvent"),
-            "history": {
-                "type": "array",
-                "description": "Status transitions; empty in list results.",
-                "items": _ref("Transition"),
-            },
-        },
-    },
-    "InvocationPage": {
-        "type": "object",
-        "required": ["items", "next_cursor"],
-        "properties": {
-            "items": {"type": "array", "items": _ref("Invocation")},
-            "next_cursor": _nullable("string", pattern=ID_PATTERN),
-        },
-    },
-    "FunctionList": {
-        "type": "object",
-        "required": ["items"],
-        "properties": {
-            "items": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "description": "The function's settings; header and environment values "
-                    "and URL passwords read ***.",
-                    "required": ["name", "target"],
-                    "properties": {"name": {"type": "string"}, "target": {"type": "object"}},
-                },
-            }
-        },
-    },
-    "Status": {
-        "type": "object",
-        "required": ["status"],
-        "properties": {"status": {"type": "string"}},
-    },
-}
-
-_INVOCATION_LINKS = {
-    name: {"operationId": operation, "parameters": {"id": "$response.body#/id"}}
-    for name, operation in (
-        ("GetInvocation", "getInvocation"),
-        ("StopInvocation", "stopInvocation"),
-        ("RedriveInvocation", "redriveInvocation"),
-    )
-}
-
-_INVOKE = {
-    "summary": "Invoke a function asynchronously",
-    "description": "The body is the event data: JSON for application/json (and +json types), "
-    "bytes for any other type; application/cloudevents+json is a structured CloudEvent and "
-    "ce-* headers make a binary-mode one. Answers only after the invocation is durably stored.",
-    "operationId": "invoke",
-    "parameters": _INVOKE_PARAMS,
-    "requestBody": {
-        "required": False,
-        "content": {
-            "application/json": {"schema": {}},
-            "application/cloudevents+json": {"schema": _ref("CloudEventIn")},
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-            "text/plain": {"schema": {"type": "string"}},
-        },
-    },
-    "responses": {
-        "202": _json(
-            "Accepted",
-            "Durably queued.",
-            headers={
-                "Location": {"description": "The invocation's URL.", "schema": {"type": "string"}}
-            },
-            links=_INVOCATION_LINKS,
-        ),
-        "400": _error(
-            "Invalid JSON, CloudEvent or header, both deferral headers, a not-before time "
-            f"more than 7 days ahead, or data nested more than {MAX_DATA_DEPTH} levels deep; "
-            "the message names it."
-        ),
-        "401": _UNAUTHORIZED,
-        "404": _error("No function with that name."),
-        "409": _error(
-            "Duplicate idempotency key; `id` is the existing invocation.",
-            headers={"Location": {"schema": {"type": "string"}}},
-        ),
-        "413": _error("The body is larger than the configured limit."),
-        "415": _error("Batched CloudEvents are not accepted."),
-        "503": _error(
-            "The store is unavailable; nothing was accepted.",
-            headers={"Retry-After": {"schema": {"type": "integer"}}},
-        ),
-        "507": _error(
-            "The store is out of disk space; nothing was accepted. `reason` says what failed.",
-            headers={"Retry-After": {"schema": {"type": "integer"}}},
-        ),
-    },
-}
+def _operation(op: Operation) -> dict[str, Any]:
+    out: dict[str, Any] = {"summary": op.summary}
+    if op.description is not None:
+        out["description"] = op.description
+    out["operationId"] = op.operation_id
+    if op.public:
+        out["security"] = []
+    if op.parameters:
+        out["parameters"] = [p for model, where in op.parameters for p in _parameters(model, where)]
+    if op.body is not None:
+        out["requestBody"] = {
+            "required": op.body_required,
+            "content": {media: {"schema": _schema(s)} for media, s in op.body.items()},
+        }
+    answers = sorted(op.all_answers().items())
+    out["responses"] = {str(code): _answer(answer) for code, answer in answers}
+    return out
 
 
-def _manage(summary: str, operation_id: str) -> dict[str, Any]:
-    return {
-        "summary": summary,
-        "operationId": operation_id,
-        "parameters": [_ID_PARAM],
-        "responses": {
-            "200": _json("Invocation", "The updated invocation."),
-            "401": _UNAUTHORIZED,
-            "404": _NO_INVOCATION,
-            "409": _error("The invocation's status does not allow it."),
-        },
-    }
-
-
-def _probe(summary: str, operation_id: str, not_ready: bool) -> dict[str, Any]:
-    responses = {"200": _json("Status", "Serving.")}
-    if not_ready:
-        responses["503"] = _error("Not ready to take work, or the store cannot write.")
-    return {"summary": summary, "operationId": operation_id, "security": [], "responses": responses}
+def _paths() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = _operation(op)
+    return paths
 
 
 _DOCUMENT: dict[str, Any] = {
@@ -372,144 +119,9 @@ _DOCUMENT: dict[str, Any] = {
         "description": "Durable asynchronous invocations of functions.",
     },
     "security": [{"bearerAuth": []}],
-    "paths": {
-        "/v1/functions/{name}/invocations": {"post": _INVOKE},
-        "/v1/invocations": {
-            "get": {
-                "summary": "List invocations, newest first",
-                "operationId": "listInvocations",
-                "parameters": _LIST_PARAMS,
-                "responses": {
-                    "200": _json("InvocationPage", "A page of invocations."),
-                    "400": _error("A bad filter; for status, `valid` lists the statuses."),
-                    "401": _UNAUTHORIZED,
-                },
-            }
-        },
-        "/v1/invocations/{id}": {
-            "get": {
-                "summary": "Get an invocation",
-                "operationId": "getInvocation",
-                "parameters": [_ID_PARAM],
-                "responses": {
-                    "200": _json("Invocation", "The invocation with its history."),
-                    "401": _UNAUTHORIZED,
-                    "404": _NO_INVOCATION,
-                },
-            }
-        },
-        "/v1/invocations/{id}/stop": {
-            "post": _manage("Stop an active invocation", "stopInvocation")
-        },
-        "/v1/invocations/{id}/redrive": {
-            "post": _manage(
-                "Queue a failed, expired or stopped invocation again", "redriveInvocation"
-            )
-        },
-        "/v1/hooks/{kind}/{trigger}": {
-            "post": {
-                "summary": "Receive pushed events for a webhook trigger",
-                "description": "Object-storage notifications (Records[]) or a Kubernetes "
-                "audit EventList, per the trigger's kind; answered after the durable commit.",
-                "operationId": "receiveWebhook",
-                "parameters": [
-                    {"name": "kind", "in": "path", "required": True, "schema": {"type": "string"}},
-                    {
-                        "name": "trigger",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    },
-                ],
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": {}}},
-                },
-                "responses": {
-                    "200": {
-                        "description": "Accepted and durably queued.",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["received", "filtered", "invocations"],
-                                    "properties": {
-                                        "received": {"type": "integer"},
-                                        "filtered": {"type": "integer"},
-                                        "invocations": {
-                                            "type": "array",
-                                            "items": {"type": "string"},
-                                        },
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    "400": _error(
-                        "The body is not a notification of this kind, or one of its events "
-                        "could never be stored (data nested more than "
-                        f"{MAX_DATA_DEPTH} levels deep, say); nothing of it is queued."
-                    ),
-                    "401": _UNAUTHORIZED,
-                    "404": _error("No such webhook kind, or no enabled trigger of it."),
-                    "413": _error("The body is larger than the limit."),
-                },
-            }
-        },
-        "/v1/functions": {
-            "get": {
-                "summary": "List the configured functions",
-                "operationId": "listFunctions",
-                "responses": {
-                    "200": _json("FunctionList", "Functions by name."),
-                    "401": _UNAUTHORIZED,
-                },
-            }
-        },
-        "/v1/triggers": {
-            "get": {
-                "summary": "Status of each trigger",
-                "operationId": "listTriggers",
-                "responses": {
-                    "200": {
-                        "description": "Trigger name to its status.",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    },
-                    "401": _UNAUTHORIZED,
-                },
-            }
-        },
-        "/v1/openapi.json": {
-            "get": {
-                "summary": "This document",
-                "operationId": "openapi",
-                "responses": {
-                    "200": {
-                        "description": "OpenAPI 3.0 document.",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    },
-                    "401": _UNAUTHORIZED,
-                },
-            }
-        },
-        "/metrics": {
-            "get": {
-                "summary": "Prometheus metrics",
-                "operationId": "metrics",
-                "responses": {
-                    "200": {
-                        "description": "Prometheus text exposition format.",
-                        "content": {"text/plain": {"schema": {"type": "string"}}},
-                    },
-                    "401": _UNAUTHORIZED,
-                },
-            }
-        },
-        "/healthz": {"get": _probe("Liveness: the process serves", "healthz", False)},
-        "/readyz": {"get": _probe("Readiness: the hub takes work", "readyz", True)},
-    },
+    "paths": _paths(),
     "components": {
-        "schemas": _SCHEMAS,
+        "schemas": _components(),
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
     },
 }
@@ -518,12 +130,30 @@ _DOCUMENT: dict[str, Any] = {
 def openapi_document(*, auth: bool, extra_paths: dict[str, Any] | None = None) -> dict[str, Any]:
     """The document for a server with (`auth`) or without a bearer token configured, plus
     the paths that plugins add."""
-    document = (
-        _DOCUMENT if auth else {**_DOCUMENT, "security": [], "components": {"schemas": _SCHEMAS}}
-    )
+    document = _DOCUMENT
+    if not auth:
+        schemas = _DOCUMENT["components"]["schemas"]
+        document = {**_DOCUMENT, "security": [], "components": {"schemas": schemas}}
     if extra_paths:
-        document = {**document, "paths": {**extra_paths, **document["paths"]}}
+        plugin_paths = {path: _completed(item) for path, item in extra_paths.items()}
+        document = {**document, "paths": {**plugin_paths, **document["paths"]}}
     return document
+
+
+def _completed(path_item: dict[str, Any]) -> dict[str, Any]:
+    """A plugin's path with the answers the API's middleware and body reader give it too
+    (the plugin's own descriptions win)."""
+    out = {}
+    for method, operation in path_item.items():
+        common = common_answers(
+            public=operation.get("security") == [],
+            reads_body="requestBody" in operation,
+            changes=method not in ("get", "head", "options"),
+            uses_store=True,
+        )
+        responses = {str(code): _answer(answer) for code, answer in common.items()}
+        out[method] = {**operation, "responses": {**responses, **operation["responses"]}}
+    return out
 
 
 def openapi_json(*, auth: bool, extra_paths: dict[str, Any] | None = None) -> bytes:

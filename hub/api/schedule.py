@@ -9,7 +9,7 @@ from multidict import CIMultiDictProxy
 
 from hub import clock
 from hub.api.errors import ApiError
-from hub.engine import MAX_DELAY
+from hub.submission import MAX_DELAY
 from hub.timefmt import parse_rfc3339
 
 DELAY_HEADER = "X-Triggerhub-Delay"

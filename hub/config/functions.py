@@ -8,6 +8,9 @@ from hub.config.base import Strict
 from hub.config.destinations import DestinationConfig
 from hub.config.durations import Duration
 
+# Also what an invocation of a function no longer configured is given when redriven.
+DEFAULT_MAX_EVENT_AGE = 6 * 3600.0
+
 
 class PythonTarget(Strict):
     type: Literal["python"] = "python"
@@ -46,7 +49,7 @@ class FunctionConfig(Strict):
     concurrency: int = Field(16, ge=1, le=10_000)
     max_retry_attempts: int = Field(2, ge=0, le=8)
     retry_backoff: Backoff = Field(default_factory=Backoff)
-    max_event_age: Duration = Field(6 * 3600.0, ge=60, le=7 * 86400)
+    max_event_age: Duration = Field(DEFAULT_MAX_EVENT_AGE, ge=60, le=7 * 86400)
     response_limit: int = Field(
         64 * 1024, ge=0, description="Bytes of the response kept on the record."
     )

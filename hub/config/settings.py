@@ -5,6 +5,8 @@ from pydantic import Field
 from hub.config.base import Strict
 from hub.config.durations import Duration
 
+DEFAULT_DEDUP_WINDOW = 24 * 3600.0
+
 
 class StoreSettings(Strict):
     url: str = Field(
@@ -16,7 +18,7 @@ class StoreSettings(Strict):
         description="SQLite: `full` fsyncs every group commit (survives power loss); "
         "`normal` survives a process crash only.",
     )
-    dedup_window: Duration = Field(24 * 3600.0, gt=0)
+    dedup_window: Duration = Field(DEFAULT_DEDUP_WINDOW, gt=0)
     retention: Duration = Field(7 * 86400.0, gt=0)
     lease_timeout: Duration = Field(
         30.0, gt=0, description="A leased invocation whose daemon died runs again after this."

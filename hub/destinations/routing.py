@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from hub.config.destinations import DestinationConfig, FunctionDestination
-from hub.config.functions import FunctionConfig
+from hub.config.functions import DEFAULT_MAX_EVENT_AGE, FunctionConfig
 from hub.events import Event
 from hub.ids import new_id
 from hub.invocation import Invocation, NewInvocation
@@ -57,7 +57,7 @@ def _follow_up(
     now: float,
 ) -> NewInvocation:
     target = config_of(destination.function)
-    max_age = target.max_event_age if target is not None else 6 * 3600.0
+    max_age = target.max_event_age if target is not None else DEFAULT_MAX_EVENT_AGE
     event = Event(
         type=f"triggerhub.destination.{'success' if slot == 'on_success' else 'failure'}",
         source=f"{DESTINATION_SOURCE}/{inv.function}",

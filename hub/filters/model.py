@@ -17,10 +17,12 @@ from pydantic import (
 from pydantic.config import JsonDict
 
 from hub.config.base import Strict
+from hub.events import EXTENSION_NAME, EXTENSION_NAME_PATTERN
 
-ATTRIBUTE = r"^[a-z0-9]{1,20}$"
-DATA_PATH = r"^data(\.[^.\s]+)*$"
-SELECTOR = r"^([a-z0-9]{1,20}|data(\.[^.\s]+)*)$"
+ATTRIBUTE = EXTENSION_NAME_PATTERN
+_DATA_PATH = r"data(\.[^.\s]+)*"
+DATA_PATH = f"^{_DATA_PATH}$"
+SELECTOR = f"^({EXTENSION_NAME}|{_DATA_PATH})$"
 OPERATORS = ("exact", "prefix", "suffix", "exists")
 _RESERVED = ("all", "any", "not", "attribute", "field")
 # Tags never equal a mapping key, so an error's location still maps back onto the YAML.

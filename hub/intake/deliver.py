@@ -4,7 +4,6 @@ trigger's functions, and only then acknowledge it; when the submit fails, give i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from hub import clock
 from hub.config.triggers import TriggerConfig
@@ -12,17 +11,15 @@ from hub.eventcheck import InvalidEvent, check_storable, contained
 from hub.events import Event
 from hub.filters import compile_filter
 from hub.intake.backlog import BacklogGate
+from hub.intake.port import HubPort
 from hub.intake.status import TriggerStatus
 from hub.plugins.contract import Batch
 from hub.store.base import Checkpoint
 
-if TYPE_CHECKING:
-    from hub.engine import Hub
-
 
 class Delivery:
     def __init__(
-        self, hub: Hub, config: TriggerConfig, status: TriggerStatus, gate: BacklogGate
+        self, hub: HubPort, config: TriggerConfig, status: TriggerStatus, gate: BacklogGate
     ) -> None:
         self._hub = hub
         self._functions = list(config.function)
@@ -49,13 +46,13 @@ class Delivery:
         return None
 
     async def _submit(self, events: Sequence[Event], checkpoint: Checkpoint | None) -> None:
-        if not events:
-            if checkpoint is not None:  # all filtered out: the position still moves on
-                await self._hub.store.set_checkpoint(checkpoint)
+        if not events and checkpoint is None:
             return
-        # Every function's invocations and the source position commit together.
+        # Every function's invocations and the source position commit together; with all
+        # events filtered out, the position still moves on.
         submitted = await self._hub.submit_many(
-            [(function, events) for function in self._functions], checkpoint=checkpoint
+            [(function, events) for function in self._functions if events],
+            checkpoint=checkpoint,
         )
         self._gate.note_submitted(sum(1 for per in submitted for s in per if s.created))
 

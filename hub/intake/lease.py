@@ -9,16 +9,15 @@ its lease taken on renewal, `lost` is set and the runner stops reading."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+import contextlib
+from collections.abc import AsyncIterator, Callable
 
 import structlog
 
 from hub import clock
 from hub.errors import TriggerHubError
-
-if TYPE_CHECKING:
-    from hub.engine import Hub
+from hub.intake.port import HubPort
+from hub.supervisor import Supervisor
 
 log = structlog.get_logger("hub.intake")
 RELEASE_TIMEOUT = 5.0
@@ -29,14 +28,17 @@ class LeaseLost(TriggerHubError):
 
 
 class SourceLease:
-    def __init__(self, hub: Hub, trigger: str, timeout: float) -> None:
-        self._store = hub.store
+    def __init__(self, hub: HubPort, trigger: str, loops: Supervisor) -> None:
+        self._positions = hub.positions
         self._owner = hub.owner
+        self._trigger = trigger
         self._name = f"trigger:{trigger}"
-        self._timeout = timeout
+        self._timeout = hub.lease_timeout
+        self._loops = loops
         self._log = log.bind(trigger=trigger)
         self.lost = asyncio.Event()
         self._renewer: asyncio.Task[None] | None = None
+        self._guard: asyncio.Timeout | None = None
 
     @property
     def held(self) -> bool:
@@ -60,9 +62,24 @@ class SourceLease:
             await asyncio.sleep(self._timeout / 3)
         if waiting_for is not None:
             self._log.info("took over the source lease", previous=waiting_for)
-        self._renewer = asyncio.get_running_loop().create_task(
-            self._renew(), name=f"lease:{self._name}"
-        )
+        self._renewer = self._loops.spawn(f"lease:{self._name}", self._renew)
+
+    @contextlib.asynccontextmanager
+    async def guard(self) -> AsyncIterator[None]:
+        """Run the block (a read) until it ends or the lease is lost, however long it waits;
+        once lost, LeaseLost: what was read is not acked, the new holder reads it again."""
+        try:
+            async with asyncio.timeout(None) as self._guard:
+                if self.lost.is_set():
+                    self._guard.reschedule(asyncio.get_running_loop().time())
+                yield
+        except TimeoutError:
+            if not self.lost.is_set():
+                raise
+        finally:
+            self._guard = None
+        if self.lost.is_set():
+            raise LeaseLost(f"trigger {self._trigger!r}")
 
     async def release(self) -> None:
         held = self._renewer is not None
@@ -71,14 +88,14 @@ class SourceLease:
             return
         try:
             async with asyncio.timeout(RELEASE_TIMEOUT):
-                await self._store.release_source(self._name, self._owner)
+                await self._positions.release_source(self._name, self._owner)
         except Exception as exc:
             # It then runs out after lease_timeout, which only delays the takeover.
             self._log.warning("giving up the source lease failed", error=repr(exc))
 
     async def _claim(self) -> str:
         now = clock.now()
-        return await self._store.claim_source(self._name, self._owner, now, now + self._timeout)
+        return await self._positions.claim_source(self._name, self._owner, now, now + self._timeout)
 
     async def _renew(self) -> None:
         while True:
@@ -92,6 +109,8 @@ class SourceLease:
             if holder != self._owner:
                 self._log.warning("the source lease was taken over", holder=holder)
                 self.lost.set()
+                if self._guard is not None:
+                    self._guard.reschedule(asyncio.get_running_loop().time())
                 return
 
     def _stop_renewing(self) -> None:

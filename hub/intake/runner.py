@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING
 
 import structlog
 
@@ -15,6 +14,7 @@ from hub.config.triggers import TriggerConfig
 from hub.intake.backlog import BacklogGate
 from hub.intake.deliver import Delivery
 from hub.intake.lease import LeaseLost, SourceLease
+from hub.intake.port import HubPort
 from hub.intake.status import TriggerState, TriggerStatus
 from hub.plugins.contract import (
     BackOff,
@@ -32,9 +32,6 @@ from hub.plugins.contract import (
 from hub.retry import compute_backoff
 from hub.supervisor import Supervisor
 
-if TYPE_CHECKING:
-    from hub.engine import Hub
-
 log = structlog.get_logger("hub.intake")
 RECONNECT = Backoff(initial=0.5, multiplier=2.0, max=30.0, jitter=True)
 CLOSE_TIMEOUT = 10.0
@@ -46,8 +43,9 @@ class TriggerRunner:
         name: str,
         config: TriggerConfig,
         source: Source,
-        hub: Hub,
+        hub: HubPort,
         *,
+        loops: Supervisor,
         gate: BacklogGate | None = None,
         reconnect: Backoff = RECONNECT,
     ) -> None:
@@ -56,9 +54,7 @@ class TriggerRunner:
         self.source = source
         self.hub = hub
         self.status = TriggerStatus(type=config.type, functions=list(config.function))
-        self._gate = gate or BacklogGate(
-            hub.backlog, hub.settings.max_backlog, health=hub.store.health
-        )
+        self._gate = gate or BacklogGate(hub.backlog, hub.max_backlog, health=hub.store_health)
         self._reconnect = reconnect
         self._deliver = Delivery(hub, config, self.status, self._gate)
         self._log = log.bind(trigger=name, type=config.type)
@@ -68,14 +64,11 @@ class TriggerRunner:
         self._open = False
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
-        self._lease = (
-            SourceLease(hub, name, hub.settings.store.lease_timeout)
-            if config.single_reader()
-            else None
-        )
+        self._loops = loops
+        self._lease = SourceLease(hub, name, loops) if config.single_reader() else None
 
-    def start(self, supervisor: Supervisor) -> None:
-        self._task = supervisor.spawn(f"trigger:{self.name}", self.run)
+    def start(self) -> None:
+        self._task = self._loops.spawn(f"trigger:{self.name}", self.run)
 
     def request_stop(self) -> None:
         """Stop intake: a read or a wait is cancelled now, a batch being submitted finishes."""
@@ -220,18 +213,8 @@ class TriggerRunner:
 
     async def _read_holding(self, lease: SourceLease) -> Batch:
         """A read that ends as soon as the lease is lost, however long the source waits."""
-        read = asyncio.ensure_future(self.source.read())
-        lost = asyncio.ensure_future(lease.lost.wait())
-        try:
-            await asyncio.wait({read, lost}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            lost.cancel()
-            if not read.done():
-                read.cancel()
-                await asyncio.gather(read, return_exceptions=True)
-        if lease.lost.is_set():  # what was read is not acked: the new holder reads it again
-            raise LeaseLost(f"trigger {self.name!r}")
-        return read.result()
+        async with lease.guard():
+            return await self.source.read()
 
     async def _pause(self) -> None:
         self.status.state = TriggerState.PAUSED

@@ -5,21 +5,18 @@ stopped in order. A trigger that cannot be built (missing extra, broken plugin) 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 
 from hub.config.functions import Backoff
 from hub.config.triggers import TriggerConfig
 from hub.intake.backlog import BacklogGate
+from hub.intake.port import HubPort
 from hub.intake.runner import RECONNECT, TriggerRunner
 from hub.intake.status import TriggerState, TriggerStatus
 from hub.plugins.contract import Source, SourceContext
 from hub.plugins.registry import Registry, default_registry
-from hub.supervisor import Supervisor
-
-if TYPE_CHECKING:
-    from hub.engine import Hub
 
 log = structlog.get_logger("hub.intake")
 
@@ -27,7 +24,7 @@ log = structlog.get_logger("hub.intake")
 class TriggerSet:
     def __init__(
         self,
-        hub: Hub,
+        hub: HubPort,
         registry: Registry | None = None,
         *,
         reconnect: Backoff = RECONNECT,
@@ -37,14 +34,14 @@ class TriggerSet:
         self.hub = hub
         self.gate = BacklogGate(
             hub.backlog,
-            hub.settings.max_backlog,
-            health=hub.store.health,
+            hub.max_backlog,
+            health=hub.store_health,
             refresh=backlog_refresh,
         )
         self._registry = registry or default_registry()
         self._reconnect = reconnect
         self.stop_timeout = stop_timeout
-        self._supervisor = Supervisor()
+        self._loops = hub.supervisor.group("intake")
         self._configs: dict[str, TriggerConfig] = {}
         self._runners: dict[str, TriggerRunner] = {}
         self._idle: dict[str, TriggerStatus] = {}  # disabled, or could not be built
@@ -105,16 +102,22 @@ class TriggerSet:
             self._idle[name] = _idle_status(config, TriggerState.FAILED, str(exc))
             return
         runner = TriggerRunner(
-            name, config, source, self.hub, gate=self.gate, reconnect=self._reconnect
+            name,
+            config,
+            source,
+            self.hub,
+            loops=self._loops,
+            gate=self.gate,
+            reconnect=self._reconnect,
         )
         self._runners[name] = runner
-        runner.start(self._supervisor)
+        runner.start()
 
     def _build(self, name: str, config: TriggerConfig) -> Source:
         factory = self._registry.get(config.type).load_factory()
         context = SourceContext(
             trigger=name,
-            get_checkpoint=self.hub.store.get_checkpoint,
+            get_checkpoint=self.hub.positions.get_checkpoint,
             log=structlog.get_logger("triggers").bind(trigger=name, type=config.type),
         )
         source = factory(config, context)

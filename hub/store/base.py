@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
 from hub.store.health import StoreHealth
+from hub.supervisor import Supervisor
 
 
 @dataclass(slots=True, frozen=True)
@@ -69,6 +70,8 @@ DueCallback = Callable[[float], None]
 class InvocationStore(Protocol):
     health: StoreHealth
     """Whether the store can write; readiness, intake and the API read it."""
+    loops: Supervisor
+    """The store's background loops; the hub places them in its supervisor tree."""
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...

@@ -18,6 +18,7 @@ import structlog
 
 from hub.errors import StoreError, StoreFullError, TriggerHubError
 from hub.store.health import StoreHealth, is_out_of_space
+from hub.supervisor import Supervisor
 
 T = TypeVar("T")
 log = structlog.get_logger("hub.store")
@@ -54,7 +55,8 @@ class GroupCommitter:
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
 
-    def start(self) -> None:
+    def start(self, loops: Supervisor) -> None:
+        """The writer is a thread of its own: it has no loop for `loops` to keep."""
         self._loop = asyncio.get_running_loop()
         self._thread = threading.Thread(
             target=self._run, name="triggerhub-store-writer", daemon=True

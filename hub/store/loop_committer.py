@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from hub.errors import StoreError, StoreFullError
 from hub.store.batcher import Op, Outcome, execute_batch, set_results
 from hub.store.health import StoreHealth, is_out_of_space
+from hub.supervisor import Supervisor
 
 T = TypeVar("T")
 # Bounds how long one batch holds the loop (a few milliseconds at most).
@@ -43,13 +44,16 @@ class LoopCommitter:
         self._eager: set[asyncio.Future[Any]] = set()
         self._unsynced: list[Outcome] = []
         self._syncer: asyncio.Task[None] | None = None
+        self._loops = Supervisor()
 
-    def start(self) -> None:
+    def start(self, loops: Supervisor) -> None:
+        """Start committing in `loops`, a group of its own: it stops when close() drains it."""
         try:
             self._conn = self._connect()
         except Exception as exc:
             raise StoreError(f"cannot open the store: {exc}") from exc
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="store-committer")
+        self._loops = loops
+        self._task = loops.spawn("committer", self._run)
 
     async def call(self, op: Callable[[Any], T], *, durable: bool = True) -> T:
         """Run `op` in the next group commit. `durable=False` returns once it is committed,
@@ -91,7 +95,7 @@ class LoopCommitter:
                 # one fsync runs, later batches commit and wait together for the next one.
                 self._unsynced.extend(outcomes)
                 if self._syncer is None:
-                    self._syncer = asyncio.get_running_loop().create_task(self._sync_loop())
+                    self._syncer = self._loops.spawn("fsync", self._sync_loop)
             if self._closing:
                 if self._syncer is not None:
                     await self._syncer

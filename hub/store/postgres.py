@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 
 from hub import clock
+from hub.config.settings import DEFAULT_DEDUP_WINDOW
 from hub.errors import MissingExtraError, StoreError
 from hub.store.schema import statements
 from hub.store.sqlstore import SqlStore
@@ -42,7 +43,7 @@ class PostgresStore(SqlStore):
     lock_clause = "FOR UPDATE SKIP LOCKED"
 
     def __init__(
-        self, url: str, dedup_window: float = 86400.0, safety_poll: float = SAFETY_POLL
+        self, url: str, dedup_window: float = DEFAULT_DEDUP_WINDOW, safety_poll: float = SAFETY_POLL
     ) -> None:
         self.url = url
         self.safety_poll = safety_poll

@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 
 from hub.config.functions import Backoff
+from hub.config.settings import DEFAULT_DEDUP_WINDOW
 from hub.errors import StoreError
 from hub.retry import compute_backoff
 from hub.store import integrity
@@ -36,7 +37,10 @@ log = structlog.get_logger("hub.store")
 
 class SqliteStore(SqlStore):
     def __init__(
-        self, path: str | Path, synchronous: str = "full", dedup_window: float = 86400.0
+        self,
+        path: str | Path,
+        synchronous: str = "full",
+        dedup_window: float = DEFAULT_DEDUP_WINDOW,
     ) -> None:
         self.path = Path(path)
         self.fsync = synchronous.lower() == "full"

@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from hub import clock
+from hub.config.settings import DEFAULT_DEDUP_WINDOW
 from hub.errors import StoreError
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
@@ -35,7 +36,7 @@ PROBE_BYTES = 64 * 1024
 
 
 class Committer(Protocol):
-    def start(self) -> None: ...
+    def start(self, loops: Supervisor) -> None: ...
     async def call(self, op: Callable[[Any], T], *, durable: bool = True) -> T: ...
     def call_nowait(self, op: Callable[[Any], Any]) -> None: ...
     async def close(self) -> None: ...
@@ -46,11 +47,12 @@ class SqlStore:
 
     lock_clause = ""
 
-    def __init__(self, dedup_window: float = 86400.0) -> None:
+    def __init__(self, dedup_window: float = DEFAULT_DEDUP_WINDOW) -> None:
         self.dedup_window = dedup_window
         self.health = StoreHealth()
-        # The store's own background loops (the write probe, SQLite's checkpointer).
-        self.loops = Supervisor()
+        # The store's own background loops (the write probe, SQLite's checkpointer, PostgreSQL's
+        # listener), and in a group of their own the writer's, which close() drains last.
+        self.loops = Supervisor("store")
         self._closed = False
         self._writer: Committer = self._make_writer()
         self._reader: Any = None
@@ -68,7 +70,7 @@ class SqlStore:
         raise NotImplementedError
 
     async def open(self) -> None:
-        self._writer.start()
+        self._writer.start(self.loops.group("writer"))
         self._reader = await asyncio.to_thread(self._connect)
         self.loops.spawn("store-write-probe", self._probe_loop)
 

@@ -10,7 +10,7 @@ from typing import Any
 import schemathesis
 
 from hub.api.schedule import DELAY_HEADER, NOT_BEFORE_HEADER
-from hub.engine import MAX_DELAY
+from hub.submission import MAX_DELAY
 from hub.timefmt import parse_rfc3339, to_rfc3339
 
 # The functions of the daemon's configuration in test_schema.py.

@@ -1,0 +1,248 @@
+"""The API's route table as the OpenAPI document states it: for each route, its parameters
+(models of hub/api/parameters.py), its body and its answers (models of hub/api/models.py).
+Answers every route of a kind gives are added from what the route does (`Operation.answers`);
+tests/api checks that this table and the served routes are the same set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from hub.api import models, parameters
+from hub.eventcheck import MAX_DATA_DEPTH
+
+Schema = type[BaseModel] | dict[str, Any]
+_RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}}}
+
+
+@dataclass(frozen=True)
+class Answer:
+    description: str
+    body: Schema | None = models.Error
+    media: str = "application/json"
+    headers: dict[str, Any] = field(default_factory=dict)
+    links: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    answers: dict[int, Answer]
+    description: str | None = None
+    parameters: tuple[tuple[type[BaseModel], str], ...] = ()
+    body: dict[str, Schema] | None = None  # media type to schema
+    body_required: bool = True
+    public: bool = False  # answered without the bearer token
+    uses_store: bool = True
+    changes: bool = False  # refused while draining; writes to the store
+
+    def all_answers(self) -> dict[int, Answer]:
+        """Its own answers, and those every route that does what it does gives."""
+        common = common_answers(
+            public=self.public,
+            reads_body=self.body is not None,
+            changes=self.changes,
+            uses_store=self.uses_store,
+        )
+        return {**common, **self.answers}
+
+
+def common_answers(
+    *, public: bool, reads_body: bool, changes: bool, uses_store: bool
+) -> dict[int, Answer]:
+    """The answers the API's middleware and shared readers give a route that needs the token,
+    reads a body, changes something (refused while draining, writes to the store) or reads
+    the store."""
+    common: dict[int, Answer] = {}
+    if not public:
+        common[401] = Answer(
+            "Missing or wrong bearer token.",
+            headers={"WWW-Authenticate": {"schema": {"type": "string"}}},
+        )
+    if reads_body:
+        common[408] = Answer("The body did not arrive within hub.api.body_timeout.")
+        common[413] = Answer("The body is larger than the configured limit.")
+    if changes:
+        common[503] = Answer(
+            "The daemon is draining for shutdown, or the store is unavailable; nothing was "
+            "accepted.",
+            headers=_RETRY_AFTER,
+        )
+        common[507] = Answer(
+            "The store is out of disk space; nothing was accepted. `reason` says what failed.",
+            headers=_RETRY_AFTER,
+        )
+    elif uses_store:
+        common[503] = Answer("The store is unavailable.", headers=_RETRY_AFTER)
+    return common
+
+
+_INVOCATION_LINKS = {
+    name: {"operationId": operation, "parameters": {"id": "$response.body#/id"}}
+    for name, operation in (
+        ("GetInvocation", "getInvocation"),
+        ("StopInvocation", "stopInvocation"),
+        ("RedriveInvocation", "redriveInvocation"),
+    )
+}
+_NO_INVOCATION = Answer("No invocation with that id.")
+
+
+def _manage(path: str, summary: str, operation_id: str) -> Operation:
+    return Operation(
+        "post",
+        path,
+        operation_id,
+        summary,
+        parameters=((parameters.InvocationPath, "path"),),
+        changes=True,
+        answers={
+            200: Answer("The updated invocation.", models.Invocation),
+            404: _NO_INVOCATION,
+            409: Answer("The invocation's status does not allow it."),
+        },
+    )
+
+
+def _probe(path: str, summary: str, operation_id: str, not_ready: bool) -> Operation:
+    answers = {200: Answer("Serving.", models.Status)}
+    if not_ready:
+        answers[503] = Answer(
+            "Not ready to take work, or the store cannot write; Retry-After while draining.",
+            headers=_RETRY_AFTER,
+        )
+    return Operation("get", path, operation_id, summary, answers, public=True, uses_store=False)
+
+
+OPERATIONS = [
+    Operation(
+        "post",
+        "/v1/functions/{name}/invocations",
+        "invoke",
+        "Invoke a function asynchronously",
+        description="The body is the event data: JSON for application/json (and +json "
+        "types), bytes for any other type; application/cloudevents+json is a structured "
+        "CloudEvent and ce-* headers make a binary-mode one. Answers only after the "
+        "invocation is durably stored.",
+        parameters=((parameters.FunctionPath, "path"), (parameters.InvokeHeaders, "header")),
+        body={
+            "application/json": {},
+            "application/cloudevents+json": models.CloudEventIn,
+            "application/octet-stream": {"type": "string", "format": "binary"},
+            "text/plain": {"type": "string"},
+        },
+        body_required=False,
+        changes=True,
+        answers={
+            202: Answer(
+                "Durably queued.",
+                models.Accepted,
+                headers={
+                    "Location": {
+                        "description": "The invocation's URL.",
+                        "schema": {"type": "string"},
+                    }
+                },
+                links=_INVOCATION_LINKS,
+            ),
+            400: Answer(
+                "Invalid JSON, CloudEvent or header, both deferral headers, a not-before time "
+                f"more than 7 days ahead, or data nested more than {MAX_DATA_DEPTH} levels "
+                "deep; the message names it."
+            ),
+            404: Answer("No function with that name."),
+            409: Answer(
+                "Duplicate idempotency key; `id` is the existing invocation.",
+                headers={"Location": {"schema": {"type": "string"}}},
+            ),
+            415: Answer("Batched CloudEvents are not accepted."),
+        },
+    ),
+    Operation(
+        "get",
+        "/v1/invocations",
+        "listInvocations",
+        "List invocations, newest first",
+        parameters=((parameters.ListQuery, "query"),),
+        answers={
+            200: Answer("A page of invocations.", models.InvocationPage),
+            400: Answer("A bad filter; for status, `valid` lists the statuses."),
+        },
+    ),
+    Operation(
+        "get",
+        "/v1/invocations/{id}",
+        "getInvocation",
+        "Get an invocation",
+        parameters=((parameters.InvocationPath, "path"),),
+        answers={
+            200: Answer("The invocation with its history.", models.Invocation),
+            404: _NO_INVOCATION,
+        },
+    ),
+    _manage("/v1/invocations/{id}/stop", "Stop an active invocation", "stopInvocation"),
+    _manage(
+        "/v1/invocations/{id}/redrive",
+        "Queue a failed, expired or stopped invocation again",
+        "redriveInvocation",
+    ),
+    Operation(
+        "post",
+        "/v1/hooks/{kind}/{trigger}",
+        "receiveWebhook",
+        "Receive pushed events for a webhook trigger",
+        description="Object-storage notifications (Records[]) or a Kubernetes audit "
+        "EventList, per the trigger's kind; answered after the durable commit.",
+        parameters=((parameters.WebhookPath, "path"),),
+        body={"application/json": {}},
+        changes=True,
+        answers={
+            200: Answer("Accepted and durably queued.", models.WebhookReceipt),
+            400: Answer(
+                "The body is not a notification of this kind, or one of its events could "
+                f"never be stored (data nested more than {MAX_DATA_DEPTH} levels deep, say); "
+                "nothing of it is queued."
+            ),
+            404: Answer("No such webhook kind, or no enabled trigger of it."),
+        },
+    ),
+    Operation(
+        "get",
+        "/v1/functions",
+        "listFunctions",
+        "List the configured functions",
+        {200: Answer("Functions by name.", models.FunctionList)},
+        uses_store=False,
+    ),
+    Operation(
+        "get",
+        "/v1/triggers",
+        "listTriggers",
+        "Status of each trigger",
+        {200: Answer("Trigger name to its status.", {"type": "object"})},
+        uses_store=False,
+    ),
+    Operation(
+        "get",
+        "/v1/openapi.json",
+        "openapi",
+        "This document",
+        {200: Answer("OpenAPI 3.0 document.", {"type": "object"})},
+        uses_store=False,
+    ),
+    Operation(
+        "get",
+        "/metrics",
+        "metrics",
+        "Prometheus metrics",
+        {200: Answer("Prometheus text exposition format.", {"type": "string"}, "text/plain")},
+        uses_store=False,
+    ),
+    _probe("/healthz", "Liveness: the process serves", "healthz", False),
+    _probe("/readyz", "Readiness: the hub takes work", "readyz", True),
+]

@@ -1,0 +1,56 @@
+"""From submitted events to new invocations: when each may start and until when it may run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from hub.config.functions import FunctionConfig
+from hub.errors import UnknownFunctionError
+from hub.events import Event
+from hub.ids import new_id
+from hub.invocation import NewInvocation
+
+MAX_DELAY = 7 * 86400.0
+
+
+def new_invocations(
+    batches: Sequence[tuple[str, Sequence[Event]]],
+    functions: Mapping[str, FunctionConfig],
+    now: float,
+    start: float,
+) -> list[NewInvocation]:
+    """One invocation per event and function, due at `start`, expiring after the function's
+    max_event_age."""
+    items: list[NewInvocation] = []
+    for function, events in batches:
+        config = functions.get(function)
+        if config is None:
+            raise UnknownFunctionError(f"no function named {function!r}")
+        deadline = start + config.max_event_age
+        items += [
+            NewInvocation(
+                id=new_id(now),
+                function=function,
+                event=event,
+                not_before=start,
+                deadline=deadline,
+                idempotency_key=event.idempotency_key,
+                ordering_key=event.ordering_key,
+            )
+            for event in events
+        ]
+    return items
+
+
+def start_time(now: float, delay: float | None, not_before: float | None) -> float:
+    if delay is not None and not_before is not None:
+        raise ValueError("give either a delay or a not-before time, not both")
+    if delay is not None:
+        if not 0 <= delay <= MAX_DELAY:
+            raise ValueError(f"delay must be between 0 and {MAX_DELAY:g} seconds (7 days)")
+        return now + delay
+    if not_before is not None:
+        if not_before - now > MAX_DELAY:
+            raise ValueError("not-before time must be at most 7 days ahead")
+        return max(now, not_before)
+    return now

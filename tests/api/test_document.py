@@ -1,0 +1,74 @@
+"""The OpenAPI document is generated from the API's models and route table: it names every
+field the server answers with, every route it serves, and every answer a route can give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Api
+
+STRUCTURED = {"Content-Type": "application/cloudevents+json"}
+EVENT = {"specversion": "1.0", "id": "e-1", "source": "/s", "type": "t", "orderingkey": "k"}
+
+
+async def _document(api: Api) -> dict[str, Any]:
+    async with api.session.get("/v1/openapi.json") as resp:
+        assert resp.status == 200
+        document: dict[str, Any] = await resp.json()
+    return document
+
+
+@pytest.mark.timeout(30)
+async def test_an_invocation_answer_has_exactly_the_documented_fields(api: Api) -> None:
+    async with api.session.post(
+        "/v1/functions/echo/invocations", json=EVENT, headers=STRUCTURED
+    ) as resp:
+        assert resp.status == 202, await resp.text()
+        invocation_id = (await resp.json())["id"]
+    async with api.session.get(f"/v1/invocations/{invocation_id}") as resp:
+        answer = await resp.json()
+    assert answer["ordering_key"] == "k"
+    schema = (await _document(api))["components"]["schemas"]["Invocation"]
+    assert set(schema["properties"]) == set(answer)
+    assert set(schema["required"]) == set(answer)
+
+
+@pytest.mark.timeout(30)
+async def test_every_served_route_is_documented_and_every_documented_one_served(
+    api: Api,
+) -> None:
+    served = {
+        (route.method.lower(), route.resource.canonical)
+        for route in api.server.app.router.routes()
+        if route.resource is not None and route.method != "HEAD"
+    }
+    paths = (await _document(api))["paths"]
+    documented = {(method, path) for path, item in paths.items() for method in item}
+    assert served == documented
+
+
+@pytest.mark.timeout(30)
+async def test_the_answers_of_a_slow_body_a_drain_and_a_full_store_are_documented(
+    api: Api,
+) -> None:
+    paths = (await _document(api))["paths"]
+    for path, item in paths.items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            if "requestBody" in operation:
+                assert {"408", "413"} <= set(responses), (method, path)
+            if method == "post":
+                for status in ("503", "507"):
+                    assert "Retry-After" in responses[status]["headers"], (method, path)
+
+
+def test_a_plugin_route_is_documented_with_the_answers_every_route_gives() -> None:
+    from hub.api.openapi import openapi_document
+    from triggers.audit.kubernetes.openapi import OPERATION, PATH
+
+    document = openapi_document(auth=True, extra_paths={PATH: {"post": OPERATION}})
+    responses = document["paths"][PATH]["post"]["responses"]
+    assert {"401", "408", "413", "503", "507"} <= set(responses)
+    assert responses["503"] == OPERATION["responses"]["503"]  # the plugin's own words win
