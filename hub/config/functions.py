@@ -1,12 +1,14 @@
 """A function: a target to call plus its asynchronous-invocation settings."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, PlainValidator, SerializeAsAny, field_validator
 
 from hub.config.base import Strict
 from hub.config.destinations import DestinationConfig
 from hub.config.durations import Duration
+from hub.config.kind_unions import by_registry
+from hub.kinds import KindRegistry
 
 
 class PythonTarget(Strict):
@@ -30,7 +32,15 @@ class CommandTarget(Strict):
     env: dict[str, str] = Field(default_factory=dict)
 
 
-TargetConfig = Annotated[PythonTarget | HttpTarget | CommandTarget, Field(discriminator="type")]
+def _target_kinds() -> KindRegistry[Any]:
+    from hub.targets.kinds import default_target_kinds
+
+    return default_target_kinds()
+
+
+TargetConfig = Annotated[SerializeAsAny[BaseModel], PlainValidator(by_registry(_target_kinds))]
+"""Any registered target's model, picked by `type` when validated (see hub/targets/kinds.py);
+the triggers file's own model is the union of the registered ones."""
 
 
 class Backoff(Strict):

@@ -1,10 +1,16 @@
-"""Invocation stores, chosen by URL: `sqlite:///PATH` (embedded) or `postgresql://…` (shared)."""
+"""Invocation stores, chosen by URL scheme: `sqlite:///PATH` (embedded), `postgresql://…`
+(shared), or a plugin's (hub/store/kinds.py)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from hub.config.settings import StoreSettings
 from hub.errors import ConfigError
 from hub.store.base import InvocationStore
+
+if TYPE_CHECKING:
+    from hub.store.kinds import StoreFactory
 
 
 def sqlite_path(url: str) -> str | None:
@@ -19,16 +25,19 @@ def sqlite_path(url: str) -> str | None:
 
 
 def open_store(settings: StoreSettings) -> InvocationStore:
-    url = settings.url
-    path = sqlite_path(url)
-    if path is not None:
-        from hub.store.sqlite import SqliteStore
+    """The store of the URL's scheme, from the store kinds (hub/store/kinds.py)."""
+    from hub.plugins.registry import default_registry
+    from hub.store.kinds import store_kinds
 
-        return SqliteStore(path, settings.synchronous, settings.dedup_window)
-    if url.startswith(("postgresql://", "postgres://")):
-        from hub.store.postgres import PostgresStore
-
-        return PostgresStore(url, settings.dedup_window)
-    raise ConfigError(
-        f"store url {url!r} is not supported; use sqlite:///PATH or postgresql://USER@HOST/DB"
-    )
+    scheme, sep, _ = settings.url.partition("://")
+    sqlite_path(settings.url)  # a sqlite URL that names no file is refused here, with its fix
+    if not sep or scheme not in store_kinds.kinds():
+        default_registry()  # a third-party backend's entry point
+    kind = store_kinds.kinds().get(scheme) if sep else None
+    if kind is None:
+        raise ConfigError(
+            f"store url {settings.url!r} is not supported; use sqlite:///PATH or "
+            "postgresql://USER@HOST/DB"
+        )
+    factory: StoreFactory = kind.load_factory()
+    return factory(settings)

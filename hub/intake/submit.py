@@ -1,4 +1,4 @@
-"""One batch from source to store: filter it, durably submit what is kept to each of the
+"""Submitting one batch from source to store: filter it, durably submit what is kept to each of the
 trigger's functions, and only then acknowledge it; when the submit fails, give it back."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from hub.eventcheck import InvalidEvent, check_event, contained
 from hub.events import Event
 from hub.filters import compile_filter
 from hub.intake.backlog import BacklogGate
+from hub.intake.inbox import PushedBatch
 from hub.intake.status import TriggerStatus
 from hub.plugins.contract import Batch
 from hub.store.base import Checkpoint
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from hub.engine import Hub
 
 
-class Delivery:
+class BatchSubmitter:
     def __init__(
         self, hub: Hub, config: TriggerConfig, status: TriggerStatus, gate: BacklogGate
     ) -> None:
@@ -40,24 +41,28 @@ class Delivery:
         if events:
             self._status.last_event_at = clock.now()
         try:
-            await self._submit(kept, batch.checkpoint)
+            invocations = await self._submit(kept, batch.checkpoint)
         except Exception as exc:
             self._status.last_error = f"submit failed: {exc!r}"
             await batch.nack(f"submit failed: {exc}")
             return exc
+        if isinstance(batch, PushedBatch) and batch.request is not None:
+            batch.request.submitted(len(kept), invocations)
         await batch.ack()
         return None
 
-    async def _submit(self, events: Sequence[Event], checkpoint: Checkpoint | None) -> None:
+    async def _submit(self, events: Sequence[Event], checkpoint: Checkpoint | None) -> list[str]:
+        """The ids of the invocations (new or deduplicated), function by function."""
         if not events:
             if checkpoint is not None:  # all filtered out: the position still moves on
                 await self._hub.store.set_checkpoint(checkpoint)
-            return
+            return []
         # Every function's invocations and the source position commit together.
         submitted = await self._hub.submit_many(
             [(function, events) for function in self._functions], checkpoint=checkpoint
         )
         self._gate.note_submitted(sum(1 for per in submitted for s in per if s.created))
+        return [s.id for per in submitted for s in per]
 
 
 def storable(event: Event) -> Event:
