@@ -45,9 +45,10 @@ def count_answer(pushed: Pushed) -> dict[str, Any]:
 @dataclass(frozen=True, slots=True)
 class WebhookKind(Kind[TriggerConfig, WebhookParse]):
     """`name` is the `{kind}` of the path; `body` names what a request carries in messages
-    ("object-storage notification"; "<name> notification" when empty); `triggers` names the triggers it feeds in a 404
-    ("kubernetes audit"; the kind's name when empty); `answer` shapes the 200 body;
-    `openapi_path` names a `module:attribute` holding the route's OpenAPI path items."""
+    ("object-storage notification"; "<name> notification" when empty); `triggers` names the
+    triggers it feeds in a 404 ("kubernetes audit"; the kind's name when empty); `answer`
+    shapes the 200 body; `openapi_path` names a `module:attribute` holding the route's
+    OpenAPI path items."""
 
     body: str = ""
     triggers: str = ""
