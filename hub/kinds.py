@@ -8,8 +8,10 @@ a missing optional library becomes a `MissingExtraError` naming the extra to ins
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
+import pkgutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, get_args
@@ -20,6 +22,7 @@ from pydantic import BaseModel
 from hub.errors import ConfigError, MissingExtraError
 
 log = structlog.get_logger("hub.plugins")
+BUILTIN_PACKAGE = "triggers"
 Model = TypeVar("Model", bound=BaseModel)
 Factory = TypeVar("Factory")
 
@@ -78,6 +81,16 @@ class KindRegistry(Generic[K]):
         self.broken: dict[str, str] = {}
         self.generation = 0
         self._entry_points_seen: set[str] = set()
+        self._loaded = False
+
+    def loaded(self) -> KindRegistry[K]:
+        """This registry with the built-in plugin packages imported (each registers its kinds)
+        and its entry points loaded, the first time it is asked."""
+        if not self._loaded:
+            self._loaded = True
+            import_builtin_plugins()
+            self.load_entry_points()
+        return self
 
     def register(self, kind: K) -> None:
         if self.typed and (declared := declared_type(kind.config_model)) != kind.name:
@@ -135,3 +148,43 @@ class KindRegistry(Generic[K]):
         self.broken[name] = reason
         self.generation += 1
         log.error(f"{self.label} plugin failed to load", plugin=name, error=reason)
+
+
+_shared: dict[str, KindRegistry[Any]] = {}
+
+
+def shared_registry(
+    label: str, group: str, kind_class: type[K], *, typed: bool = True
+) -> KindRegistry[K]:
+    """The process-wide registry of one extension point, findable by its label."""
+    kinds = _shared[label] = KindRegistry(label, group, kind_class, typed=typed)
+    return kinds
+
+
+def registry_of(label: str) -> KindRegistry[Any]:
+    """The process-wide registry of `label` ("destination", "target", …), loaded."""
+    return _shared[label].loaded()
+
+
+def every_registry() -> list[KindRegistry[Any]]:
+    return list(_shared.values())
+
+
+@functools.cache
+def import_builtin_plugins() -> Mapping[str, str]:
+    """Import each `triggers/<kind>/` package once; each registers its kinds. Returns the
+    packages that failed to import, by name, with the reason."""
+    return import_packages(BUILTIN_PACKAGE)
+
+
+def import_packages(package: str) -> dict[str, str]:
+    root = importlib.import_module(package)
+    broken: dict[str, str] = {}
+    for info in pkgutil.iter_modules(root.__path__, prefix=f"{package}."):
+        if not info.ispkg:
+            continue
+        try:
+            importlib.import_module(info.name)
+        except Exception as exc:
+            broken[info.name.rpartition(".")[2]] = f"{info.name}: {exc!r}"
+    return broken

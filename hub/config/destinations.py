@@ -10,7 +10,6 @@ from pydantic import BaseModel, BeforeValidator, Field, PlainValidator, Serializ
 from hub.config.base import Strict
 from hub.config.durations import Duration
 from hub.config.kind_unions import by_registry
-from hub.kinds import KindRegistry
 
 
 class FunctionDestination(Strict):
@@ -45,15 +44,9 @@ def destination_shorthand(value: Any) -> Any:
     )
 
 
-def _destination_kinds() -> KindRegistry[Any]:
-    from hub.destinations.kinds import default_destination_kinds
-
-    return default_destination_kinds()
-
-
 DestinationConfig = Annotated[
     SerializeAsAny[BaseModel],
-    PlainValidator(by_registry(_destination_kinds)),
+    PlainValidator(by_registry("destination")),
     BeforeValidator(destination_shorthand),
 ]
 """Any registered destination's model, picked by `type` when validated (see

@@ -20,10 +20,8 @@ from hub.config.functions import FunctionConfig
 from hub.config.kind_unions import registered_union
 from hub.config.settings import HubSettings
 from hub.config.triggers import Name, TriggerConfig
-from hub.destinations.kinds import DestinationKind, default_destination_kinds
-from hub.kinds import KindRegistry
+from hub.kinds import KindRegistry, registry_of
 from hub.plugins.registry import Registry
-from hub.targets.kinds import TargetKind, default_target_kinds
 
 Path = tuple[str | int, ...]
 
@@ -120,7 +118,7 @@ _models: WeakKeyDictionary[Registry, tuple[tuple[int, ...], type[TriggersFile]]]
 
 def document_model(registry: Registry) -> type[TriggersFile]:
     """`TriggersFile` whose trigger values are validated by the registered models."""
-    destination_kinds, target_kinds = default_destination_kinds(), default_target_kinds()
+    destination_kinds, target_kinds = registry_of("destination"), registry_of("target")
     generations = (registry.generation, destination_kinds.generation, target_kinds.generation)
     cached = _models.get(registry)
     if cached is None or cached[0] != generations:
@@ -137,7 +135,7 @@ def document_model(registry: Registry) -> type[TriggersFile]:
 
 
 def function_model(
-    destination_kinds: KindRegistry[DestinationKind], target_kinds: KindRegistry[TargetKind]
+    destination_kinds: KindRegistry[Any], target_kinds: KindRegistry[Any]
 ) -> type[FunctionConfig]:
     """`FunctionConfig` whose target and destinations are unions of the registered kinds."""
     target: Any = registered_union(target_kinds)

@@ -1,6 +1,6 @@
 """A function: a target to call plus its asynchronous-invocation settings."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, PlainValidator, SerializeAsAny, field_validator
 
@@ -8,7 +8,6 @@ from hub.config.base import Strict
 from hub.config.destinations import DestinationConfig
 from hub.config.durations import Duration
 from hub.config.kind_unions import by_registry
-from hub.kinds import KindRegistry
 
 
 class PythonTarget(Strict):
@@ -32,13 +31,7 @@ class CommandTarget(Strict):
     env: dict[str, str] = Field(default_factory=dict)
 
 
-def _target_kinds() -> KindRegistry[Any]:
-    from hub.targets.kinds import default_target_kinds
-
-    return default_target_kinds()
-
-
-TargetConfig = Annotated[SerializeAsAny[BaseModel], PlainValidator(by_registry(_target_kinds))]
+TargetConfig = Annotated[SerializeAsAny[BaseModel], PlainValidator(by_registry("target"))]
 """Any registered target's model, picked by `type` when validated (see hub/targets/kinds.py);
 the triggers file's own model is the union of the registered ones."""
 

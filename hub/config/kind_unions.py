@@ -14,7 +14,7 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from hub.kinds import KindRegistry
+from hub.kinds import KindRegistry, registry_of
 
 Registry = KindRegistry[Any]
 
@@ -30,12 +30,13 @@ def registered_union(registry: Registry, base: type[BaseModel] | None = None) ->
     return Annotated[inner, BeforeValidator(_known_type(registry))]
 
 
-def by_registry(registry: Callable[[], Registry]) -> Callable[[Any], Any]:
-    """A plain validator over `registry()`'s union, rebuilt when a kind registers."""
+def by_registry(label: str) -> Callable[[Any], Any]:
+    """A plain validator over the union of the process-wide registry of `label`, rebuilt when
+    a kind registers."""
     adapters: dict[int, tuple[int, TypeAdapter[Any]]] = {}
 
     def validate(value: Any) -> Any:
-        kinds = registry()
+        kinds = registry_of(label)
         cached = adapters.get(id(kinds))
         if cached is None or cached[0] != kinds.generation:
             cached = adapters[id(kinds)] = (kinds.generation, TypeAdapter(registered_union(kinds)))

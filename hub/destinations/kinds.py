@@ -13,7 +13,7 @@ import aiohttp
 from pydantic import BaseModel
 
 from hub.config.destinations import FileDestination, FunctionDestination, HttpDestination
-from hub.kinds import Kind, KindRegistry
+from hub.kinds import Kind, KindRegistry, shared_registry
 
 ENTRY_POINT_GROUP = "triggerhub.destinations"
 
@@ -33,7 +33,7 @@ class DestinationKind(Kind[BaseModel, Deliverer]):
     """`factory_path` names a `Deliverer` taking an instance of `config_model`."""
 
 
-destination_kinds: KindRegistry[DestinationKind] = KindRegistry(
+destination_kinds: KindRegistry[DestinationKind] = shared_registry(
     "destination", ENTRY_POINT_GROUP, DestinationKind
 )
 
@@ -41,14 +41,6 @@ destination_kinds: KindRegistry[DestinationKind] = KindRegistry(
 def register_destination(kind: DestinationKind) -> None:
     """Called by a plugin package when it is imported."""
     destination_kinds.register(kind)
-
-
-def default_destination_kinds() -> KindRegistry[DestinationKind]:
-    """The registry with the plugin packages imported and the entry points loaded."""
-    from hub.plugins.registry import default_registry
-
-    default_registry()
-    return destination_kinds
 
 
 for _kind in (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import aiohttp
 import orjson
 
-from hub.destinations.kinds import Deliverer, default_destination_kinds
+from hub.destinations.kinds import Deliverer, destination_kinds
 from hub.errors import ConfigError
 
 _deliverers: dict[tuple[str, str], Deliverer] = {}
@@ -17,7 +17,7 @@ async def send_record(destination: bytes, record: bytes, session: aiohttp.Client
     spec = orjson.loads(destination)
     name = spec.get("type") if isinstance(spec, dict) else None
     try:
-        kind = default_destination_kinds().get(str(name))
+        kind = destination_kinds.loaded().get(str(name))
     except ConfigError as exc:  # its plugin was uninstalled since the row was written
         raise RuntimeError(f"no deliverer: {exc}") from None
     config = kind.config_model.model_validate(spec)

@@ -10,16 +10,20 @@ extension point, so a package's destination, target, store or webhook is registe
 from __future__ import annotations
 
 import functools
-import importlib
-import pkgutil
 from dataclasses import dataclass
 
 from hub.config.triggers import TriggerConfig
-from hub.kinds import Kind, KindRegistry
+from hub.kinds import (
+    BUILTIN_PACKAGE,
+    Kind,
+    KindRegistry,
+    every_registry,
+    import_builtin_plugins,
+    import_packages,
+)
 from hub.plugins.contract import SourceFactory
 
 ENTRY_POINT_GROUP = "triggerhub.triggers"
-BUILTIN_PACKAGE = "triggers"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,21 +48,15 @@ def register(kind: TriggerKind) -> None:
 def default_registry() -> Registry:
     """The process-wide registry with the built-ins and every extension point's entry points
     loaded (once)."""
-    from hub.plugins.extensions import every_registry
-
-    load_builtins(registry)
-    for kinds in every_registry():
-        kinds.load_entry_points()
+    for name, reason in import_builtin_plugins().items():
+        registry.mark_broken(name, reason)
+    for kinds in [registry, *every_registry()]:
+        kinds.loaded()
     return registry
 
 
 def load_builtins(into: Registry, package: str = BUILTIN_PACKAGE) -> None:
-    """Import `triggers` and each `triggers/<kind>/` package; each registers itself."""
-    root = importlib.import_module(package)
-    for info in pkgutil.iter_modules(root.__path__, prefix=f"{package}."):
-        if not info.ispkg:
-            continue
-        try:
-            importlib.import_module(info.name)
-        except Exception as exc:
-            into.mark_broken(info.name.rpartition(".")[2], f"{info.name}: {exc!r}")
+    """Import `package` and each of its sub-packages; each registers itself, and one that
+    fails to import is marked broken in `into`."""
+    for name, reason in import_packages(package).items():
+        into.mark_broken(name, reason)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from hub.config.triggers import TriggerConfig
 from hub.events import Event
 from hub.intake.inbox import Pushed
-from hub.kinds import Kind, KindRegistry
+from hub.kinds import Kind, KindRegistry, shared_registry
 
 ENTRY_POINT_GROUP = "triggerhub.webhooks"
 
@@ -68,7 +68,7 @@ class WebhookKind(Kind[TriggerConfig, WebhookParse]):
         return paths
 
 
-webhook_kinds: KindRegistry[WebhookKind] = KindRegistry(
+webhook_kinds: KindRegistry[WebhookKind] = shared_registry(
     "webhook", ENTRY_POINT_GROUP, WebhookKind, typed=False
 )
 
@@ -79,7 +79,7 @@ def register_webhook(kind: WebhookKind) -> None:
 
 
 def webhook(kind: str) -> WebhookKind | None:
-    return webhook_kinds.kinds().get(kind)
+    return webhook_kinds.loaded().kinds().get(kind)
 
 
 def webhook_openapi_paths() -> dict[str, Any]:

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hub.config.settings import StoreSettings
-from hub.kinds import Kind, KindRegistry
+from hub.errors import ConfigError
+from hub.kinds import Kind, KindRegistry, shared_registry
 from hub.store.base import InvocationStore
 
 ENTRY_POINT_GROUP = "triggerhub.stores"
@@ -21,13 +22,23 @@ class StoreKind(Kind[StoreSettings, StoreFactory]):
     """`name` is the URL scheme; `factory_path` names a `StoreFactory`."""
 
 
-store_kinds: KindRegistry[StoreKind] = KindRegistry(
+store_kinds: KindRegistry[StoreKind] = shared_registry(
     "store", ENTRY_POINT_GROUP, StoreKind, typed=False
 )
 
 
+def sqlite_path(url: str) -> str | None:
+    """The file of a `sqlite:///PATH` url; None for other stores."""
+    if not url.startswith("sqlite://"):
+        return None
+    path = url.removeprefix("sqlite://")
+    path = path[1:] if path.startswith("/") else path
+    if not path:
+        raise ConfigError(f"store url {url!r} names no file; write sqlite:///path/to/hub.db")
+    return path
+
+
 def open_sqlite(settings: StoreSettings) -> InvocationStore:
-    from hub.store import sqlite_path
     from hub.store.sqlite import SqliteStore
 
     path = sqlite_path(settings.url)

@@ -13,7 +13,7 @@ import aiohttp
 from pydantic import BaseModel
 
 from hub.config.functions import CommandTarget, HttpTarget, PythonTarget
-from hub.kinds import Kind, KindRegistry
+from hub.kinds import Kind, KindRegistry, shared_registry
 from hub.targets.base import Target
 
 ENTRY_POINT_GROUP = "triggerhub.targets"
@@ -31,7 +31,7 @@ class TargetKind(Kind[BaseModel, TargetFactory]):
     """`factory_path` names a `TargetFactory` taking an instance of `config_model`."""
 
 
-target_kinds: KindRegistry[TargetKind] = KindRegistry("target", ENTRY_POINT_GROUP, TargetKind)
+target_kinds: KindRegistry[TargetKind] = shared_registry("target", ENTRY_POINT_GROUP, TargetKind)
 
 
 def register_target(kind: TargetKind) -> None:
@@ -39,17 +39,9 @@ def register_target(kind: TargetKind) -> None:
     target_kinds.register(kind)
 
 
-def default_target_kinds() -> KindRegistry[TargetKind]:
-    """The registry with the plugin packages imported and the entry points loaded."""
-    from hub.plugins.registry import default_registry
-
-    default_registry()
-    return target_kinds
-
-
 def build_target(config: BaseModel, session: aiohttp.ClientSession) -> Target:
     """The target of a function's validated `target` config, by its kind's factory."""
-    kind = default_target_kinds().get(str(getattr(config, "type", "")))
+    kind = target_kinds.loaded().get(str(getattr(config, "type", "")))
     factory: TargetFactory = kind.load_factory()
     return factory(config, session)
 

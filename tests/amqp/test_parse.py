@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from hub.config.functions import FunctionConfig
 from hub.config.loader import load_text
-from hub.destinations.kinds import default_destination_kinds
+from hub.destinations.kinds import destination_kinds
 from hub.errors import ConfigError
 from hub.events import Event
 from hub.plugins import Registry
@@ -356,7 +356,7 @@ def test_the_amqp_destination_model_and_deliverer_are_registered() -> None:
         }
     )
     assert isinstance(cfg.on_failure, AmqpDestination) and cfg.on_failure.exchange == "dead"
-    kind = default_destination_kinds().get("amqp")
+    kind = destination_kinds.loaded().get("amqp")
     assert kind.config_model is AmqpDestination and kind.load_factory() is deliver_amqp
 
 
