@@ -109,6 +109,8 @@ class KindRegistry(Generic[K]):
             self.generation += 1
 
     def unregister(self, name: str) -> None:
+        """Forget a kind; its entry point, if it came from one, is loaded again next time."""
+        self._entry_points_seen.discard(name)
         if self._kinds.pop(name, None) is not None:
             self.generation += 1
 
