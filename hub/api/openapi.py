@@ -410,7 +410,8 @@ _DOCUMENT: dict[str, Any] = {
             "post": {
                 "summary": "Receive pushed events for a webhook trigger",
                 "description": "Object-storage notifications (Records[]) or a Kubernetes "
-                "audit EventList, per the trigger's kind; answered after the durable commit.",
+                "audit EventList, per the trigger's kind; handed to the running trigger's intake "
+                "and answered after the durable commit.",
                 "operationId": "receiveWebhook",
                 "parameters": [
                     {"name": "kind", "in": "path", "required": True, "schema": {"type": "string"}},
@@ -451,8 +452,12 @@ _DOCUMENT: dict[str, Any] = {
                         f"{MAX_DATA_DEPTH} levels deep, say); nothing of it is queued."
                     ),
                     "401": _UNAUTHORIZED,
-                    "404": _error("No such webhook kind, or no enabled trigger of it."),
+                    "404": _error("No such webhook kind, or no running trigger of it."),
                     "413": _error("The body is larger than the limit."),
+                    "503": _error(
+                        "Not queued in time (the trigger is held back by a full backlog, say), "
+                        "or the trigger stopped: send it again."
+                    ),
                 },
             }
         },
