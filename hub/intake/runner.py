@@ -14,8 +14,8 @@ from hub.config.functions import Backoff
 from hub.config.triggers import TriggerConfig
 from hub.intake.backlog import BacklogGate
 from hub.intake.lease import LeaseLost, SourceLease
-from hub.intake.status import TriggerState, TriggerStatus
 from hub.intake.submit import BatchSubmitter
+from hub.intake.trigger_status import TriggerState, TriggerStatus
 from hub.plugins.contract import (
     BackOff,
     Batch,

@@ -13,7 +13,7 @@ from hub.events import Event
 from hub.filters import compile_filter
 from hub.intake.backlog import BacklogGate
 from hub.intake.inbox import PushedBatch
-from hub.intake.status import TriggerStatus
+from hub.intake.trigger_status import TriggerStatus
 from hub.plugins.contract import Batch
 from hub.store.base import Checkpoint
 
