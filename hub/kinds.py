@@ -39,16 +39,22 @@ class Kind(Generic[Model, Factory]):
     doc: str = ""
 
     def load_factory(self) -> Factory:
-        module_name, _, attr = self.factory_path.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            missing = exc.name or module_name
-            if self.extra is not None and not _is_part_of(missing, module_name):
-                raise MissingExtraError(missing.split(".")[0], self.extra) from exc
-            raise
-        factory: Factory = getattr(module, attr)
+        factory: Factory = load_path(self.factory_path, self.extra)
         return factory
+
+
+def load_path(path: str, extra: str | None = None) -> Any:
+    """The attribute `module:attribute` names, importing its module; a library the module
+    needs that is missing becomes a `MissingExtraError` naming `extra`."""
+    module_name, _, attr = path.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or module_name
+        if extra is not None and not _is_part_of(missing, module_name):
+            raise MissingExtraError(missing.split(".")[0], extra) from exc
+        raise
+    return getattr(module, attr)
 
 
 def _is_part_of(missing: str, module_name: str) -> bool:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from hub.config.triggers import TriggerConfig
 from hub.events import Event
 from hub.intake.inbox import Pushed
-from hub.kinds import Kind, KindRegistry, shared_registry
+from hub.kinds import Kind, KindRegistry, load_path, shared_registry
 
 ENTRY_POINT_GROUP = "triggerhub.webhooks"
 
@@ -64,7 +64,7 @@ class WebhookKind(Kind[TriggerConfig, WebhookParse]):
     def openapi_paths(self) -> dict[str, Any]:
         if self.openapi_path is None:
             return {}
-        paths: dict[str, Any] = Kind(self.name, self.config_model, self.openapi_path).load_factory()
+        paths: dict[str, Any] = load_path(self.openapi_path)
         return paths
 
 
