@@ -79,7 +79,6 @@ class Hooks:
         _emit(
             "dead_lettered", self.on_dead_lettered, invocation_id, function, condition, destination
         )
-
     def delivery_failed(
         self, record: bytes, slot: str, destination_type: str, gave_up: bool
     ) -> None:

@@ -80,7 +80,6 @@ class LogStreamConfig(TriggerConfig):
 
     def single_reader(self) -> bool:
         return True
-
     paths: Annotated[
         PathList | None, BeforeValidator(_as_list, json_schema_input_type=PathList | str | None)
     ] = Field(None, description="Files to tail; globs (`*`, `**`) are re-scanned for new files.")
