@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from hub.events import Event
 from hub.plugins.contract import Batch
+from hub.plugins.webhooks import Pushed
 
 QUEUE_SIZE = 64
 ANSWER_WITHIN = 25.0  # under the Kubernetes API server's webhook timeout, so a 503 reaches it
@@ -20,18 +21,6 @@ ANSWER_WITHIN = 25.0  # under the Kubernetes API server's webhook timeout, so a 
 
 class InboxClosed(Exception):
     """The trigger stopped, or its submit failed, before the request was queued durably."""
-
-
-@dataclass(frozen=True, slots=True)
-class Pushed:
-    """What became of a request: `received` events parsed, `read` of them taken by the source
-    (a source may test its own options first), `kept` by the trigger's filter and queued as
-    `invocations` (their ids; a resend gets the same ids back)."""
-
-    received: int
-    read: int
-    kept: int
-    invocations: list[str]
 
 
 @dataclass(slots=True)

@@ -15,10 +15,21 @@ from typing import Any, Protocol
 
 from hub.config.triggers import TriggerConfig
 from hub.events import Event
-from hub.intake.inbox import Pushed
 from hub.kinds import Kind, KindRegistry, load_path, shared_registry
 
 ENTRY_POINT_GROUP = "triggerhub.webhooks"
+
+
+@dataclass(frozen=True, slots=True)
+class Pushed:
+    """What became of a request: `received` events parsed, `read` of them taken by the source
+    (a source may test its own options first), `kept` by the trigger's filter and queued as
+    `invocations` (their ids; a resend gets the same ids back)."""
+
+    received: int
+    read: int
+    kept: int
+    invocations: list[str]
 
 
 class WebhookParse(Protocol):

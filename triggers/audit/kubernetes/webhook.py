@@ -15,8 +15,7 @@ from typing import Any
 import orjson
 
 from hub.events import Event
-from hub.intake.inbox import Pushed
-from hub.plugins.webhooks import BodyRefused
+from hub.plugins.webhooks import BodyRefused, Pushed
 from triggers.audit.kubernetes.parse import EventListError, audit_event, entries
 
 KIND = "audit"
