@@ -52,7 +52,7 @@ class Daemon:
             async with Hub(self.config.hub, self.config.functions) as hub:
                 self.outcomes.attach(hub.hooks)
                 triggers = TriggerSet(hub)
-                default_registry()  # built-in plugins register their API routes on import
+                default_registry()  # every kind (webhook kinds too) is registered before the API
                 app = create_app(
                     hub,
                     token=token,

@@ -22,7 +22,7 @@ from hub.config.functions import DEFAULT_MAX_EVENT_AGE, FunctionConfig
 from hub.config.settings import HubSettings
 from hub.destinations.loop import DeliveryLoop
 from hub.destinations.record import build_record
-from hub.destinations.routing import route
+from hub.destinations.routing import routing_of
 from hub.dispatcher import Dispatcher
 from hub.errors import InvalidStateError, NotFoundError, StoreError
 from hub.events import Event
@@ -38,7 +38,7 @@ from hub.store.base import Checkpoint, InvocationStore, ListQuery, Page, Routing
 from hub.store.health import StoreHealth
 from hub.submission import new_invocations, start_time
 from hub.supervisor import Supervisor
-from hub.targets.factory import build_target
+from hub.targets.kinds import build_target
 from hub.waiters import Waiters
 
 log = structlog.get_logger("hub")
@@ -207,7 +207,7 @@ class Hub:
         routing = Routing()
         if config is not None and config.on_failure is not None:
             record = build_record(inv, Condition.STOPPED, error="stopped by request")
-            routing = route(inv, config, Condition.STOPPED, record, self.functions.get, now)
+            routing = routing_of(inv, config, Condition.STOPPED, record, self.functions.get, now)
         before = await self.store.stop(invocation_id, now, routing)
         if before is Status.RUNNING:
             self.executor.cancel(invocation_id)

@@ -12,7 +12,7 @@ import structlog
 from hub import clock
 from hub.config.functions import FunctionConfig
 from hub.destinations.record import build_record
-from hub.destinations.routing import route
+from hub.destinations.routing import routing_of
 from hub.dispatcher import Dispatcher
 from hub.errors import FunctionError, NonRetryableError, RetryAfter, StoreError
 from hub.events import INVALID_ATTR
@@ -243,7 +243,7 @@ class Executor:
                 status_code=result.status_code if result is not None else status_code,
                 exit_code=result.exit_code if result is not None else exit_code,
             )
-            routing = route(inv, config, condition, record, self._config_of, now)
+            routing = routing_of(inv, config, condition, record, self._config_of, now)
         done = await self._record(
             inv,
             "finish",

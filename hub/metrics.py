@@ -232,7 +232,7 @@ class _ScrapeTimeCollector(Collector):
 
 
 def _trigger_families(triggers: TriggersStatus | None) -> Iterator[Metric]:
-    """From `TriggerSet.status()`: trigger name to its status (hub.intake.status), whose
+    """From `TriggerSet.status()`: trigger name to its status (hub.intake.trigger_status), whose
     `type`, `functions`, `lag`, `restarts` (errors that made it reconnect), `events_in`,
     `events_filtered`, `gaps` and `state` are used."""
     info = GaugeMetricFamily(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from aiohttp import web
 
 from hub.api.auth import bearer_auth
@@ -26,7 +23,7 @@ from hub.api.state import (
 from hub.engine import Hub
 from hub.hooks import Hooks
 from hub.metrics import Metrics
-from hub.plugins.webhooks import route_modules
+from hub.plugins.webhooks import webhook_openapi_paths
 from hub.redact import remember
 
 
@@ -59,8 +56,7 @@ def create_app(
     # client_max_size guards aiohttp's own body readers; the invocation route reads with the
     # same limit itself so that chunked bodies are cut off too.
     app = web.Application(middlewares=middlewares, client_max_size=max_body_bytes)
-    plugin_modules = [importlib.import_module(name) for name in route_modules()]
-    extra_paths = plugin_openapi_paths()
+    extra_paths = webhook_openapi_paths()
     if metrics is None:
         metrics = Metrics()
         _feed_while_serving(app, metrics, getattr(hub, "hooks", None))
@@ -76,9 +72,6 @@ def create_app(
     )
     app.add_routes(invocation_routes)
     app.add_routes(admin_routes)
-    # Plugins' own routes first: the generic /v1/hooks/{kind}/{trigger} would match them too.
-    for module in plugin_modules:
-        app.add_routes(module.routes)
     app.add_routes(webhook_routes)
     return app
 
@@ -94,9 +87,3 @@ def _feed_while_serving(app: web.Application, metrics: Metrics, hooks: object) -
         metrics.detach(hooks)
 
     app.on_cleanup.append(detach)
-
-
-def plugin_openapi_paths() -> dict[str, Any]:
-    """The OpenAPI entries of the routes that registered plugins add."""
-    modules = [importlib.import_module(name) for name in route_modules()]
-    return {path: item for m in modules for path, item in m.OPENAPI_PATHS.items()}

@@ -197,7 +197,8 @@ OPERATIONS = [
         "receiveWebhook",
         "Receive pushed events for a webhook trigger",
         description="Object-storage notifications (Records[]) or a Kubernetes audit "
-        "EventList, per the trigger's kind; answered after the durable commit.",
+        "EventList, per the trigger's kind; handed to the running trigger's intake and "
+        "answered after the durable commit.",
         parameters=((parameters.WebhookPath, "path"),),
         body={"application/json": {}},
         changes=True,
@@ -208,7 +209,13 @@ OPERATIONS = [
                 f"never be stored (data nested more than {MAX_DATA_DEPTH} levels deep, say); "
                 "nothing of it is queued."
             ),
-            404: Answer("No such webhook kind, or no enabled trigger of it."),
+            404: Answer("No such webhook kind, or no running trigger of it."),
+            503: Answer(
+                "Not queued in time (the trigger is held back by a full backlog, say), the "
+                "trigger stopped, the daemon is draining or the store is unavailable: send it "
+                "again.",
+                headers=_RETRY_AFTER,
+            ),
         },
     ),
     Operation(

@@ -1,7 +1,13 @@
 """`POST /v1/hooks/{kind}/{trigger}`: events pushed by a sender (object-storage notifications,
-Kubernetes audit webhooks), answered only after the durable commit."""
+Kubernetes audit webhooks) to the running trigger named in the path. The body is parsed by the
+webhook kind, checked whole, and handed to the trigger's inbox; the trigger's intake filters
+and durably queues it, and only then is the request answered (200). 503 when the trigger
+could not queue it in time (the sender retries; duplicates are dropped by their idempotency
+keys), 404 when no such trigger runs, 400 when the body can never be taken."""
 
 from __future__ import annotations
+
+import asyncio
 
 import structlog
 from aiohttp import web
@@ -11,8 +17,8 @@ from hub.api.errors import ApiError
 from hub.api.ingest import admit
 from hub.api.jsonbody import json_response
 from hub.api.state import context
-from hub.filters import compile_filter
-from hub.plugins.webhooks import webhook
+from hub.intake.inbox import ANSWER_WITHIN, InboxClosed, PushRequest, find_inbox
+from hub.plugins.webhooks import BodyRefused, webhook
 
 log = structlog.get_logger("hub.api")
 routes = web.RouteTableDef()
@@ -21,25 +27,40 @@ routes = web.RouteTableDef()
 @routes.post("/v1/hooks/{kind}/{trigger}")
 async def receive(request: web.Request) -> web.Response:
     ctx = context(request)
-    kind, name = request.match_info["kind"], request.match_info["trigger"]
-    hook = webhook(kind)
-    if hook is None:
-        raise ApiError(404, f"no webhook kind {kind!r}")
-    config = ctx.trigger_config(name) if ctx.trigger_config is not None else None
-    if config is None or config.type != hook.trigger_type or not config.enabled:
-        raise ApiError(404, f"no enabled {hook.trigger_type} trigger named {name!r}")
+    name, trigger = request.match_info["kind"], request.match_info["trigger"]
+    kind = webhook(name)
+    if kind is None:
+        raise ApiError(404, f"no webhook kind {name!r}")
+    inbox = find_inbox(name, trigger)
+    if inbox is None or not isinstance(inbox.config, kind.config_model):
+        raise ApiError(404, f"no {kind.triggers_name()} trigger named {trigger!r} is running")
     body = await read_limited(request, ctx.settings.max_body_bytes)
     try:
-        events = hook.parse(body, request.headers, config, name)
+        events = list(kind.load_factory()(body, request.headers, inbox.config, trigger))
+    except BodyRefused as exc:
+        raise ApiError(400, str(exc)) from None
     except ValueError as exc:
-        raise ApiError(400, f"not a valid {kind} notification: {exc}") from None
+        raise ApiError(400, f"not a valid {kind.body_name()}: {exc}") from None
     # Every event, kept by the filter or not: whether a body is taken must not depend on it.
-    admit(events, f"not a valid {kind} notification: ")
-    matches = compile_filter(config.filter)
-    kept = [event for event in events if matches(event)]
-    submitted = await ctx.hub.submit_many([(f, kept) for f in config.function]) if kept else []
-    ids = [s.id for per in submitted for s in per]
-    log.info("webhook accepted", trigger=name, kind=kind, events=len(events), kept=len(kept))
-    return json_response(
-        {"received": len(events), "filtered": len(events) - len(kept), "invocations": ids}
-    )
+    # Refused here with the reason: a 503 would have the sender retry it forever.
+    admit(events, f"not a valid {kind.body_name()}: ")
+    pushed = PushRequest(events)
+    try:
+        inbox.queue.put_nowait(pushed)
+    except asyncio.QueueFull:
+        raise _unavailable(trigger, "too many requests waiting for the trigger") from None
+    try:
+        async with asyncio.timeout(ANSWER_WITHIN):
+            outcome = await asyncio.shield(pushed.done)
+    except TimeoutError:
+        pushed.fail("timed out")  # if still queued, the trigger skips it when it gets there
+        raise _unavailable(trigger, "the events were not queued in time") from None
+    except InboxClosed as exc:
+        raise _unavailable(trigger, f"the events were not queued: {exc}") from None
+    log.info("webhook accepted", trigger=trigger, kind=name, events=len(events), kept=outcome.kept)
+    return json_response(kind.answer(outcome))
+
+
+def _unavailable(trigger: str, message: str) -> ApiError:
+    log.warning("webhook refused", trigger=trigger, reason=message)
+    return ApiError(503, message, headers={"Retry-After": "1"})

@@ -1,13 +1,15 @@
-"""Where a finished invocation's record goes: another function, an HTTP URL, a dead-letter file.
+"""The built-in destinations' models: another function, an HTTP URL, a dead-letter file.
 
-Kafka and AMQP destinations register with those triggers (see hub.destinations.registry)."""
+Plugins add their own destination kinds (kafka, amqp) with their models; see
+hub/destinations/kinds.py."""
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, Field, PlainValidator, SerializeAsAny
 
 from hub.config.base import Strict
 from hub.config.durations import Duration
+from hub.config.kind_unions import by_registry
 
 
 class FunctionDestination(Strict):
@@ -27,24 +29,6 @@ class FileDestination(Strict):
     path: str = Field(description="JSON-lines file; each record is appended and fsynced.")
 
 
-class AmqpDestination(Strict):
-    """Delivered by the amqp plugin (triggers/amqp/destination.py)."""
-
-    type: Literal["amqp"] = "amqp"
-    url: str = Field(
-        pattern=r"^amqps?://",
-        description="amqp://user:password@host:port/vhost; the password is masked in logs.",
-    )
-    exchange: str = Field(
-        "", description="Exchange to publish to; '' is the default exchange (routing_key = queue)."
-    )
-    routing_key: str = Field("", description="Routing key of every record published.")
-    mandatory: bool = Field(
-        True, description="An unroutable record (no queue bound) is a failed delivery, retried."
-    )
-    timeout: Duration = Field(10.0, gt=0, description="For connecting and the broker's confirm.")
-
-
 def destination_shorthand(value: Any) -> Any:
     """`function:NAME`, `file:PATH` and `http(s)://URL` stand for the full mappings."""
     if not isinstance(value, str):
@@ -60,18 +44,10 @@ def destination_shorthand(value: Any) -> Any:
     )
 
 
-class KafkaDestination(Strict):
-    """Delivered by the kafka plugin (triggers/kafka/destination.py)."""
-
-    type: Literal["kafka"] = "kafka"
-    bootstrap_servers: str = Field(min_length=1, description="host:port[,host:port…].")
-    topic: str = Field(min_length=1, description="Topic each record is published to (acks=all).")
-    key: str | None = Field(None, description="Key of every record published; none: no key.")
-    timeout: Duration = Field(10.0, gt=0, description="For connecting and the acknowledgement.")
-
-
 DestinationConfig = Annotated[
-    FunctionDestination | HttpDestination | FileDestination | AmqpDestination | KafkaDestination,
-    Field(discriminator="type"),
+    SerializeAsAny[BaseModel],
+    PlainValidator(by_registry("destination")),
     BeforeValidator(destination_shorthand),
 ]
+"""Any registered destination's model, picked by `type` when validated (see
+hub/destinations/kinds.py); the triggers file's own model is the union of the registered ones."""

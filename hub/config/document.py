@@ -1,28 +1,26 @@
 """The whole triggers file: `hub:` settings, `functions:` and `triggers:`.
 
 The `triggers` map's value type is built from the registry (`document_model`), a union over
-every registered trigger model picked by `type`; `TriggersFile` itself is the static shape."""
+every registered trigger model picked by `type`, and so are a function's target and
+destinations (from the target and destination registries); `TriggersFile` itself is the
+static shape."""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, Union, cast
+from typing import Annotated, Any, Literal, cast
 from weakref import WeakKeyDictionary
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-    ValidationError,
-    create_model,
-    field_validator,
-)
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import BeforeValidator, Field, create_model, field_validator
 
 from hub.config.base import Strict
+from hub.config.destinations import destination_shorthand
 from hub.config.durations import Duration
 from hub.config.functions import FunctionConfig
+from hub.config.kind_unions import registered_union
 from hub.config.settings import HubSettings
 from hub.config.triggers import Name, TriggerConfig
+from hub.kinds import KindRegistry, registry_of
 from hub.plugins.registry import Registry
 
 Path = tuple[str | int, ...]
@@ -113,46 +111,42 @@ class TriggersFile(Strict):
     triggers: dict[Name, TriggerConfig] = Field(default_factory=dict)
 
 
-_models: WeakKeyDictionary[Registry, tuple[int, type[TriggersFile]]] = WeakKeyDictionary()
+_models: WeakKeyDictionary[Registry, tuple[tuple[int, ...], type[TriggersFile]]] = (
+    WeakKeyDictionary()
+)
 
 
 def document_model(registry: Registry) -> type[TriggersFile]:
     """`TriggersFile` whose trigger values are validated by the registered models."""
+    destination_kinds, target_kinds = registry_of("destination"), registry_of("target")
+    generations = (registry.generation, destination_kinds.generation, target_kinds.generation)
     cached = _models.get(registry)
-    if cached is None or cached[0] != registry.generation:
-        values: Any = _trigger_type(registry)
+    if cached is None or cached[0] != generations:
+        values: Any = registered_union(registry, TriggerConfig)
+        functions: Any = function_model(destination_kinds, target_kinds)
         model = create_model(
             "TriggersFile",
             __base__=TriggersFile,
+            functions=(dict[Name, functions], Field(default_factory=dict)),
             triggers=(dict[Name, values], Field(default_factory=dict)),
         )
-        cached = _models[registry] = (registry.generation, cast(type[TriggersFile], model))
+        cached = _models[registry] = (generations, cast(type[TriggersFile], model))
     return cached[1]
 
 
-def _trigger_type(registry: Registry) -> Any:
-    models = tuple(kind.config_model for kind in registry.kinds().values())
-
-    def known_type(value: Any) -> Any:
-        """Names the known types (the union's own error only lists tags) and points at `type`."""
-        if not isinstance(value, dict) or value.get("type") in registry.kinds():
-            return value
-        if "type" not in value:
-            known = ", ".join(sorted(registry.kinds())) or "none registered"
-            error = PydanticCustomError(
-                "missing_type", "a trigger needs a 'type'; known types: {known}", {"known": known}
-            )
-        else:
-            message = registry.unknown_type_message(value["type"])
-            error = PydanticCustomError("unknown_type", "{message}", {"message": message})
-        raise ValidationError.from_exception_data(
-            "trigger", [InitErrorDetails(type=error, loc=("type",), input=value.get("type"))]
-        )
-
-    if not models:
-        inner: Any = TriggerConfig
-    elif len(models) == 1:
-        inner = models[0]
-    else:
-        inner = Annotated[Union.__getitem__(models), Field(discriminator="type")]
-    return Annotated[inner, BeforeValidator(known_type)]
+def function_model(
+    destination_kinds: KindRegistry[Any], target_kinds: KindRegistry[Any]
+) -> type[FunctionConfig]:
+    """`FunctionConfig` whose target and destinations are unions of the registered kinds."""
+    target: Any = registered_union(target_kinds)
+    destination: Any = Annotated[
+        registered_union(destination_kinds), BeforeValidator(destination_shorthand)
+    ]
+    model = create_model(
+        "FunctionConfig",
+        __base__=FunctionConfig,
+        target=(target, ...),
+        on_success=(destination | None, None),
+        on_failure=(destination | None, None),
+    )
+    return cast(type[FunctionConfig], model)

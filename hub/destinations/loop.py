@@ -14,7 +14,7 @@ import structlog
 from hub import clock
 from hub.alarm import Alarm
 from hub.config.functions import Backoff
-from hub.destinations.deliver import deliver
+from hub.destinations.send import send_record
 from hub.errors import StoreError
 from hub.hooks import Hooks
 from hub.redact import recorded_text
@@ -63,7 +63,7 @@ class DeliveryLoop:
 
     async def _deliver(self, delivery: Delivery) -> None:
         try:
-            detail = await deliver(delivery.destination, delivery.record, self.session)
+            detail = await send_record(delivery.destination, delivery.record, self.session)
         except Exception as exc:
             attempts = delivery.attempts + 1
             now = clock.now()

@@ -18,7 +18,7 @@ from hub.store.base import Delivery, Routing
 DESTINATION_SOURCE = "triggerhub/destination"
 
 
-def route(
+def routing_of(
     inv: Invocation,
     function: FunctionConfig | None,
     condition: Condition,

@@ -1,5 +1,5 @@
-"""One trigger's loop: connect, wait for room in the backlog, read a batch, deliver it (see
-deliver.py), and on failure close, back off and connect again. The plugin only says how; the
+"""One trigger's loop: connect, wait for room in the backlog, read a batch, submit it (see
+submit.py), and on failure close, back off and connect again. The plugin only says how; the
 loop, the backoff, the crash handling and the backpressure live here, once for every kind."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import structlog
 from hub.config.functions import Backoff
 from hub.config.triggers import TriggerConfig
 from hub.intake.backlog import BacklogGate
-from hub.intake.deliver import Delivery
 from hub.intake.lease import LeaseLost, SourceLease
 from hub.intake.port import HubPort
-from hub.intake.status import TriggerState, TriggerStatus
+from hub.intake.submit import BatchSubmitter
+from hub.intake.trigger_status import TriggerState, TriggerStatus
 from hub.plugins.contract import (
     BackOff,
     Batch,
@@ -56,7 +56,7 @@ class TriggerRunner:
         self.status = TriggerStatus(type=config.type, functions=list(config.function))
         self._gate = gate or BacklogGate(hub.backlog, hub.max_backlog, health=hub.store_health)
         self._reconnect = reconnect
-        self._deliver = Delivery(hub, config, self.status, self._gate)
+        self._submit = BatchSubmitter(hub, config, self.status, self._gate)
         self._log = log.bind(trigger=name, type=config.type)
         self._failures = 0
         self._runs = 0
@@ -179,7 +179,7 @@ class TriggerRunner:
             batch = await self._read()
             self._busy = True
             try:
-                refused = await self._deliver(batch)
+                refused = await self._submit(batch)
             finally:
                 self._busy = False
             if refused is None:

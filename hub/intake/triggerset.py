@@ -14,7 +14,7 @@ from hub.config.triggers import TriggerConfig
 from hub.intake.backlog import BacklogGate
 from hub.intake.port import HubPort
 from hub.intake.runner import RECONNECT, TriggerRunner
-from hub.intake.status import TriggerState, TriggerStatus
+from hub.intake.trigger_status import TriggerState, TriggerStatus
 from hub.plugins.contract import Source, SourceContext
 from hub.plugins.registry import Registry, default_registry
 

@@ -1,64 +1,102 @@
-"""Push sources: a trigger kind that receives its events over the hub's HTTP API registers a
-webhook parser here; `POST /v1/hooks/{kind}/{trigger}` parses the body, filters, durably
-submits to the trigger's functions and only then answers, so the sender retries on failure.
+"""Webhook kinds: push sources whose events arrive over the hub's HTTP API at
+`POST /v1/hooks/{kind}/{trigger}`. A `WebhookKind` names the kind in the path, the config model
+of the triggers it feeds and a lazily imported parser of a request body; the trigger's source is
+an `InboxSource` (hub/intake/inbox.py) opened under the same kind, so a pushed body takes the
+same path through intake as a read one and is answered once durably queued.
 
-A webhook-only kind gives the runtime a `PassiveSource` (it reads nothing by itself)."""
+Built-in kinds register on import (object_storage, audit); a third-party distribution through
+the entry-point group `triggerhub.webhooks`."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from hub.config.triggers import TriggerConfig
 from hub.events import Event
-from hub.plugins.contract import Batch
+from hub.kinds import Kind, KindRegistry, load_path, shared_registry
 
-WebhookParse = Callable[[bytes, Mapping[str, str], Any, str], Sequence[Event]]
-"""`(body, headers, trigger_config, trigger_name) -> events`; raises ValueError naming what is
-wrong with the body (answered 400)."""
+ENTRY_POINT_GROUP = "triggerhub.webhooks"
 
 
 @dataclass(frozen=True, slots=True)
-class Webhook:
-    kind: str
-    trigger_type: str
-    parse: WebhookParse
+class Pushed:
+    """What became of a request: `received` events parsed, `read` of them taken by the source
+    (a source may test its own options first), `kept` by the trigger's filter and queued as
+    `invocations` (their ids; a resend gets the same ids back)."""
+
+    received: int
+    read: int
+    kept: int
+    invocations: list[str]
 
 
-_WEBHOOKS: dict[str, Webhook] = {}
-_ROUTE_MODULES: list[str] = []
+class WebhookParse(Protocol):
+    """`(body, headers, trigger_config, trigger_name) -> events`; raises ValueError naming what
+    is wrong with the body (answered 400)."""
+
+    def __call__(
+        self, body: bytes, headers: Mapping[str, str], config: Any, trigger: str, /
+    ) -> Sequence[Event]: ...
 
 
-def register_route_module(module: str) -> None:
-    """For a push source that needs its own route: `module` exposes `routes` (an aiohttp
-    RouteTableDef) and `OPENAPI_PATHS` (its entries for the API's OpenAPI document). It is
-    imported when the API is built, so registering costs nothing at import."""
-    if module not in _ROUTE_MODULES:
-        _ROUTE_MODULES.append(module)
+class BodyRefused(ValueError):
+    """A parser's refusal whose message stands on its own (answered 400 as it is)."""
 
 
-def route_modules() -> list[str]:
-    return list(_ROUTE_MODULES)
+def count_answer(pushed: Pushed) -> dict[str, Any]:
+    return {
+        "received": pushed.received,
+        "filtered": pushed.received - pushed.kept,
+        "invocations": pushed.invocations,
+    }
 
 
-def register_webhook(kind: str, trigger_type: str, parse: WebhookParse) -> None:
-    _WEBHOOKS[kind] = Webhook(kind, trigger_type, parse)
+@dataclass(frozen=True, slots=True)
+class WebhookKind(Kind[TriggerConfig, WebhookParse]):
+    """`name` is the `{kind}` of the path; `body` names what a request carries in messages
+    ("object-storage notification"; "<name> notification" when empty); `triggers` names the
+    triggers it feeds in a 404 ("kubernetes audit"; the kind's name when empty); `answer`
+    shapes the 200 body; `openapi_path` names a `module:attribute` holding the route's
+    OpenAPI path items."""
+
+    body: str = ""
+    triggers: str = ""
+    answer: Callable[[Pushed], dict[str, Any]] = count_answer
+    openapi_path: str | None = None
+
+    def body_name(self) -> str:
+        return self.body or f"{self.name} notification"
+
+    def triggers_name(self) -> str:
+        return self.triggers or self.name
+
+    def openapi_paths(self) -> dict[str, Any]:
+        if self.openapi_path is None:
+            return {}
+        paths: dict[str, Any] = load_path(self.openapi_path)
+        return paths
 
 
-def webhook(kind: str) -> Webhook | None:
-    return _WEBHOOKS.get(kind)
+webhook_kinds: KindRegistry[WebhookKind] = shared_registry(
+    "webhook", ENTRY_POINT_GROUP, WebhookKind, typed=False
+)
 
 
-class PassiveSource:
-    """The runtime's view of a webhook trigger: connected, never reads; events arrive by HTTP."""
+def register_webhook(kind: WebhookKind) -> None:
+    """Called by a plugin package when it is imported."""
+    webhook_kinds.register(kind)
 
-    async def connect(self) -> None:
-        return None
 
-    async def read(self) -> Batch:
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
+def webhook(kind: str) -> WebhookKind | None:
+    return webhook_kinds.loaded().kinds().get(kind)
 
-    async def close(self) -> None:
-        return None
+
+def webhook_openapi_paths() -> dict[str, Any]:
+    """The OpenAPI entries that registered webhook kinds add."""
+    return {
+        path: item
+        for kind in webhook_kinds.kinds().values()
+        for path, item in kind.openapi_paths().items()
+    }

@@ -16,11 +16,12 @@ from pydantic import ValidationError
 
 from hub.config.functions import FunctionConfig
 from hub.config.loader import load_text
-from hub.destinations.deliver import DELIVERERS
+from hub.destinations.kinds import destination_kinds
 from hub.errors import ConfigError
 from hub.events import Event
 from hub.plugins import Registry
 from triggers.amqp import AMQP, AmqpTriggerConfig
+from triggers.amqp.destination import AmqpDestination, deliver_amqp
 from triggers.amqp.headers import json_safe
 from triggers.amqp.ledger import NackLedger, message_key
 from triggers.amqp.parse import (
@@ -354,8 +355,9 @@ def test_the_amqp_destination_model_and_deliverer_are_registered() -> None:
             "on_failure": {"type": "amqp", "url": URL, "exchange": "dead", "routing_key": "f"},
         }
     )
-    assert cfg.on_failure is not None and cfg.on_failure.type == "amqp"
-    assert "amqp" in DELIVERERS
+    assert isinstance(cfg.on_failure, AmqpDestination) and cfg.on_failure.exchange == "dead"
+    kind = destination_kinds.loaded().get("amqp")
+    assert kind.config_model is AmqpDestination and kind.load_factory() is deliver_amqp
 
 
 def test_importing_the_plugin_does_not_import_aio_pika() -> None:

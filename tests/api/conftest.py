@@ -17,7 +17,7 @@ from tests.api import functions
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 MAX_BODY = 64 * 1024
-# The shape of TriggerSet.status() (hub.intake.status.TriggerStatus.to_dict()).
+# The shape of TriggerSet.status() (hub.intake.trigger_status.TriggerStatus.to_dict()).
 TRIGGERS = {
     "orders": {
         "type": "kafka",

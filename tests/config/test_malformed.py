@@ -76,8 +76,9 @@ CASES: dict[str, tuple[str, str]] = {
     ),
     "wrong target type": (
         "functions:\n  f:\n    target: {type: ftp, host: x}\n",
-        "cfg.yaml:3:5: functions.f.target: unknown type 'ftp'; "
-        "expected one of: 'python', 'http', 'command'",
+        # Located at the type, naming the known ones, like a trigger's type.
+        "cfg.yaml:3:20: functions.f.target.type: unknown target type 'ftp'; "
+        "known types: command, http, python",
     ),
     "missing trigger field": (
         F + "triggers:\n  orders:\n    type: memory\n    function: f\n",

@@ -11,10 +11,11 @@ import pytest
 import structlog
 from pydantic import ValidationError
 
+from hub.intake.inbox import InboxSource
 from hub.plugins.contract import SourceContext
-from hub.plugins.webhooks import PassiveSource, webhook
+from hub.plugins.webhooks import webhook
 from tests.object_storage.conftest import trigger
-from triggers.object_storage import OBJECT_STORAGE
+from triggers.object_storage import OBJECT_STORAGE, ObjectStorageConfig
 from triggers.object_storage.aws import region_of
 
 QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/uploads"
@@ -68,9 +69,9 @@ def test_the_region_comes_from_the_config_or_an_aws_queue_url(
 async def test_a_trigger_without_queue_url_is_webhook_only() -> None:
     factory = OBJECT_STORAGE.load_factory()
     context = SourceContext("uploads", _no_checkpoint, structlog.get_logger("test"))
-    assert isinstance(factory(trigger(), context), PassiveSource)
+    assert isinstance(factory(trigger(), context), InboxSource)
     hook = webhook("object-storage")
-    assert hook is not None and hook.trigger_type == "object_storage"
+    assert hook is not None and hook.config_model is ObjectStorageConfig
 
 
 async def _no_checkpoint(_name: str) -> str | None:

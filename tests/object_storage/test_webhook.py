@@ -16,6 +16,8 @@ from hub.api import ApiServer, create_app
 from hub.config.settings import HubSettings, StoreSettings
 from hub.store.base import ListQuery
 from tests.object_storage.conftest import fixture_bytes, fixture_json, fn, trigger
+from tests.support import MakeSet
+from tests.waiting import until
 from triggers.object_storage import ObjectStorageConfig
 
 TRIGGERS: dict[str, ObjectStorageConfig] = {
@@ -26,9 +28,14 @@ TRIGGERS: dict[str, ObjectStorageConfig] = {
 
 
 @pytest.fixture
-async def session(tmp_path: Path) -> AsyncIterator[tuple[aiohttp.ClientSession, Hub]]:
+async def session(
+    tmp_path: Path, make_set: MakeSet
+) -> AsyncIterator[tuple[aiohttp.ClientSession, Hub]]:
     settings = HubSettings(store=StoreSettings(url=f"sqlite:///{tmp_path}/hub.db"))
-    async with Hub(settings, {"f": fn()}) as hub:
+    async with Hub(settings, {"f": fn()}) as hub, make_set(hub) as triggers:
+        # Webhook-only triggers: the runtime reads what the route pushes to their inboxes.
+        await triggers.start(TRIGGERS)
+        await until(lambda: all(s["state"] == "connected" for s in triggers.status().values()))
         app = create_app(hub, token=None, max_body_bytes=1 << 20, trigger_config=TRIGGERS.get)
         server = ApiServer(app)
         await server.start("127.0.0.1", 0)

@@ -1,12 +1,12 @@
 """The `amqp` trigger (RabbitMQ / AMQP 0-9-1 queues) and the `amqp` destination.
 
-Importing this package registers both without importing aio-pika: the source factory is named
-by path and loaded when a trigger starts; the deliverer imports aio-pika on first use."""
+Importing this package registers both without importing aio-pika: the source factory and the
+deliverer are named by path and loaded on first use."""
 
-from hub.destinations.deliver import DELIVERERS
+from hub.destinations.kinds import DestinationKind, register_destination
 from hub.plugins.registry import TriggerKind, register
 from triggers.amqp.config import AmqpTriggerConfig
-from triggers.amqp.destination import deliver_amqp
+from triggers.amqp.destination import AmqpDestination
 
 AMQP = TriggerKind(
     name="amqp",
@@ -17,7 +17,15 @@ AMQP = TriggerKind(
     "acked only after its invocation is durably queued.",
 )
 
-register(AMQP)
-DELIVERERS.setdefault("amqp", deliver_amqp)
+AMQP_DESTINATION = DestinationKind(
+    name="amqp",
+    config_model=AmqpDestination,
+    factory_path="triggers.amqp.destination:deliver_amqp",
+    extra="amqp",
+    doc="An exchange each record is published to as a persistent message, confirmed.",
+)
 
-__all__ = ["AMQP", "AmqpTriggerConfig", "deliver_amqp"]
+register(AMQP)
+register_destination(AMQP_DESTINATION)
+
+__all__ = ["AMQP", "AMQP_DESTINATION", "AmqpDestination", "AmqpTriggerConfig"]

@@ -1,21 +1,25 @@
 """The `amqp` destination: a finished invocation's record published to an exchange as a
 persistent JSON message, confirmed by the broker before it counts as delivered.
 
-Registered in hub.destinations.deliver.DELIVERERS by this package's __init__; aio-pika is
-imported on the first delivery only. One connection per URL (per event loop) is kept and
+Its model is validated where the triggers file names it; the deliverer is loaded on the first
+delivery and only then imports aio-pika. One connection per URL (per event loop) is kept and
 replaced when it has closed."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
+import aiohttp
 import orjson
 import structlog
+from pydantic import Field
 
 from hub import clock
+from hub.config.base import Strict
+from hub.config.durations import Duration
+from hub.destinations.clients import ClientCache
 from hub.status import Condition
 from triggers.amqp.urls import mask_url, scrub
 
@@ -36,34 +40,37 @@ class _Publisher:
         return not (self.connection.is_closed or self.channel.is_closed)
 
 
-@dataclass(slots=True)
-class _LoopPublishers:
-    """A connection belongs to the event loop that opened it (each test runs its own loop)."""
+class AmqpDestination(Strict):
+    type: Literal["amqp"] = "amqp"
+    url: str = Field(
+        pattern=r"^amqps?://",
+        description="amqp://user:password@host:port/vhost; the password is masked in logs.",
+    )
+    exchange: str = Field(
+        "", description="Exchange to publish to; '' is the default exchange (routing_key = queue)."
+    )
+    routing_key: str = Field("", description="Routing key of every record published.")
+    mandatory: bool = Field(
+        True, description="An unroutable record (no queue bound) is a failed delivery, retried."
+    )
+    timeout: Duration = Field(10.0, gt=0, description="For connecting and the broker's confirm.")
 
-    by_url: dict[str, _Publisher] = field(default_factory=dict)
-    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
-
-_loops: WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopPublishers] = WeakKeyDictionary()
-
-
-async def deliver_amqp(spec: dict[str, Any], record: bytes, _session: object) -> str:
-    url: str = spec["url"]
-    exchange_name: str = spec.get("exchange", "")
-    routing_key: str = spec.get("routing_key", "")
+async def deliver_amqp(
+    config: AmqpDestination, record: bytes, _session: aiohttp.ClientSession
+) -> str:
+    url, exchange_name, routing_key = config.url, config.exchange, config.routing_key
     try:
-        async with asyncio.timeout(spec.get("timeout", 10.0)):
-            publisher = await _publisher(url)
-            await _publish(publisher, record, exchange_name, routing_key, spec)
+        async with asyncio.timeout(config.timeout):
+            publisher = await _publishers.get(url)
+            await _publish(publisher, record, config)
     except Exception as exc:
         # The caller records this text on the invocation: no URL, no password in it.
         raise RuntimeError(scrub(f"AMQP publish failed: {exc!r}", url)) from None
     return f"amqp {mask_url(url)} exchange {exchange_name or '(default)'} key {routing_key}"
 
 
-async def _publish(
-    publisher: _Publisher, record: bytes, exchange_name: str, routing_key: str, spec: dict[str, Any]
-) -> None:
+async def _publish(publisher: _Publisher, record: bytes, config: AmqpDestination) -> None:
     import aio_pika
 
     context = _record_context(record)
@@ -79,13 +86,13 @@ async def _publish(
         timestamp=clock.now(),
         headers={"x-triggerhub-function": context.get("function")},
     )
-    if exchange_name:
-        exchange = await publisher.channel.get_exchange(exchange_name, ensure=False)
+    if config.exchange:
+        exchange = await publisher.channel.get_exchange(config.exchange, ensure=False)
     else:
         exchange = publisher.channel.default_exchange
     # With publisher confirms the await returns once the broker has the message (persisted, for
     # a durable queue); mandatory makes an unroutable record an error instead of a silent drop.
-    await exchange.publish(message, routing_key=routing_key, mandatory=spec.get("mandatory", True))
+    await exchange.publish(message, routing_key=config.routing_key, mandatory=config.mandatory)
 
 
 def _record_context(record: bytes) -> dict[str, Any]:
@@ -100,22 +107,6 @@ def _slot(context: dict[str, Any]) -> str:
     return "on_success" if context.get("condition") == Condition.SUCCESS else "on_failure"
 
 
-async def _publisher(url: str) -> _Publisher:
-    mine = _loops.setdefault(asyncio.get_running_loop(), _LoopPublishers())
-    current = mine.by_url.get(url)
-    if current is not None and current.usable:
-        return current
-    async with mine.locks.setdefault(url, asyncio.Lock()):  # one connect, however many wait
-        current = mine.by_url.get(url)
-        if current is not None and current.usable:
-            return current
-        if current is not None:
-            await _close(current)
-        mine.by_url[url] = current = await _open(url)
-        log.info("amqp destination connected", url=mask_url(url))
-        return current
-
-
 async def _open(url: str) -> _Publisher:
     import aio_pika
 
@@ -127,19 +118,19 @@ async def _open(url: str) -> _Publisher:
     except BaseException:
         await connection.close()
         raise
+    log.info("amqp destination connected", url=mask_url(url))
     return _Publisher(connection, channel)
 
 
 async def _close(publisher: _Publisher) -> None:
-    try:
-        await publisher.connection.close()
-    except Exception as exc:
-        log.debug("closing an amqp destination connection failed", error=repr(exc))
+    await publisher.connection.close()
+
+
+_publishers: ClientCache[_Publisher] = ClientCache(
+    "amqp destination connection", _open, lambda publisher: publisher.usable, _close
+)
 
 
 async def close_publishers() -> None:
     """Close this event loop's destination connections (on shutdown, and between tests)."""
-    mine = _loops.pop(asyncio.get_running_loop(), None)
-    if mine is not None:
-        for publisher in mine.by_url.values():
-            await _close(publisher)
+    await _publishers.close_all()

@@ -14,9 +14,9 @@ def build(config: AuditConfig, context: SourceContext) -> Source:
 
         return AuditdSource(config, context)
     if config.source == "kubernetes":
-        from triggers.audit.kubernetes.source import KubernetesSource
+        from triggers.audit.kubernetes.source import kubernetes_source
 
-        return KubernetesSource(config, context)
+        return kubernetes_source(config, context)
     try:
         from triggers.audit.cloudtrail.source import CloudTrailSource
     except ModuleNotFoundError as exc:

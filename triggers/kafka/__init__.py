@@ -1,13 +1,13 @@
 """The `kafka` trigger (consumer group, commit after the durable enqueue) and the `kafka`
 destination.
 
-Importing this package registers both without importing aiokafka: the source factory is named
-by path and loaded when a trigger starts; the deliverer imports aiokafka on first use."""
+Importing this package registers both without importing aiokafka: the source factory and the
+deliverer are named by path and loaded on first use."""
 
-from hub.destinations.deliver import DELIVERERS
+from hub.destinations.kinds import DestinationKind, register_destination
 from hub.plugins.registry import TriggerKind, register
 from triggers.kafka.config import KafkaTriggerConfig
-from triggers.kafka.destination import deliver_kafka
+from triggers.kafka.destination import KafkaDestination
 
 KAFKA = TriggerKind(
     name="kafka",
@@ -18,7 +18,15 @@ KAFKA = TriggerKind(
     "their invocations are durably queued.",
 )
 
-register(KAFKA)
-DELIVERERS.setdefault("kafka", deliver_kafka)
+KAFKA_DESTINATION = DestinationKind(
+    name="kafka",
+    config_model=KafkaDestination,
+    factory_path="triggers.kafka.destination:deliver_kafka",
+    extra="kafka",
+    doc="A topic each record is published to with acks=all.",
+)
 
-__all__ = ["KAFKA", "KafkaTriggerConfig", "deliver_kafka"]
+register(KAFKA)
+register_destination(KAFKA_DESTINATION)
+
+__all__ = ["KAFKA", "KAFKA_DESTINATION", "KafkaDestination", "KafkaTriggerConfig"]

@@ -4,10 +4,9 @@ from an SQS queue or pushed to `POST /v1/hooks/object-storage/<trigger>`.
 Importing this package registers the kind and the webhook; nothing here imports boto3."""
 
 from hub.plugins.registry import TriggerKind, register
-from hub.plugins.webhooks import register_webhook
+from hub.plugins.webhooks import WebhookKind, register_webhook
 from triggers.object_storage.config import ObjectStorageConfig
 from triggers.object_storage.webhook import KIND as WEBHOOK_KIND
-from triggers.object_storage.webhook import parse_webhook
 
 OBJECT_STORAGE = TriggerKind(
     name="object_storage",
@@ -17,7 +16,15 @@ OBJECT_STORAGE = TriggerKind(
     doc="Bucket notifications (S3, MinIO, OBS) from an SQS queue or the webhook; one "
     "invocation per object record, the message deleted only after all are durably queued.",
 )
+OBJECT_STORAGE_WEBHOOK = WebhookKind(
+    name=WEBHOOK_KIND,
+    config_model=ObjectStorageConfig,
+    factory_path="triggers.object_storage.webhook:parse_webhook",
+    body="object-storage notification",
+    triggers="object_storage",
+    doc="S3-shaped notification JSON pushed by MinIO, OBS (SMN) or another sender.",
+)
 register(OBJECT_STORAGE)
-register_webhook(WEBHOOK_KIND, OBJECT_STORAGE.name, parse_webhook)
+register_webhook(OBJECT_STORAGE_WEBHOOK)
 
-__all__ = ["OBJECT_STORAGE", "ObjectStorageConfig", "parse_webhook"]
+__all__ = ["OBJECT_STORAGE", "OBJECT_STORAGE_WEBHOOK", "ObjectStorageConfig"]

@@ -1,19 +1,20 @@
 """The `object_storage` factory: an SQS source when the trigger has a `queue_url`, otherwise a
-passive source (its events arrive on the webhook). Only the SQS source needs boto3, so a
+source that reads what the webhook pushes to its inbox. Only the SQS source needs boto3, so a
 webhook-only trigger runs without the `aws` extra."""
 
 from __future__ import annotations
 
 from hub.errors import MissingExtraError
+from hub.intake.inbox import InboxSource
 from hub.plugins.contract import Source, SourceContext
-from hub.plugins.webhooks import PassiveSource
 from triggers.object_storage.config import ObjectStorageConfig
+from triggers.object_storage.webhook import KIND
 
 
 def build(config: ObjectStorageConfig, context: SourceContext) -> Source:
     if config.queue_url is None:
         context.log.info("object_storage trigger is webhook-only", path=webhook_path(context))
-        return PassiveSource()
+        return InboxSource(KIND, context.trigger, config)
     try:
         from triggers.object_storage.sqs import SqsSource
     except ModuleNotFoundError as exc:
@@ -24,4 +25,4 @@ def build(config: ObjectStorageConfig, context: SourceContext) -> Source:
 
 
 def webhook_path(context: SourceContext) -> str:
-    return f"/v1/hooks/object-storage/{context.trigger}"
+    return f"/v1/hooks/{KIND}/{context.trigger}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from triggers.audit.kubernetes.webhook import ANSWER_WITHIN, ROUTE
+from hub.intake.inbox import ANSWER_WITHIN
+from triggers.audit.kubernetes.webhook import ROUTE
 
 PATH = ROUTE
 
@@ -80,3 +81,6 @@ OPERATION: dict[str, Any] = {
         ),
     },
 }
+
+
+OPENAPI_PATHS: dict[str, Any] = {PATH: {"post": OPERATION}}

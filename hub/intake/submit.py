@@ -1,4 +1,4 @@
-"""One batch from source to store: filter it, durably submit what is kept to each of the
+"""Submitting one batch from source to store: filter it, durably submit what is kept to each of the
 trigger's functions, and only then acknowledge it; when the submit fails, give it back."""
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from hub.eventcheck import InvalidEvent, check_storable, contained
 from hub.events import Event
 from hub.filters import compile_filter
 from hub.intake.backlog import BacklogGate
+from hub.intake.inbox import PushedBatch
 from hub.intake.port import HubPort
-from hub.intake.status import TriggerStatus
+from hub.intake.trigger_status import TriggerStatus
 from hub.plugins.contract import Batch
 from hub.store.base import Checkpoint
 
 
-class Delivery:
+class BatchSubmitter:
     def __init__(
         self, hub: HubPort, config: TriggerConfig, status: TriggerStatus, gate: BacklogGate
     ) -> None:
@@ -37,17 +38,20 @@ class Delivery:
         if events:
             self._status.last_event_at = clock.now()
         try:
-            await self._submit(kept, batch.checkpoint)
+            invocations = await self._submit(kept, batch.checkpoint)
         except Exception as exc:
             self._status.last_error = f"submit failed: {exc!r}"
             await batch.nack(f"submit failed: {exc}")
             return exc
+        if isinstance(batch, PushedBatch) and batch.request is not None:
+            batch.request.submitted(len(kept), invocations)
         await batch.ack()
         return None
 
-    async def _submit(self, events: Sequence[Event], checkpoint: Checkpoint | None) -> None:
+    async def _submit(self, events: Sequence[Event], checkpoint: Checkpoint | None) -> list[str]:
+        """The ids of the invocations (new or deduplicated), function by function."""
         if not events and checkpoint is None:
-            return
+            return []
         # Every function's invocations and the source position commit together; with all
         # events filtered out, the position still moves on.
         submitted = await self._hub.submit_many(
@@ -55,6 +59,7 @@ class Delivery:
             checkpoint=checkpoint,
         )
         self._gate.note_submitted(sum(1 for per in submitted for s in per if s.created))
+        return [s.id for per in submitted for s in per]
 
 
 def storable(event: Event) -> Event:
