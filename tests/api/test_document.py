@@ -46,7 +46,15 @@ async def test_every_served_route_is_documented_and_every_documented_one_served(
     }
     paths = (await _document(api))["paths"]
     documented = {(method, path) for path, item in paths.items() for method in item}
-    assert served == documented
+    # A webhook kind documents its own body at /v1/hooks/<kind>/{trigger}; the generic route
+    # serves it.
+    specialised = {
+        (method, path)
+        for method, path in documented - served
+        if path.startswith("/v1/hooks/") and ("post", "/v1/hooks/{kind}/{trigger}") in served
+    }
+    assert served == documented - specialised
+    assert specialised == {("post", "/v1/hooks/audit/{trigger}")}
 
 
 @pytest.mark.timeout(30)
