@@ -27,7 +27,8 @@ async def find_invocation(request: web.Request, function: str, task_id: str) -> 
     # are searched (newest first, where a task just submitted is).
     async for inv in invocations(request, ListQuery(function=function, limit=MAX_LIMIT)):
         if inv.idempotency_key == task_id:
-            return inv
+            # Listed records leave out the history; the record read by id has it.
+            return await hub.get(inv.id)
     return None
 
 
