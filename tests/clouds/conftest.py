@@ -107,9 +107,7 @@ def cloud_hub(tmp_path: Path, daemon_factory: Callable[..., Daemon]) -> Iterator
     port = free_port()
     (tmp_path / "handlers.py").write_text(textwrap.dedent(HANDLERS))
     config = tmp_path / "triggers.yaml"
-    config.write_text(
-        CONFIG.format(tmp=tmp_path, port=port, max_body=MAX_BODY, key=ACCESS_KEY)
-    )
+    config.write_text(CONFIG.format(tmp=tmp_path, port=port, max_body=MAX_BODY, key=ACCESS_KEY))
     env = {"CLOUDS_TEST_TOKEN": TOKEN, "CLOUDS_TEST_SECRET": SECRET}
     daemon = daemon_factory(config, tmp_path, env, api_port=port)
     daemon.start()

@@ -61,7 +61,7 @@ async def test_async_task_runs_and_is_read_back(cloud_hub: CloudHub) -> None:
     assert task.request_id == invocation_id
     assert task.status == "Succeeded"
     assert json.loads(task.return_payload)["data"] == '{"n": 1}'
-    assert [e.status for e in task.events][0] == "Enqueued"
+    assert task.events[0].status == "Enqueued"
     assert task.events[-1].status == "Succeeded"
     by_hub_id = await call(client.get_async_task, "echo", invocation_id, fc.GetAsyncTaskRequest())
     assert by_hub_id.body.task_id == "task-run-1"

@@ -62,9 +62,7 @@ async def test_event_invoke_is_queued_and_reaches_the_function(cloud_hub: CloudH
 async def test_arns_and_qualifiers_name_the_hub_function(cloud_hub: CloudHub) -> None:
     client = lambda_client(cloud_hub)
     for name in ("arn:aws:lambda:eu-west-1:123456789012:function:echo:prod", "echo:$LATEST"):
-        answer = await call(
-            client.invoke, FunctionName=name, InvocationType="Event", Payload=b"{}"
-        )
+        answer = await call(client.invoke, FunctionName=name, InvocationType="Event", Payload=b"{}")
         record = await cloud_hub.record(answer["ResponseMetadata"]["RequestId"])
         assert record["function"] == "echo"
 

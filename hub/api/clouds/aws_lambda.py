@@ -93,7 +93,7 @@ async def invoke(request: web.Request) -> web.StreamResponse:
         extensions=_client_context(request),
     )
     if kind == "DryRun":
-        return web.Response(status=204, headers={"x-amzn-RequestId": request_id(request)})
+        return web.Response(status=204, headers={"x-amzn-RequestId": request_id()})
     submitted = await submit(request, call)
     headers = {"x-amzn-RequestId": submitted.id, "X-Amz-Executed-Version": "$LATEST"}
     if kind == "Event":

@@ -155,7 +155,7 @@ async def stop_async_task(request: web.Request) -> web.Response:
             409, f"async task {request.match_info['task']!r} is already {FC[inv.status]}"
         )
     await context(request).hub.stop(inv.id)
-    return web.Response(status=200, headers={"x-fc-request-id": request_id(request)})
+    return web.Response(status=200, headers={"x-fc-request-id": request_id()})
 
 
 async def _task(request: web.Request) -> Invocation:

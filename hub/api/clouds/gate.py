@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 import structlog
 from aiohttp import web
@@ -24,8 +26,18 @@ from hub.errors import InvalidStateError, NotFoundError, StoreError, UnknownFunc
 from hub.ids import new_id
 
 log = structlog.get_logger("hub.api.clouds")
-_BODY = "triggerhub.clouds.body"
-_REQUEST_ID = "triggerhub.clouds.request_id"
+
+
+@dataclass(slots=True)
+class _Exchange:
+    """What one cloud request's middleware and handler share (each request is its own task,
+    so a context variable holds it for exactly that request)."""
+
+    request_id: str = field(default_factory=new_id)
+    body: bytes | None = None
+
+
+_EXCHANGE: ContextVar[_Exchange] = ContextVar("triggerhub_cloud_exchange")
 
 
 class CloudRoutes:
@@ -41,18 +53,15 @@ class CloudRoutes:
 async def cloud_body(request: web.Request) -> bytes:
     """The request body within the API's size limit, read once (the signature check may
     have read it already)."""
-    if _BODY not in request:
-        request[_BODY] = await read_limited(request, context(request).settings.max_body_bytes)
-    body: bytes = request[_BODY]
-    return body
+    exchange = _EXCHANGE.get()
+    if exchange.body is None:
+        exchange.body = await read_limited(request, context(request).settings.max_body_bytes)
+    return exchange.body
 
 
-def request_id(request: web.Request) -> str:
+def request_id() -> str:
     """The id of this request in the cloud's answers (errors included)."""
-    if _REQUEST_ID not in request:
-        request[_REQUEST_ID] = new_id()
-    rid: str = request[_REQUEST_ID]
-    return rid
+    return _EXCHANGE.get().request_id
 
 
 def cloud_gate(
@@ -69,6 +78,7 @@ def cloud_gate(
         cloud = next((c for c in clouds if c.paths.match(request.path)), None)
         if cloud is None:
             return await token_rules(request, handler)
+        _EXCHANGE.set(_Exchange())
         try:
             sig = signed(request)
             if sig is None:
@@ -109,4 +119,4 @@ def cloud_gate(
 def _answer(
     request: web.Request, cloud: CloudRoutes, status: int, message: str, code: str | None
 ) -> web.Response:
-    return cloud.errors.response(status, message, code, request_id(request))
+    return cloud.errors.response(status, message, code, request_id())
