@@ -115,6 +115,34 @@ def cloud_hub(tmp_path: Path, daemon_factory: Callable[..., Daemon]) -> Iterator
     assert SECRET not in daemon.log()
 
 
+_OPENED: list[Any] = []
+
+
+def closed_after_test(client: Any) -> Any:
+    """An SDK client whose connections are closed when the test ends (an unclosed pooled
+    socket is a ResourceWarning, an error here)."""
+    _OPENED.append(client)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
+
+
 async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """An SDK call (they block) off the event loop."""
     return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+async def invoke_lambda(client: Any, **params: Any) -> dict[str, Any]:
+    """boto3's Invoke with the payload read: its stream holds the connection until read."""
+
+    def invoke() -> dict[str, Any]:
+        answer: dict[str, Any] = client.invoke(**params)
+        answer["Payload"] = answer["Payload"].read()
+        return answer
+
+    return await call(invoke)

@@ -25,7 +25,7 @@ from hub.api import ApiServer, create_app
 from hub.api.clouds import AccessKey, AccessKeys, load_access_keys
 from hub.errors import ConfigError
 from tests.api.conftest import FUNCTIONS, hub_settings
-from tests.clouds.conftest import ACCESS_KEY, SECRET, TOKEN, call
+from tests.clouds.conftest import ACCESS_KEY, SECRET, TOKEN, invoke_lambda
 from tests.servers.daemon import Daemon
 from tests.servers.process import free_port
 
@@ -48,7 +48,7 @@ async def invoke_event(url: str, *, signed: bool = True) -> Any:
     """An Event Invoke of `echo` by boto3; its connections are closed after."""
     client = lambda_client(url, signed=signed)
     try:
-        return await call(client.invoke, FunctionName="echo", InvocationType="Event")
+        return await invoke_lambda(client, FunctionName="echo", InvocationType="Event")
     finally:
         client.close()
 

@@ -11,7 +11,15 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkfunctiongraph.v2 import FunctionGraphClient
 from huaweicloudsdkfunctiongraph.v2 import model as fg
 
-from tests.clouds.conftest import ACCESS_KEY, MAX_BODY, PROJECT, SECRET, CloudHub, call
+from tests.clouds.conftest import (
+    ACCESS_KEY,
+    MAX_BODY,
+    PROJECT,
+    SECRET,
+    CloudHub,
+    call,
+    closed_after_test,
+)
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -21,7 +29,7 @@ def urn(name: str) -> str:
 
 
 def fg_client(hub: CloudHub, secret: str = SECRET) -> Any:
-    return (
+    return closed_after_test(
         FunctionGraphClient.new_builder()
         .with_credentials(BasicCredentials(ACCESS_KEY, secret, PROJECT))
         .with_endpoint(hub.url)

@@ -11,19 +11,29 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.clouds.conftest import ACCESS_KEY, MAX_BODY, SECRET, CloudHub, call
+from tests.clouds.conftest import (
+    ACCESS_KEY,
+    MAX_BODY,
+    SECRET,
+    CloudHub,
+    call,
+    closed_after_test,
+    invoke_lambda,
+)
 
 pytestmark = pytest.mark.timeout(90)
 
 
 def lambda_client(hub: CloudHub, secret: str = SECRET, key: str = ACCESS_KEY) -> Any:
-    return boto3.client(
-        "lambda",
-        endpoint_url=hub.url,
-        region_name="eu-west-1",
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        config=Config(retries={"max_attempts": 1}),
+    return closed_after_test(
+        boto3.client(
+            "lambda",
+            endpoint_url=hub.url,
+            region_name="eu-west-1",
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            config=Config(retries={"max_attempts": 1}),
+        )
     )
 
 
@@ -41,8 +51,8 @@ def with_headers(client: Any, headers: dict[str, str]) -> Any:
 async def test_event_invoke_is_queued_and_reaches_the_function(cloud_hub: CloudHub) -> None:
     client = lambda_client(cloud_hub)
     context = base64.b64encode(json.dumps({"custom": {"who": "test"}}).encode()).decode()
-    answer = await call(
-        client.invoke,
+    answer = await invoke_lambda(
+        client,
         FunctionName="echo",
         InvocationType="Event",
         Payload=json.dumps({"n": 1}),
@@ -62,28 +72,30 @@ async def test_event_invoke_is_queued_and_reaches_the_function(cloud_hub: CloudH
 async def test_arns_and_qualifiers_name_the_hub_function(cloud_hub: CloudHub) -> None:
     client = lambda_client(cloud_hub)
     for name in ("arn:aws:lambda:eu-west-1:123456789012:function:echo:prod", "echo:$LATEST"):
-        answer = await call(client.invoke, FunctionName=name, InvocationType="Event", Payload=b"{}")
+        answer = await invoke_lambda(
+            client, FunctionName=name, InvocationType="Event", Payload=b"{}"
+        )
         record = await cloud_hub.record(answer["ResponseMetadata"]["RequestId"])
         assert record["function"] == "echo"
 
 
 async def test_request_response_waits_for_the_result(cloud_hub: CloudHub) -> None:
     client = lambda_client(cloud_hub)
-    answer = await call(client.invoke, FunctionName="echo", Payload=json.dumps({"n": 2}))
+    answer = await invoke_lambda(client, FunctionName="echo", Payload=json.dumps({"n": 2}))
     assert answer["StatusCode"] == 200
     assert "FunctionError" not in answer
-    assert json.loads(answer["Payload"].read())["data"] == {"n": 2}
+    assert json.loads(answer["Payload"])["data"] == {"n": 2}
     record = await cloud_hub.record(answer["ResponseMetadata"]["RequestId"])
     assert record["status"] == "succeeded"
 
-    failed = await call(client.invoke, FunctionName="fail", Payload=b"{}")
+    failed = await invoke_lambda(client, FunctionName="fail", Payload=b"{}")
     assert failed["FunctionError"] == "Unhandled"
-    assert "refused on purpose" in json.loads(failed["Payload"].read())["errorMessage"]
+    assert "refused on purpose" in json.loads(failed["Payload"])["errorMessage"]
 
 
 async def test_dry_run_validates_without_queueing(cloud_hub: CloudHub) -> None:
     client = lambda_client(cloud_hub)
-    answer = await call(client.invoke, FunctionName="echo", InvocationType="DryRun")
+    answer = await invoke_lambda(client, FunctionName="echo", InvocationType="DryRun")
     assert answer["StatusCode"] == 204
     assert await cloud_hub.count("echo") == 0
 
@@ -92,8 +104,8 @@ async def test_deferred_and_deduplicated_by_the_hub_headers(cloud_hub: CloudHub)
     client = with_headers(
         lambda_client(cloud_hub), {"X-Triggerhub-Delay": "600", "Idempotency-Key": "order-7"}
     )
-    first = await call(client.invoke, FunctionName="echo", InvocationType="Event", Payload=b"{}")
-    again = await call(client.invoke, FunctionName="echo", InvocationType="Event", Payload=b"{}")
+    first = await invoke_lambda(client, FunctionName="echo", InvocationType="Event", Payload=b"{}")
+    again = await invoke_lambda(client, FunctionName="echo", InvocationType="Event", Payload=b"{}")
     invocation_id = first["ResponseMetadata"]["RequestId"]
     assert again["ResponseMetadata"]["RequestId"] == invocation_id
     record = await cloud_hub.record(invocation_id)
@@ -119,25 +131,25 @@ async def test_event_invoke_config_in_lambda_shape(cloud_hub: CloudHub) -> None:
 async def test_errors_raise_the_sdk_exceptions(cloud_hub: CloudHub) -> None:
     client = lambda_client(cloud_hub)
     with pytest.raises(client.exceptions.ResourceNotFoundException):
-        await call(client.invoke, FunctionName="nope", InvocationType="Event", Payload=b"{}")
+        await invoke_lambda(client, FunctionName="nope", InvocationType="Event", Payload=b"{}")
     with pytest.raises(client.exceptions.RequestTooLargeException):
-        await call(
-            client.invoke,
+        await invoke_lambda(
+            client,
             FunctionName="echo",
             InvocationType="Event",
             Payload=json.dumps({"big": "x" * MAX_BODY}),
         )
     with pytest.raises(client.exceptions.InvalidRequestContentException):
-        await call(client.invoke, FunctionName="echo", InvocationType="Event", Payload=b"{not")
+        await invoke_lambda(client, FunctionName="echo", InvocationType="Event", Payload=b"{not")
     delayed = with_headers(lambda_client(cloud_hub), {"X-Triggerhub-Delay": "99999999"})
     with pytest.raises(delayed.exceptions.InvalidParameterValueException):
-        await call(delayed.invoke, FunctionName="echo", InvocationType="Event", Payload=b"{}")
+        await invoke_lambda(delayed, FunctionName="echo", InvocationType="Event", Payload=b"{}")
     for bad, code in (
         (lambda_client(cloud_hub, secret="wrong"), "InvalidSignatureException"),
         (lambda_client(cloud_hub, key="AKIDUNKNOWN"), "UnrecognizedClientException"),
     ):
         with pytest.raises(ClientError) as caught:
-            await call(bad.invoke, FunctionName="echo", InvocationType="Event", Payload=b"{}")
+            await invoke_lambda(bad, FunctionName="echo", InvocationType="Event", Payload=b"{}")
         assert caught.value.response["Error"]["Code"] == code
         assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert await cloud_hub.count("echo") == 0
