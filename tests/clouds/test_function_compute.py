@@ -148,3 +148,13 @@ async def test_a_wrong_secret_is_refused(cloud_hub: CloudHub) -> None:
         )
     assert unknown.value.code == "SignatureNotMatch"
     assert await cloud_hub.count("echo") == 0
+
+
+async def test_sync_invocation_answers_with_the_result(cloud_hub: CloudHub) -> None:
+    client = fc_client(cloud_hub)
+    request = fc.InvokeFunctionRequest(body=b'{"n": 3}')
+    answer = await call(client.invoke_function, "echo", request)
+    assert answer.status_code == 200
+    assert json.loads(answer.body.read())["data"] == '{"n": 3}'
+    record = await cloud_hub.record(answer.headers["x-fc-request-id"])
+    assert record["status"] == "succeeded"
