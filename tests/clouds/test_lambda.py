@@ -77,6 +77,11 @@ async def test_arns_and_qualifiers_name_the_hub_function(cloud_hub: CloudHub) ->
         )
         record = await cloud_hub.record(answer["ResponseMetadata"]["RequestId"])
         assert record["function"] == "echo"
+    # A qualifier in the query string is signed like the rest, and changes nothing.
+    answer = await invoke_lambda(
+        client, FunctionName="echo", Qualifier="prod", InvocationType="Event", Payload=b"{}"
+    )
+    assert answer["StatusCode"] == 202
 
 
 async def test_request_response_waits_for_the_result(cloud_hub: CloudHub) -> None:

@@ -112,6 +112,11 @@ def cloud_gate(
             return _answer(
                 request, cloud, 503, "the store is unavailable; nothing was accepted", None
             )
+        except Exception as exc:
+            log.exception(
+                "request failed", method=request.method, path=request.path, error=repr(exc)
+            )
+            return _answer(request, cloud, 500, "internal error; see the daemon log", "internal")
 
     return gate
 
