@@ -20,6 +20,7 @@ from tests.clouds.conftest import (
     closed_after_test,
     invoke_lambda,
 )
+from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -158,3 +159,5 @@ async def test_errors_raise_the_sdk_exceptions(cloud_hub: CloudHub) -> None:
         assert caught.value.response["Error"]["Code"] == code
         assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert await cloud_hub.count("echo") == 0
+    # The operator sees why, without the secret (the fixture checks the whole log for it).
+    await until(lambda: "signed request refused" in cloud_hub.daemon.log())

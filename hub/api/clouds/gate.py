@@ -19,13 +19,15 @@ from aiohttp.typedefs import Handler, Middleware
 from hub.api.body import read_limited
 from hub.api.clouds.errors import CloudError, ErrorShape
 from hub.api.clouds.keys import AccessKeys
-from hub.api.clouds.signatures import signed, verify
+from hub.api.clouds.signatures import Signed, signed, verify
 from hub.api.errors import ApiError
 from hub.api.state import context
+from hub.api.throttle import Throttle
 from hub.errors import InvalidStateError, NotFoundError, StoreError, UnknownFunctionError
 from hub.ids import new_id
 
 log = structlog.get_logger("hub.api.clouds")
+REFUSALS_LOG_EVERY = 10.0
 
 
 @dataclass(slots=True)
@@ -73,16 +75,10 @@ def cloud_gate(
     async def token_rules(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await (handler(request) if token_auth is None else token_auth(request, handler))
 
-    @web.middleware
-    async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
-        cloud = next((c for c in clouds if c.paths.match(request.path)), None)
-        if cloud is None:
-            return await token_rules(request, handler)
-        _EXCHANGE.set(_Exchange())
+    refusals = Throttle(REFUSALS_LOG_EVERY)
+
+    async def check(request: web.Request, cloud: CloudRoutes, sig: Signed) -> None:
         try:
-            sig = signed(request)
-            if sig is None:
-                return await token_rules(request, handler)
             if keys:
                 key = keys.get(sig.key_id)
                 if key is None:
@@ -94,6 +90,30 @@ def cloud_gate(
                     "signed requests need access keys configured for the hub (hub.api.access_keys)",
                     "access_key",
                 )
+        except CloudError as exc:
+            # An operator sees why signed calls fail; a flood of them gives one line per interval.
+            held = refusals.allow() if exc.status == 403 else None
+            if held is not None:
+                log.warning(
+                    "signed request refused",
+                    api=cloud.name,
+                    access_key=sig.key_id,
+                    reason=exc.message,
+                    refused_since_last=held,
+                )
+            raise
+
+    @web.middleware
+    async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
+        cloud = next((c for c in clouds if c.paths.match(request.path)), None)
+        if cloud is None:
+            return await token_rules(request, handler)
+        _EXCHANGE.set(_Exchange())
+        try:
+            sig = signed(request)
+            if sig is None:
+                return await token_rules(request, handler)
+            await check(request, cloud, sig)
             return await handler(request)
         except CloudError as exc:
             return _answer(request, cloud, exc.status, exc.message, exc.code)
