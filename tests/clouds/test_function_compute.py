@@ -158,3 +158,16 @@ async def test_sync_invocation_answers_with_the_result(cloud_hub: CloudHub) -> N
     assert json.loads(answer.body.read())["data"] == '{"n": 3}'
     record = await cloud_hub.record(answer.headers["x-fc-request-id"])
     assert record["status"] == "succeeded"
+
+
+async def test_a_running_task_is_stopped(cloud_hub: CloudHub) -> None:
+    client = fc_client(cloud_hub)
+    answer = await invoke_async(client, "slow", b"{}", task_id="long-1")
+    invocation_id = answer.headers["x-fc-request-id"]
+    await cloud_hub.status_becomes(invocation_id, "running")
+    task = (await call(client.get_async_task, "slow", "long-1", fc.GetAsyncTaskRequest())).body
+    assert task.status == "Running"
+    await call(client.stop_async_task, "slow", "long-1", fc.StopAsyncTaskRequest())
+    assert (await cloud_hub.record(invocation_id))["status"] == "stopped"
+    task = (await call(client.get_async_task, "slow", "long-1", fc.GetAsyncTaskRequest())).body
+    assert [e.status for e in task.events] == ["Enqueued", "Running", "Stopped"]
