@@ -13,6 +13,7 @@ from pathlib import Path
 import structlog
 
 from hub.api.app import create_app
+from hub.api.clouds import load_access_keys
 from hub.api.server import ApiServer
 from hub.config.document import TriggersFile
 from hub.config.loader import load_config
@@ -62,6 +63,7 @@ class Daemon:
                     ready=lambda: self.ready,
                     trigger_config=self._trigger_config,
                     draining=self._drain_left,
+                    access_keys=load_access_keys((k.id, k.secret_env) for k in api.access_keys),
                 )
                 server = ApiServer(
                     app,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.api import clouds
 from hub.api.auth import bearer_auth
 from hub.api.draining import refuse_new_work
 from hub.api.errors import json_errors
@@ -38,12 +39,14 @@ def create_app(
     trigger_config: TriggerLookup | None = None,
     body_timeout: float = 60.0,
     draining: Draining | None = None,
+    access_keys: clouds.AccessKeys | None = None,
 ) -> web.Application:
     """`token`: when set, every route but /healthz and /readyz needs `Authorization: Bearer
     <token>`. `metrics`: pass one to share it; otherwise the app makes its own and feeds it
     from `hub.hooks` while the app lives. `body_timeout`: seconds a request body may take to
     arrive. `draining`: seconds left of the shutdown drain, None when not draining; while
-    draining, requests that change something get 503."""
+    draining, requests that change something get 503. `access_keys`: the key pairs that
+    requests signed by the clouds' SDKs are checked against (hub/api/clouds)."""
     if token is not None and not token:
         raise ValueError("the API token must not be empty; use None for no authentication")
     if max_body_bytes < 1:
@@ -51,8 +54,9 @@ def create_app(
     if body_timeout <= 0:
         raise ValueError("body_timeout must be positive")
     remember([token])
-    auth = [] if token is None else [bearer_auth(token)]
-    middlewares = [json_errors, *auth, refuse_new_work]
+    token_auth = None if token is None else bearer_auth(token)
+    auth = clouds.auth(access_keys or clouds.AccessKeys(), token_auth)
+    middlewares = [json_errors, auth, refuse_new_work]
     # client_max_size guards aiohttp's own body readers; the invocation route reads with the
     # same limit itself so that chunked bodies are cut off too.
     app = web.Application(middlewares=middlewares, client_max_size=max_body_bytes)
@@ -72,6 +76,7 @@ def create_app(
     )
     app.add_routes(invocation_routes)
     app.add_routes(admin_routes)
+    clouds.add_cloud_routes(app)
     app.add_routes(webhook_routes)
     return app
 

@@ -29,6 +29,23 @@ Path = tuple[str | int, ...]
 LISTEN = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[^:\s\[\]]*):(\d{1,5})$")
 
 
+class AccessKeySettings(Strict):
+    """A key pair the clouds' SDKs sign requests with (hub/api/clouds)."""
+
+    id: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_\-.]+$",
+        description="The access key id the SDK is given (AWS access key id, Alibaba "
+        "AccessKey ID, Huawei AK).",
+    )
+    secret_env: str = Field(
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Environment variable holding the key's secret; the secret itself is never "
+        "written in the file.",
+    )
+
+
 class ApiSettings(Strict):
     listen: str = Field(
         "127.0.0.1:8080",
@@ -61,6 +78,21 @@ class ApiSettings(Strict):
         description="Open API connections at most (lowered to fit the open-files limit); past "
         "it the longest idle connection is closed to make room.",
     )
+
+    access_keys: list[AccessKeySettings] = Field(
+        default_factory=list,
+        description="Key pairs that requests signed by the AWS, Alibaba Cloud and Huawei Cloud "
+        "SDKs are verified against (Lambda, Function Compute and FunctionGraph routes).",
+    )
+
+    @field_validator("access_keys")
+    @classmethod
+    def _distinct_ids(cls, value: list[AccessKeySettings]) -> list[AccessKeySettings]:
+        ids = [key.id for key in value]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"access key id {twice[0]!r} is listed more than once")
+        return value
 
     @field_validator("listen")
     @classmethod
