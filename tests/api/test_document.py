@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from hub.api.clouds import CLOUDS
 from tests.api.conftest import Api
 
 STRUCTURED = {"Content-Type": "application/cloudevents+json"}
@@ -42,7 +43,10 @@ async def test_every_served_route_is_documented_and_every_documented_one_served(
     served = {
         (route.method.lower(), route.resource.canonical)
         for route in api.server.app.router.routes()
-        if route.resource is not None and route.method != "HEAD"
+        if route.resource is not None
+        and route.method != "HEAD"
+        # The clouds' APIs are theirs, documented by their vendors, not in the hub's document.
+        and not any(cloud.paths.match(route.resource.canonical) for cloud in CLOUDS)
     }
     paths = (await _document(api))["paths"]
     documented = {(method, path) for path, item in paths.items() for method in item}
