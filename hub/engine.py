@@ -25,7 +25,7 @@ from hub.destinations.record import build_record
 from hub.destinations.routing import route
 from hub.dispatcher import Dispatcher
 from hub.errors import InvalidStateError, NotFoundError, StoreError, UnknownFunctionError
-from hub.events import Event
+from hub.events import Event, WireEvent
 from hub.executor import Executor, announce_end
 from hub.hooks import Hooks
 from hub.ids import new_id
@@ -154,7 +154,7 @@ class Hub:
     async def submit(
         self,
         function: str,
-        events: Sequence[Event],
+        events: Sequence[Event | WireEvent],
         *,
         delay: float | None = None,
         not_before: float | None = None,
@@ -169,7 +169,7 @@ class Hub:
 
     async def submit_many(
         self,
-        batches: Sequence[tuple[str, Sequence[Event]]],
+        batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
         *,
         delay: float | None = None,
         not_before: float | None = None,
@@ -184,18 +184,19 @@ class Hub:
             if config is None:
                 raise UnknownFunctionError(f"no function named {function!r}")
             deadline = start + config.max_event_age
-            items += [
-                NewInvocation(
-                    id=new_id(now),
-                    function=function,
-                    event=event,
-                    not_before=start,
-                    deadline=deadline,
-                    idempotency_key=event.idempotency_key,
-                    ordering_key=event.ordering_key,
+            for wire in map(WireEvent.of, events):
+                event = wire.event  # at hand: intake made the wire form from it
+                items.append(
+                    NewInvocation(
+                        id=new_id(now),
+                        function=function,
+                        event=wire,
+                        not_before=start,
+                        deadline=deadline,
+                        idempotency_key=event.idempotency_key,
+                        ordering_key=event.ordering_key,
+                    )
                 )
-                for event in events
-            ]
         results = await self.store.submit(items, checkpoint)
         out: list[list[Submitted]] = []
         for function, events in batches:

@@ -14,7 +14,14 @@ from typing import Any
 
 import orjson
 
-from hub.events import IDEMPOTENCY_ATTR, INVALID_ATTR, ORDERING_ATTR, SPECVERSION, Event
+from hub.events import (
+    IDEMPOTENCY_ATTR,
+    INVALID_ATTR,
+    ORDERING_ATTR,
+    SPECVERSION,
+    Event,
+    WireEvent,
+)
 from hub.ids import new_id
 
 MAX_DATA_DEPTH = 128
@@ -32,8 +39,9 @@ class InvalidEvent(ValueError):
     """The event can never be stored or delivered; the message says what is wrong with it."""
 
 
-def check_event(event: Event) -> None:
-    """Raises InvalidEvent naming the first thing wrong with `event`."""
+def check_event(event: Event) -> WireEvent:
+    """The event in its wire form, the JSON that proves it can be written and that the hub
+    carries from then on; raises InvalidEvent naming the first thing wrong with `event`."""
     for name in ("id", "source", "type"):
         if not isinstance(getattr(event, name), str) or not getattr(event, name):
             raise InvalidEvent(f"CloudEvent attribute {name!r} must be a non-empty string")
@@ -55,7 +63,7 @@ def check_event(event: Event) -> None:
             f"the event data nests objects and arrays more than {MAX_DATA_DEPTH} levels deep"
         )
     try:
-        event.to_json()
+        return WireEvent.of(event)
     except orjson.JSONEncodeError as exc:  # an integer beyond 64 bits, a key that is no string
         raise InvalidEvent(f"the event cannot be written as JSON: {exc}") from None
 

@@ -125,3 +125,42 @@ class Event:
         except orjson.JSONDecodeError as exc:
             raise EventFormatError(f"the CloudEvent is not valid JSON: {exc}") from None
         return cls.from_dict(decoded)
+
+
+class WireEvent:
+    """An event in its wire form: the CloudEvents JSON made once, when the hub takes the event,
+    and carried as these bytes to the store, the target and the destination record. The Event
+    object is parsed from them only when something asks for it (a python handler, say)."""
+
+    __slots__ = ("_event", "json")
+
+    def __init__(self, json: bytes, event: Event | None = None) -> None:
+        self.json = json
+        self._event = event
+
+    @classmethod
+    def of(cls, event: Event | WireEvent) -> WireEvent:
+        """`event`'s wire form, written now if it has none yet."""
+        if isinstance(event, WireEvent):
+            return event
+        # orjson hands back its whole write buffer (4 KiB at least); the copy, a few hundred
+        # bytes, is what waits for the commit, thousands at a time under load.
+        return cls(bytes(memoryview(event.to_json())), event)
+
+    @property
+    def event(self) -> Event:
+        if self._event is None:
+            self._event = Event.from_json(self.json)
+        return self._event
+
+    def extension(self, name: str) -> Any:
+        """One extension attribute's value (None if absent), parsing only when the name
+        occurs in the JSON at all: the hub writes attribute names unescaped."""
+        if f'"{name}"'.encode() not in self.json:
+            return None
+        return self.event.extensions.get(name)
+
+    def attributes(self) -> dict[str, Any]:
+        """The event as its JSON object, without building an Event."""
+        decoded: dict[str, Any] = orjson.loads(self.json)
+        return decoded

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from hub import clock
 from hub.config.triggers import TriggerConfig
 from hub.eventcheck import InvalidEvent, check_event, contained
-from hub.events import Event
+from hub.events import Event, WireEvent
 from hub.filters import compile_filter
 from hub.intake.backlog import BacklogGate
 from hub.intake.status import TriggerStatus
@@ -48,7 +48,7 @@ class Delivery:
         await batch.ack()
         return None
 
-    async def _submit(self, events: Sequence[Event], checkpoint: Checkpoint | None) -> None:
+    async def _submit(self, events: Sequence[WireEvent], checkpoint: Checkpoint | None) -> None:
         if not events:
             if checkpoint is not None:  # all filtered out: the position still moves on
                 await self._hub.store.set_checkpoint(checkpoint)
@@ -60,11 +60,11 @@ class Delivery:
         self._gate.note_submitted(sum(1 for per in submitted for s in per if s.created))
 
 
-def storable(event: Event) -> Event:
-    """The event, or its stand-in when the hub could never store it (nested too deep, an
-    attribute of the wrong type): handed back to the source instead, it would stall it."""
+def storable(event: Event) -> WireEvent:
+    """The event's wire form, or its stand-in's when the hub could never store it (nested too
+    deep, an attribute of the wrong type): handed back to the source instead, it would stall
+    it."""
     try:
-        check_event(event)
+        return check_event(event)
     except InvalidEvent as exc:
-        return contained(event, str(exc))
-    return event
+        return WireEvent.of(contained(event, str(exc)))
