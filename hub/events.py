@@ -22,6 +22,7 @@ ORDERING_ATTR = "orderingkey"
 # The extension a trigger (or intake) sets on an event standing for input that could not be made
 # a proper event: the executor sends it straight to on_failure with this reason, no attempt.
 INVALID_ATTR = "triggerhuberror"
+_NOT_EXTENSIONS = _CORE | _DATA | {IDEMPOTENCY_ATTR, ORDERING_ATTR}
 _EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
 
 
@@ -89,14 +90,7 @@ class Event:
             except (ValueError, TypeError) as exc:
                 raise EventFormatError(f"'data_base64' is not valid base64: {exc}") from None
         # The JSON format: an attribute whose value is null is one that is not there.
-        extensions = {
-            k: v
-            for k, v in raw.items()
-            if k not in _CORE
-            and k not in _DATA
-            and k not in (IDEMPOTENCY_ATTR, ORDERING_ATTR)
-            and v is not None
-        }
+        extensions = {k: v for k, v in raw.items() if k not in _NOT_EXTENSIONS and v is not None}
         for name in extensions:
             if not _EXTENSION_NAME.match(name):
                 raise EventFormatError(

@@ -71,8 +71,7 @@ def submit(
         inserts.append(item)
         results.append(Submitted(item.id, created=True))
     if inserts:
-        # Rows are made one at a time as SQLite takes them: a big batch holds no second copy.
-        conn.executemany(_INSERT, (_row(item, now) for item in inserts))
+        conn.executemany(_INSERT, [_row(item, now) for item in inserts])
     if checkpoint is not None:
         positions.set_checkpoint(conn, checkpoint=checkpoint, now=now)
     return results
