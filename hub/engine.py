@@ -184,19 +184,20 @@ class Hub:
             if config is None:
                 raise UnknownFunctionError(f"no function named {function!r}")
             deadline = start + config.max_event_age
-            items += [
-                NewInvocation(
-                    id=new_id(now),
-                    function=function,
-                    event=wire,
-                    not_before=start,
-                    deadline=deadline,
-                    # The event is at hand: its wire form was made from it.
-                    idempotency_key=wire.event.idempotency_key,
-                    ordering_key=wire.event.ordering_key,
+            for given in events:
+                # A wire form (from intake) is written as it is, an Event when it is stored.
+                event = given.event if isinstance(given, WireEvent) else given
+                items.append(
+                    NewInvocation(
+                        id=new_id(now),
+                        function=function,
+                        event=given,
+                        not_before=start,
+                        deadline=deadline,
+                        idempotency_key=event.idempotency_key,
+                        ordering_key=event.ordering_key,
+                    )
                 )
-                for wire in map(WireEvent.of, events)
-            ]
         results = await self.store.submit(items, checkpoint)
         out: list[list[Submitted]] = []
         for function, events in batches:
