@@ -19,7 +19,7 @@ from hub.events import Event
 from hub.ids import new_id
 from hub.invocation import NewInvocation
 from hub.status import Status
-from hub.store import ops
+from hub.store import invocations
 from hub.store.base import Routing
 from hub.store.integrity import check_at_open
 from hub.store.sqlite import SqliteStore
@@ -43,14 +43,15 @@ def fill(path: Path, rows: int) -> None:
             for n in range(min(BATCH, rows - start))
         ]
         conn.execute("BEGIN IMMEDIATE")
-        ops.submit(conn, items, now, 86400.0)
+        invocations.submit(conn, items, now=now, dedup_window=86400.0)
         for n, item in enumerate(items):
             if n % 10:
-                lease = "UPDATE invocations SET lease_owner = 'bench' WHERE id = ?"
-                conn.execute(lease, (item.id,))
-                ops.finish(
-                    conn, item.id, "bench", now, Status.SUCCEEDED, "Success", None,
-                    b'{"width": 800, "height": 600}', Routing(), 86400.0,
+                lease = "UPDATE invocations SET lease_owner = 'bench' WHERE id = :id"
+                conn.execute(lease, {"id": item.id})
+                invocations.finalize(
+                    conn, inv_id=item.id, owner="bench", now=now, status=Status.SUCCEEDED,
+                    condition="Success", error=None, response=b'{"width": 800, "height": 600}',
+                    routing=Routing(), dedup_window=86400.0,
                 )  # fmt: skip
         conn.commit()
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -25,7 +25,7 @@ from hub.destinations.record import build_record
 from hub.destinations.routing import routing_of
 from hub.dispatcher import Dispatcher
 from hub.errors import InvalidStateError, NotFoundError, StoreError
-from hub.events import Event
+from hub.events import Event, WireEvent
 from hub.executor import Executor
 from hub.hooks import Hooks
 from hub.ids import new_id
@@ -154,7 +154,7 @@ class Hub:
     async def submit(
         self,
         function: str,
-        events: Sequence[Event],
+        events: Sequence[Event | WireEvent],
         *,
         delay: float | None = None,
         not_before: float | None = None,
@@ -169,7 +169,7 @@ class Hub:
 
     async def submit_many(
         self,
-        batches: Sequence[tuple[str, Sequence[Event]]],
+        batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
         *,
         delay: float | None = None,
         not_before: float | None = None,

@@ -14,7 +14,14 @@ from typing import Any
 
 import orjson
 
-from hub.events import IDEMPOTENCY_ATTR, INVALID_ATTR, ORDERING_ATTR, SPECVERSION, Event
+from hub.events import (
+    IDEMPOTENCY_ATTR,
+    INVALID_ATTR,
+    ORDERING_ATTR,
+    SPECVERSION,
+    Event,
+    WireEvent,
+)
 from hub.ids import new_id
 
 MAX_DATA_DEPTH = 128
@@ -39,8 +46,9 @@ class InvalidEvent(ValueError):
     """The event can never be stored or delivered; the message says what is wrong with it."""
 
 
-def check_event(event: Event) -> None:
-    """Raises InvalidEvent naming the first thing wrong with `event`."""
+def check_event(event: Event) -> WireEvent:
+    """The event in its wire form, the JSON that proves it can be written and that the hub
+    carries from then on; raises InvalidEvent naming the first thing wrong with `event`."""
     for name in ("id", "source", "type"):
         if not isinstance(getattr(event, name), str) or not getattr(event, name):
             raise InvalidEvent(f"CloudEvent attribute {name!r} must be a non-empty string")
@@ -57,20 +65,20 @@ def check_event(event: Event) -> None:
             raise InvalidEvent(f"CloudEvent attribute {name!r} must be a non-empty string")
     for name, value in event.extensions.items():
         _check_extension(name, value)
-    check_storable(event)
+    return check_storable(event)
 
 
-def check_storable(event: Event) -> None:
-    """Raises InvalidEvent when the event cannot be written as JSON inside the documents that
-    carry it: data nested deeper than MAX_DATA_DEPTH, an integer beyond 64 bits, a key that is
-    no string. Events a trigger builds are held to this alone (their extensions may carry
-    64-bit integers such as Kafka timestamps)."""
+def check_storable(event: Event) -> WireEvent:
+    """The event's wire form; raises InvalidEvent when it cannot be written as JSON inside the
+    documents that carry it: data nested deeper than MAX_DATA_DEPTH, an integer beyond 64 bits,
+    a key that is no string. Events a trigger builds are held to this alone (their extensions
+    may carry 64-bit integers such as Kafka timestamps)."""
     # One write at C speed checks everything: orjson refuses more than 254 levels, so the event
     # object (one level) wrapped in the right number of lists fails exactly when its data nests
     # deeper than MAX_DATA_DEPTH.
     _PROBE_SLOT[0] = event.to_dict()
     try:
-        orjson.dumps(_PROBE)
+        written = orjson.dumps(_PROBE)
     except orjson.JSONEncodeError as exc:
         if str(exc) == "Recursion limit reached":
             raise InvalidEvent(
@@ -79,6 +87,9 @@ def check_storable(event: Event) -> None:
         raise InvalidEvent(f"the event cannot be written as JSON: {exc}") from None
     finally:
         _PROBE_SLOT[0] = None
+    # The event's own JSON, cut out of the probe's lists: the wire form, written once (and a
+    # compact copy, not orjson's whole write buffer, since thousands wait for their commit).
+    return WireEvent(written[_DEPTH_PROBE:-_DEPTH_PROBE], event)
 
 
 def _check_extension(name: str, value: Any) -> None:

@@ -26,6 +26,7 @@ INVALID_ATTR = "triggerhuberror"
 EXTENSION_NAME = "[a-z0-9]{1,20}"
 EXTENSION_NAME_PATTERN = f"^{EXTENSION_NAME}$"
 _EXTENSION_NAME = re.compile(EXTENSION_NAME_PATTERN)
+_NOT_EXTENSIONS = _CORE | _DATA | {IDEMPOTENCY_ATTR, ORDERING_ATTR}
 
 
 class EventFormatError(ValueError):
@@ -92,14 +93,7 @@ class Event:
             except (ValueError, TypeError) as exc:
                 raise EventFormatError(f"'data_base64' is not valid base64: {exc}") from None
         # The JSON format: an attribute whose value is null is one that is not there.
-        extensions = {
-            k: v
-            for k, v in raw.items()
-            if k not in _CORE
-            and k not in _DATA
-            and k not in (IDEMPOTENCY_ATTR, ORDERING_ATTR)
-            and v is not None
-        }
+        extensions = {k: v for k, v in raw.items() if k not in _NOT_EXTENSIONS and v is not None}
         for name in extensions:
             if not _EXTENSION_NAME.match(name):
                 raise EventFormatError(
@@ -122,9 +116,74 @@ class Event:
         )
 
     @classmethod
+    def from_stored(cls, raw: bytes) -> Event:
+        """An event the hub wrote itself (with `to_json`), read without checking it again:
+        the hot path of every python handler's attempt."""
+        attributes: dict[str, Any] = orjson.loads(raw)
+        pop = attributes.pop
+        data = pop("data", None)
+        if "data_base64" in attributes:
+            data = base64.b64decode(pop("data_base64"))
+        return cls(
+            id=pop("id"),
+            source=pop("source"),
+            type=pop("type"),
+            specversion=pop("specversion", SPECVERSION),
+            subject=pop("subject", None),
+            time=pop("time", None),
+            datacontenttype=pop("datacontenttype", None),
+            dataschema=pop("dataschema", None),
+            data=data,
+            idempotency_key=pop(IDEMPOTENCY_ATTR, None),
+            ordering_key=pop(ORDERING_ATTR, None),
+            # The JSON format: an attribute whose value is null is one that is not there.
+            extensions={k: v for k, v in attributes.items() if v is not None},
+        )
+
+    @classmethod
     def from_json(cls, raw: bytes | str) -> Event:
         try:
             decoded = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise EventFormatError(f"the CloudEvent is not valid JSON: {exc}") from None
         return cls.from_dict(decoded)
+
+
+class WireEvent:
+    """An event in its wire form: the CloudEvents JSON made once, when the hub takes the event,
+    and carried as these bytes to the store, the target and the destination record. The Event
+    object is parsed from them only when something asks for it (a python handler, say); the
+    bytes are the hub's own writing, so they are not checked again."""
+
+    __slots__ = ("_event", "json")
+
+    def __init__(self, json: bytes, event: Event | None = None) -> None:
+        self.json = json
+        self._event = event
+
+    @classmethod
+    def of(cls, event: Event | WireEvent) -> WireEvent:
+        """`event`'s wire form, written now if it has none yet."""
+        if isinstance(event, WireEvent):
+            return event
+        # orjson hands back its whole write buffer (4 KiB at least); the copy, a few hundred
+        # bytes, is what waits for the commit, thousands at a time under load.
+        return cls(bytes(memoryview(event.to_json())), event)
+
+    @property
+    def event(self) -> Event:
+        if self._event is None:
+            self._event = Event.from_stored(self.json)
+        return self._event
+
+    def extension(self, name: str) -> Any:
+        """One extension attribute's value (None if absent), parsing only when the name
+        occurs in the JSON at all: the hub writes attribute names unescaped."""
+        if f'"{name}"'.encode() not in self.json:
+            return None
+        return self.event.extensions.get(name)
+
+    def attributes(self) -> dict[str, Any]:
+        """The event as its JSON object, without building an Event."""
+        decoded: dict[str, Any] = orjson.loads(self.json)
+        return decoded

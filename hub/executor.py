@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import orjson
 import structlog
 
 from hub import clock
@@ -17,13 +16,12 @@ from hub.dispatcher import Dispatcher
 from hub.errors import FunctionError, NonRetryableError, RetryAfter, StoreError
 from hub.events import INVALID_ATTR
 from hub.hooks import Hooks
-from hub.invocation import Invocation
+from hub.invocation import Invocation, encode_response
 from hub.redact import recorded_text
 from hub.retry import compute_backoff
 from hub.runtime import FunctionRuntime
 from hub.status import CONDITION_STATUS, Condition, Status
 from hub.store.base import InvocationStore, Routing
-from hub.store.ops import encode_response
 from hub.targets.base import TargetResult
 
 T = TypeVar("T")
@@ -117,7 +115,7 @@ class Executor:
                 error="max_event_age passed before the attempt could start",
             )
             return
-        reason = inv.event.extensions.get(INVALID_ATTR)
+        reason = inv.wire.extension(INVALID_ATTR)
         if reason is not None:
             # A trigger could not make a proper event of what it read: no attempt can help,
             # so it goes straight to on_failure with the trigger's reason.
@@ -141,7 +139,7 @@ class Executor:
             async with asyncio.timeout(timeout) as tm:
                 self.running[inv.id] = tm
                 self.idle.clear()
-                result = await rt.target(inv.event)
+                result = await rt.target(inv.wire)
         except NonRetryableError as exc:
             await self.finish(
                 inv,
@@ -239,7 +237,7 @@ class Executor:
                 inv,
                 condition,
                 error=error,
-                response=None if response is None else orjson.loads(response),
+                response=response,
                 status_code=result.status_code if result is not None else status_code,
                 exit_code=result.exit_code if result is not None else exit_code,
             )
@@ -247,7 +245,7 @@ class Executor:
         done = await self._record(
             inv,
             "finish",
-            lambda: self.store.finish(
+            lambda: self.store.finalize(
                 inv, self.owner, now, status, str(condition), error, response, routing or Routing()
             ),
         )

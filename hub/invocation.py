@@ -7,22 +7,28 @@ from typing import Any
 
 import orjson
 
-from hub.events import Event
+from hub.events import Event, WireEvent
 from hub.status import Status
 from hub.timefmt import to_rfc3339
 
 
 @dataclass(slots=True)
 class NewInvocation:
-    """What a submitter hands the store: one event for one function."""
+    """What a submitter hands the store: one event, in its wire form, for one function."""
 
     function: str
-    event: Event
+    event: Event | WireEvent
     not_before: float
     deadline: float
     id: str = ""
     idempotency_key: str | None = None
     ordering_key: str | None = None
+
+    @property
+    def event_json(self) -> bytes:
+        """The JSON the store writes: the wire form intake made, or an Event's written now."""
+        event = self.event
+        return event.json if isinstance(event, WireEvent) else event.to_json()
 
 
 @dataclass(slots=True)
@@ -53,15 +59,20 @@ class Invocation:
     history: list[Transition] = field(default_factory=list)
     lease_owner: str | None = None
     ordering_key: str | None = None
-    _event: Event | None = None
+    _wire: WireEvent | None = None
+
+    @property
+    def wire(self) -> WireEvent:
+        """The event as stored, for a target; parsed only if something asks for `.event`."""
+        if self._wire is None:
+            self._wire = WireEvent(self.event_json)
+        return self._wire
 
     @property
     def event(self) -> Event:
-        # Parsed on first use: the executor's hot path for a python no-op still needs it,
-        # but listing thousands of records for the API does not.
-        if self._event is None:
-            self._event = Event.from_json(self.event_json)
-        return self._event
+        # Parsed on first use: a python handler needs it; listing thousands of records for
+        # the API, an http or command target, or a destination record does not.
+        return self.wire.event
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,3 +98,18 @@ class Invocation:
                 for t in self.history
             ],
         }
+
+
+def encode_response(value: Any, limit: int) -> bytes | None:
+    """The response as stored and put in destination records: JSON, cut to `limit` bytes
+    (then kept as a truncated string)."""
+    if value is None:
+        return None
+    try:
+        raw = orjson.dumps(value)
+    except TypeError:
+        raw = orjson.dumps(repr(value))
+    if len(raw) <= limit:
+        return raw
+    text = raw.decode("utf-8", "replace")[: max(0, limit - 64)]
+    return orjson.dumps({"truncated": True, "bytes": len(raw), "head": text})

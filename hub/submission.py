@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from hub.config.functions import FunctionConfig
 from hub.errors import UnknownFunctionError
-from hub.events import Event
+from hub.events import Event, WireEvent
 from hub.ids import new_id
 from hub.invocation import NewInvocation
 
@@ -14,7 +14,7 @@ MAX_DELAY = 7 * 86400.0
 
 
 def new_invocations(
-    batches: Sequence[tuple[str, Sequence[Event]]],
+    batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
     functions: Mapping[str, FunctionConfig],
     now: float,
     start: float,
@@ -27,18 +27,20 @@ def new_invocations(
         if config is None:
             raise UnknownFunctionError(f"no function named {function!r}")
         deadline = start + config.max_event_age
-        items += [
-            NewInvocation(
-                id=new_id(now),
-                function=function,
-                event=event,
-                not_before=start,
-                deadline=deadline,
-                idempotency_key=event.idempotency_key,
-                ordering_key=event.ordering_key,
+        for given in events:
+            # A wire form (from intake) is written as it is, an Event when it is stored.
+            event = given.event if isinstance(given, WireEvent) else given
+            items.append(
+                NewInvocation(
+                    id=new_id(now),
+                    function=function,
+                    event=given,
+                    not_before=start,
+                    deadline=deadline,
+                    idempotency_key=event.idempotency_key,
+                    ordering_key=event.ordering_key,
+                )
             )
-            for event in events
-        ]
     return items
 
 

@@ -25,6 +25,7 @@ from hub.events import (
     ORDERING_ATTR,
     Event,
     EventFormatError,
+    WireEvent,
 )
 from hub.ids import new_id
 from hub.timefmt import parse_rfc3339, to_rfc3339
@@ -59,7 +60,9 @@ _CE_VALUE = re.compile(CE_VALUE_PATTERN)
 _SHOWN_SUBJECT = 100
 
 
-def build_event(function: str, headers: CIMultiDictProxy[str], mimetype: str, body: bytes) -> Event:
+def build_event(
+    function: str, headers: CIMultiDictProxy[str], mimetype: str, body: bytes
+) -> WireEvent:
     """`mimetype` is the body's media type (lower case, without parameters)."""
     if mimetype == BATCH:
         raise ApiError(415, "batched CloudEvents are not accepted; send one event per request")
@@ -73,23 +76,25 @@ def build_event(function: str, headers: CIMultiDictProxy[str], mimetype: str, bo
     key = idempotency_key(headers)
     if key is not None:
         event.idempotency_key = key
-    admit([event])
-    return event
+    [wire] = admit([event])
+    return wire
 
 
-def admit(events: Sequence[Event], refusal: str = "invalid ") -> None:
+def admit(events: Sequence[Event], refusal: str = "invalid ") -> list[WireEvent]:
     """The one check of the events a request brings, before any of them is queued: the invoke
     route and every webhook route call it. An event the hub could never store or deliver is
     answered 400 with the reason (never a 500 later, nor a 503 that makes the sender retry
-    what can never succeed); `refusal` starts the message."""
+    what can never succeed); `refusal` starts the message. Returns the events' wire forms."""
+    wires: list[WireEvent] = []
     for index, event in enumerate(events):
         try:
-            check_event(event)
+            wires.append(check_event(event))
         except InvalidEvent as exc:
             label = "event" if len(events) == 1 else f"event {index + 1} of {len(events)}"
             if isinstance(event.subject, str) and event.subject:
                 label += f" (subject {event.subject[:_SHOWN_SUBJECT]!r})"
             raise ApiError(400, f"{refusal}{label}: {exc}") from None
+    return wires
 
 
 def idempotency_key(headers: CIMultiDictProxy[str]) -> str | None:

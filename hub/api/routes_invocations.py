@@ -26,10 +26,10 @@ async def invoke(request: web.Request) -> web.Response:
         raise ApiError(404, f"no function named {name!r}")
     schedule = parse_schedule(request.headers)
     body = await read_limited(request, ctx.settings.max_body_bytes)
-    event = build_event(name, request.headers, request.content_type.lower(), body)
+    wire = build_event(name, request.headers, request.content_type.lower(), body)
     try:
         [submitted] = await ctx.hub.submit(
-            name, [event], delay=schedule.delay, not_before=schedule.not_before
+            name, [wire], delay=schedule.delay, not_before=schedule.not_before
         )
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None
@@ -41,7 +41,7 @@ async def invoke(request: web.Request) -> web.Response:
             headers={"Location": location},
             id=submitted.id,
         )
-    log.info("invocation accepted", function=name, invocation=submitted.id, event_id=event.id)
+    log.info("invocation accepted", function=name, invocation=submitted.id, event_id=wire.event.id)
     # Answered only now, after the durable commit: a 202 is a promise the hub keeps.
     return json_response(
         {"id": submitted.id, "status": "queued"}, status=202, headers={"Location": location}

@@ -1,4 +1,7 @@
-"""The destination record, in the shape of Lambda's and FunctionGraph's async destinations."""
+"""The destination record, in the shape of Lambda's and FunctionGraph's async destinations.
+
+The event and the response go in as the JSON they are stored as (orjson fragments): written
+into the record without being parsed and written again."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ def build_record(
     condition: Condition,
     *,
     error: str | None = None,
-    response: Any = None,
+    response: bytes | None = None,
     status_code: int | None = None,
     exit_code: int | None = None,
 ) -> dict[str, Any]:
@@ -37,7 +40,7 @@ def build_record(
             "condition": str(condition),
             "approximate_invoke_count": inv.invoke_count,
         },
-        "request_payload": orjson.loads(inv.event_json),
+        "request_payload": orjson.Fragment(inv.event_json),
         "response_context": response_context,
-        "response_payload": response,
+        "response_payload": None if response is None else orjson.Fragment(response),
     }

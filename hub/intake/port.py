@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from hub.events import Event
+from hub.events import Event, WireEvent
 from hub.store.base import Checkpoint, Submitted
 from hub.store.health import StoreHealth
 from hub.supervisor import Supervisor
@@ -48,7 +48,7 @@ class HubPort(Protocol):
 
     async def submit_many(
         self,
-        batches: Sequence[tuple[str, Sequence[Event]]],
+        batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
         *,
         checkpoint: Checkpoint | None = None,
     ) -> list[list[Submitted]]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from hub import clock
 from hub.config.triggers import TriggerConfig
 from hub.eventcheck import InvalidEvent, check_storable, contained
-from hub.events import Event
+from hub.events import Event, WireEvent
 from hub.filters import compile_filter
 from hub.intake.backlog import BacklogGate
 from hub.intake.inbox import PushedBatch
@@ -48,7 +48,9 @@ class BatchSubmitter:
         await batch.ack()
         return None
 
-    async def _submit(self, events: Sequence[Event], checkpoint: Checkpoint | None) -> list[str]:
+    async def _submit(
+        self, events: Sequence[WireEvent], checkpoint: Checkpoint | None
+    ) -> list[str]:
         """The ids of the invocations (new or deduplicated), function by function."""
         if not events and checkpoint is None:
             return []
@@ -62,11 +64,10 @@ class BatchSubmitter:
         return [s.id for per in submitted for s in per]
 
 
-def storable(event: Event) -> Event:
-    """The event, or its stand-in when the hub could never store it (data nested too deep, a
-    number beyond 64 bits): handed back to the source instead, it would stall it."""
+def storable(event: Event) -> WireEvent:
+    """The event's wire form, or its stand-in's when the hub could never store it (data nested
+    too deep, a number beyond 64 bits): handed back to the source instead, it would stall it."""
     try:
-        check_storable(event)
+        return check_storable(event)
     except InvalidEvent as exc:
-        return contained(event, str(exc))
-    return event
+        return WireEvent.of(contained(event, str(exc)))

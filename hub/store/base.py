@@ -1,11 +1,11 @@
-"""The invocation store contract. Every backend (SQLite embedded, PostgreSQL shared) passes the
-same contract suite in tests/store/."""
+"""The invocation store contract, one small protocol per aggregate. Every backend (SQLite
+embedded, PostgreSQL shared) passes the same contract suite in tests/store/."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
@@ -67,7 +67,7 @@ class ListQuery:
 DueCallback = Callable[[float], None]
 
 
-class InvocationStore(Protocol):
+class StoreLife(Protocol):
     health: StoreHealth
     """Whether the store can write; readiness, intake and the API read it."""
     loops: Supervisor
@@ -75,23 +75,24 @@ class InvocationStore(Protocol):
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...
+    async def flush(self) -> None:
+        """Return once every write queued before this call is committed."""
+
+
+class Invocations(Protocol):
+    """The invocation aggregate: its status changes, each guarded by the lease it expects."""
+
     def on_due(self, callback: DueCallback) -> None:
         """`callback(run_at)` is called in the event loop after a commit makes work due."""
-
-    def on_outbox(self, callback: DueCallback) -> None:
-        """`callback(run_at)` is called after a commit queues a destination delivery."""
 
     async def submit(
         self, items: Sequence[NewInvocation], checkpoint: Checkpoint | None = None
     ) -> list[Submitted]: ...
-    async def flush(self) -> None:
-        """Return once every write queued before this call is committed."""
-
     async def lease(
         self, owner: str, now: float, limit: int, lease_until: float
     ) -> tuple[list[Invocation], float | None]: ...
     async def start(self, inv: Invocation, owner: str, now: float, run_until: float) -> None: ...
-    async def finish(
+    async def finalize(
         self,
         inv: Invocation,
         owner: str,
@@ -99,9 +100,11 @@ class InvocationStore(Protocol):
         status: Status,
         condition: str,
         error: str | None,
-        response: Any,
+        response: bytes | None,
         routing: Routing,
-    ) -> bool: ...
+    ) -> bool:
+        """Commit the final status with what it routes on; False if `owner` lost the lease."""
+
     async def retry(
         self, inv: Invocation, owner: str, now: float, next_at: float, error: str
     ) -> bool: ...
@@ -114,14 +117,13 @@ class InvocationStore(Protocol):
     async def purge(self, now: float, retention: float) -> int: ...
     async def counts(self) -> dict[str, int]: ...
     async def backlog(self, cap: int) -> int: ...
-    async def get_checkpoint(self, name: str) -> str | None: ...
-    async def set_checkpoint(self, checkpoint: Checkpoint) -> None: ...
-    async def claim_source(self, name: str, owner: str, now: float, until: float) -> str:
-        """Take or renew the lease on a single-reader source until `until` if it is free,
-        expired or already ours; returns the owner holding it after the call."""
 
-    async def release_source(self, name: str, owner: str) -> None:
-        """Give the lease up (if `owner` holds it) so another daemon takes over at once."""
+
+class Outbox(Protocol):
+    """Destination records waiting to be delivered."""
+
+    def on_outbox(self, callback: DueCallback) -> None:
+        """`callback(run_at)` is called after a commit queues a destination delivery."""
 
     async def next_delivery(self) -> float | None: ...
     async def lease_deliveries(
@@ -131,3 +133,22 @@ class InvocationStore(Protocol):
     async def delivery_failed(
         self, delivery: Delivery, now: float, error: str, next_at: float | None
     ) -> None: ...
+
+
+class Positions(Protocol):
+    """Where each source is, and which daemon reads a single-reader source."""
+
+    async def get_checkpoint(self, name: str) -> str | None: ...
+    async def set_checkpoint(self, checkpoint: Checkpoint) -> None: ...
+    async def claim_source(self, name: str, owner: str, now: float, until: float) -> str:
+        """Take or renew the lease on a single-reader source until `until` if it is free,
+        expired or already ours; returns the owner holding it after the call."""
+
+    async def release_source(self, name: str, owner: str) -> None:
+        """Give the lease up (if `owner` holds it) so another daemon takes over at once."""
+
+
+class InvocationStore(StoreLife, Invocations, Outbox, Positions, Protocol):
+    """A whole store. Time: an operation whose caller decides the instant (a lease, an
+    outcome) takes it as `now`; the others (submit, release, set_checkpoint, the write
+    probe) are stamped by the store when it queues them, from `hub.clock`."""

@@ -12,11 +12,12 @@ import contextlib
 import threading
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import structlog
 
 from hub.errors import StoreError, StoreFullError, TriggerHubError
+from hub.store.connection import Connection
 from hub.store.health import StoreHealth, is_out_of_space
 from hub.supervisor import Supervisor
 
@@ -26,14 +27,7 @@ log = structlog.get_logger("hub.store")
 MAX_BATCH = 4096
 
 
-class Connection(Protocol):
-    def execute(self, sql: str, params: Any = ...) -> Any: ...
-    def commit(self) -> None: ...
-    def rollback(self) -> None: ...
-    def close(self) -> None: ...
-
-
-Op = Callable[[Any], Any]
+Op = Callable[[Connection], Any]
 Outcome = tuple["asyncio.Future[Any] | None", Any, BaseException | None]
 
 
@@ -41,7 +35,7 @@ class GroupCommitter:
     def __init__(
         self,
         connect: Callable[[], Connection],
-        begin: Callable[[Any], None],
+        begin: Callable[[Connection], None],
         health: StoreHealth,
     ) -> None:
         self._connect = connect
@@ -68,7 +62,7 @@ class GroupCommitter:
                 f"cannot open the store: {self._startup_error}"
             ) from self._startup_error
 
-    async def call(self, op: Callable[[Any], T], *, durable: bool = True) -> T:
+    async def call(self, op: Callable[[Connection], T], *, durable: bool = True) -> T:
         # A client-server commit is durable when it returns: `durable` changes nothing here.
         assert self._loop is not None, "store not opened"
         fut: asyncio.Future[T] = self._loop.create_future()
@@ -144,7 +138,7 @@ class GroupCommitter:
 
 
 def execute_batch(
-    conn: Any, begin: Callable[[Any], None], batch: list[tuple[Op, Any]]
+    conn: Connection, begin: Callable[[Connection], None], batch: list[tuple[Op, Any]]
 ) -> list[Outcome]:
     """Run a batch in one transaction; if any op raises, run each alone to isolate it."""
     try:
@@ -157,7 +151,9 @@ def execute_batch(
     return [_execute_one(conn, begin, op, fut) for op, fut in batch]
 
 
-def _execute_one(conn: Any, begin: Callable[[Any], None], op: Op, fut: Any) -> Outcome:
+def _execute_one(
+    conn: Connection, begin: Callable[[Connection], None], op: Op, fut: Any
+) -> Outcome:
     try:
         begin(conn)
         result = op(conn)
@@ -175,14 +171,14 @@ def is_broken(conn: Any) -> bool:
     return bool(getattr(conn, "broken", False))
 
 
-def _close_quietly(conn: Any) -> None:
+def _close_quietly(conn: Connection) -> None:
     try:
         conn.close()
     except Exception as exc:
         log.warning("closing a lost store connection failed", error=str(exc))
 
 
-def _safe_rollback(conn: Any) -> None:
+def _safe_rollback(conn: Connection) -> None:
     try:
         conn.rollback()
     except Exception as exc:

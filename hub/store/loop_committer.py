@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from hub.errors import StoreError, StoreFullError
 from hub.store.batcher import Op, Outcome, execute_batch, set_results
+from hub.store.connection import Connection
 from hub.store.health import StoreHealth, is_out_of_space
 from hub.supervisor import Supervisor
 
@@ -27,8 +28,8 @@ MAX_BATCH = 1024
 class LoopCommitter:
     def __init__(
         self,
-        connect: Callable[[], Any],
-        begin: Callable[[Any], None],
+        connect: Callable[[], Connection],
+        begin: Callable[[Connection], None],
         sync: Callable[[], None],
         health: StoreHealth,
     ) -> None:
@@ -38,7 +39,7 @@ class LoopCommitter:
         self._health = health
         self._pending: deque[tuple[Op, asyncio.Future[Any] | None]] = deque()
         self._wake = asyncio.Event()
-        self._conn: Any = None
+        self._conn: Connection | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._eager: set[asyncio.Future[Any]] = set()
@@ -55,7 +56,7 @@ class LoopCommitter:
         self._loops = loops
         self._task = loops.spawn("committer", self._run)
 
-    async def call(self, op: Callable[[Any], T], *, durable: bool = True) -> T:
+    async def call(self, op: Callable[[Connection], T], *, durable: bool = True) -> T:
         """Run `op` in the next group commit. `durable=False` returns once it is committed,
         before the fsync: for writes whose loss a crash would only turn into a repeat
         (leases, finishing an attempt), never for what acknowledges a source."""
@@ -82,6 +83,7 @@ class LoopCommitter:
             while self._pending:
                 count = min(len(self._pending), MAX_BATCH)
                 batch = [self._pending.popleft() for _ in range(count)]
+                assert self._conn is not None, "store not opened"
                 try:
                     outcomes = execute_batch(self._conn, self._begin, batch)
                 except Exception as exc:

@@ -1,8 +1,9 @@
 """PostgreSQL: one database shared by several daemons.
 
-The same operations as SQLite (hub/store/ops.py), run on a writer thread with group commit;
-leases take rows with FOR UPDATE SKIP LOCKED so daemons never wait on each other, and every
-commit that makes work due sends NOTIFY so the other daemons' dispatchers wake at once.
+The same operations as SQLite (hub/store/invocations.py and its neighbours), run on a writer
+thread with group commit; leases take rows with FOR UPDATE SKIP LOCKED so daemons never wait on
+each other, and every commit that makes work due sends NOTIFY so the other daemons'
+dispatchers wake at once.
 
 NOTIFY is a wake-up, not a guarantee: one sent while a daemon's LISTEN connection is down is
 lost. So `open()` returns only once LISTEN is active, every (re)connect of the listener looks
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import re
+from collections.abc import Iterable
 from typing import Any
 
 import structlog
@@ -19,6 +23,7 @@ import structlog
 from hub import clock
 from hub.config.settings import DEFAULT_DEDUP_WINDOW
 from hub.errors import MissingExtraError, StoreError
+from hub.store.connection import Connection, Cursor, Params
 from hub.store.schema import statements
 from hub.store.sqlstore import SqlStore
 
@@ -50,7 +55,7 @@ class PostgresStore(SqlStore):
         self._listen_conn: Any = None
         super().__init__(dedup_window=dedup_window)
 
-    def _connect(self) -> Any:
+    def _connect(self) -> _Connection:
         psycopg = _psycopg()
         try:
             conn = psycopg.connect(self.url)
@@ -62,7 +67,7 @@ class PostgresStore(SqlStore):
         conn.commit()
         return _Connection(conn)
 
-    def _begin(self, conn: Any) -> None:
+    def _begin(self, conn: Connection) -> None:
         return None  # psycopg opens a transaction with the first statement
 
     async def open(self) -> None:
@@ -85,7 +90,10 @@ class PostgresStore(SqlStore):
         super()._due(run_at)
         with contextlib.suppress(StoreError):  # closing: nobody else needs to hear it
             self._writer.call_nowait(
-                lambda conn: conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, repr(run_at)))
+                lambda conn: conn.execute(
+                    "SELECT pg_notify(:channel, :run_at)",
+                    {"channel": CHANNEL, "run_at": repr(run_at)},
+                )
             )
 
     async def _subscribe(self) -> Any:
@@ -142,12 +150,22 @@ def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
+# A `:name` parameter, not a `::type` cast.
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@functools.cache
+def _pyformat(sql: str) -> str:
+    """The store's `:name` parameters in psycopg's spelling, `%(name)s`."""
+    return _NAMED.sub(r"%(\1)s", sql)
+
+
 class _Connection:
-    """psycopg with the `?` placeholders and JSON append that hub/store/ops.py is written in."""
+    """psycopg with the named parameters and JSON append the store's SQL is written in."""
 
     append_history = (
         "(history::jsonb || jsonb_build_array(jsonb_build_array("
-        "?::text, ?::double precision, ?::text)))::text"
+        ":h_status::text, :h_at::double precision, :h_detail::text)))::text"
     )
 
     def __init__(self, conn: Any) -> None:
@@ -158,13 +176,14 @@ class _Connection:
         """The server side is gone: the store connects anew instead of failing forever."""
         return bool(self._conn.broken)
 
-    def execute(self, sql: str, params: Any = ()) -> Any:
-        return self._conn.execute(sql.replace("?", "%s"), params)
-
-    def executemany(self, sql: str, rows: Any) -> Any:
-        cur = self._conn.cursor()
-        cur.executemany(sql.replace("?", "%s"), rows)
+    def execute(self, sql: str, params: Params | None = None) -> Cursor:
+        cur: Cursor = self._conn.execute(_pyformat(sql), params)
         return cur
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> Cursor:
+        cur = self._conn.cursor()
+        cur.executemany(_pyformat(sql), rows)
+        return cur  # type: ignore[no-any-return]
 
     def commit(self) -> None:
         self._conn.commit()

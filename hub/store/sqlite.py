@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import structlog
 
@@ -22,6 +22,7 @@ from hub.config.settings import DEFAULT_DEDUP_WINDOW
 from hub.errors import StoreError
 from hub.retry import compute_backoff
 from hub.store import integrity
+from hub.store.connection import Connection, Params
 from hub.store.lockfile import StoreLock
 from hub.store.loop_committer import LoopCommitter
 from hub.store.schema import statements
@@ -51,7 +52,7 @@ class SqliteStore(SqlStore):
     def _make_writer(self) -> Committer:
         return LoopCommitter(self._connect_writer, self._begin, self._sync_wal, self.health)
 
-    def _connect(self) -> Any:
+    def _connect(self) -> _Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
@@ -61,7 +62,7 @@ class SqliteStore(SqlStore):
             conn.execute(sql)
         return _Connection(conn)
 
-    def _connect_writer(self) -> Any:
+    def _connect_writer(self) -> _Connection:
         conn = self._connect()
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA wal_autocheckpoint=0")
@@ -70,7 +71,7 @@ class SqliteStore(SqlStore):
         conn.execute(f"PRAGMA journal_size_limit={CHECKPOINT_WAL_BYTES}")
         return conn
 
-    def _begin(self, conn: Any) -> None:
+    def _begin(self, conn: Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
 
     def _sync_wal(self) -> None:
@@ -166,15 +167,15 @@ def _fsync_dir(path: Path) -> None:
 class _Connection:
     """sqlite3 in autocommit mode with explicit BEGIN/COMMIT issued by the committer."""
 
-    append_history = "json_insert(history, '$[#]', json_array(?, ?, ?))"
+    append_history = "json_insert(history, '$[#]', json_array(:h_status, :h_at, :h_detail))"
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
-        return self._conn.execute(sql, params)
+    def execute(self, sql: str, params: Params | None = None) -> sqlite3.Cursor:
+        return self._conn.execute(sql, {} if params is None else params)
 
-    def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+    def executemany(self, sql: str, rows: Iterable[Params]) -> sqlite3.Cursor:
         return self._conn.executemany(sql, rows)
 
     def commit(self) -> None:

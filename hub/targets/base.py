@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from hub.events import Event
+from hub.events import WireEvent
 
 
 @dataclass(slots=True)
@@ -16,7 +16,8 @@ class TargetResult:
 
 
 class Target(Protocol):
-    async def __call__(self, event: Event) -> TargetResult:
-        """Run one attempt. Raise FunctionError (or a subclass) on failure."""
+    async def __call__(self, event: WireEvent) -> TargetResult:
+        """Run one attempt with the event as stored (`event.json`; `event.event` parses it).
+        Raise FunctionError (or a subclass) on failure."""
 
     async def close(self) -> None: ...

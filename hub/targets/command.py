@@ -11,7 +11,7 @@ import orjson
 
 from hub.config.functions import CommandTarget
 from hub.errors import FunctionError
-from hub.events import Event
+from hub.events import WireEvent
 from hub.targets.base import TargetResult
 
 _STDERR_TAIL = 2000
@@ -22,7 +22,7 @@ class Command:
         self._config = config
         self._env = {**os.environ, **config.env} if config.env else None
 
-    async def __call__(self, event: Event) -> TargetResult:
+    async def __call__(self, event: WireEvent) -> TargetResult:
         proc = await asyncio.create_subprocess_exec(
             *self._config.argv,
             stdin=asyncio.subprocess.PIPE,
@@ -33,7 +33,7 @@ class Command:
             start_new_session=True,  # so a stop or timeout kills the whole process group
         )
         try:
-            out, err = await proc.communicate(event.to_json())
+            out, err = await proc.communicate(event.json)
         except BaseException:
             _kill_group(proc.pid)
             await proc.wait()

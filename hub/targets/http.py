@@ -15,26 +15,31 @@ import orjson
 from hub import clock
 from hub.config.functions import HttpTarget
 from hub.errors import FunctionError, NonRetryableError, RetryAfter
-from hub.events import Event
+from hub.events import WireEvent
 from hub.targets.base import TargetResult
 
 _BODY_IN_ERROR = 500
 
 
-def binary_mode(event: Event) -> tuple[dict[str, str], bytes]:
+def binary_mode(event: WireEvent) -> tuple[dict[str, str], bytes]:
+    """Headers and body from the stored JSON itself: no Event is built for an http target."""
+    attributes = event.attributes()
+    data = attributes.pop("data", None)
+    data_base64 = attributes.pop("data_base64", None)
+    contenttype = attributes.pop("datacontenttype", None)
     headers = {
         f"ce-{name}": _header_value(value)
-        for name, value in event.to_dict().items()
-        if name not in ("data", "data_base64", "datacontenttype") and value is not None
+        for name, value in attributes.items()
+        if value is not None
     }
-    if isinstance(event.data, bytes | bytearray | memoryview):
-        body = bytes(event.data)
-        headers["content-type"] = event.datacontenttype or "application/octet-stream"
-    elif event.data is None:
+    if data_base64 is not None:
+        body = base64.b64decode(data_base64)
+        headers["content-type"] = contenttype or "application/octet-stream"
+    elif data is None:
         body = b""
     else:
-        body = orjson.dumps(event.data)
-        headers["content-type"] = event.datacontenttype or "application/json"
+        body = orjson.dumps(data)
+        headers["content-type"] = contenttype or "application/json"
     return headers, body
 
 
@@ -66,7 +71,7 @@ class HttpFunction:
         self._config = config
         self._session = session
 
-    async def __call__(self, event: Event) -> TargetResult:
+    async def __call__(self, event: WireEvent) -> TargetResult:
         headers, body = binary_mode(event)
         headers.update(self._config.headers)
         try:

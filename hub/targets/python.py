@@ -8,7 +8,7 @@ import inspect
 from hub.config.functions import PythonTarget
 from hub.config.handlers import import_handler
 from hub.errors import FunctionError
-from hub.events import Event
+from hub.events import WireEvent
 from hub.targets.base import TargetResult
 
 
@@ -17,14 +17,14 @@ class PythonCallable:
         self._fn = import_handler(config.handler)
         self._is_async = inspect.iscoroutinefunction(self._fn)
 
-    async def __call__(self, event: Event) -> TargetResult:
+    async def __call__(self, event: WireEvent) -> TargetResult:
         try:
             if self._is_async:
-                payload = await self._fn(event)
+                payload = await self._fn(event.event)
             else:
                 # A thread cannot be cancelled: on stop or timeout the attempt is abandoned and
                 # the thread runs to its end in the background.
-                payload = await asyncio.to_thread(self._fn, event)
+                payload = await asyncio.to_thread(self._fn, event.event)
         except FunctionError:
             raise
         except Exception as exc:

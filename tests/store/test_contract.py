@@ -78,10 +78,12 @@ async def test_stale_lease_holder_cannot_finish(store: InvocationStore) -> None:
     now = time.time()
     [inv], _ = await store.lease("a", now, 1, now + 0.1)
     [inv_b], _ = await store.lease("b", now + 0.2, 1, now + 10)
-    done = await store.finish(inv, "a", now, Status.SUCCEEDED, "Success", None, None, Routing())
+    done = await store.finalize(inv, "a", now, Status.SUCCEEDED, "Success", None, None, Routing())
     assert not done
     await store.start(inv_b, "b", now, now + 10)
-    assert await store.finish(inv_b, "b", now, Status.SUCCEEDED, "Success", None, b'"r"', Routing())
+    assert await store.finalize(
+        inv_b, "b", now, Status.SUCCEEDED, "Success", None, b'"r"', Routing()
+    )
     final = await store.get(inv.id)
     assert final is not None and final.status is Status.SUCCEEDED and final.response == "r"
 
@@ -201,6 +203,6 @@ async def test_lease_takes_only_the_head_of_each_ordering_key(store: InvocationS
     head = next(inv for inv in leased if inv.id == items[0].id)
     await store.start(head, "a", now, now + 60)
     assert (await store.lease("a", now, 10, now + 60))[0] == []  # still held back
-    assert await store.finish(head, "a", now, Status.SUCCEEDED, "Success", None, None, Routing())
+    assert await store.finalize(head, "a", now, Status.SUCCEEDED, "Success", None, None, Routing())
     [second], _ = await store.lease("a", time.time(), 10, now + 60)
     assert second.id == items[1].id and second.ordering_key == "k"

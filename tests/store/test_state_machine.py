@@ -107,7 +107,7 @@ class StoreMachine(RuleBasedStateMachine):
             return
         status = Status.SUCCEEDED if outcome == "ok" else Status.FAILED
         done = self.run(
-            self.store.finish(inv, "me", self.clock, status, "c", None, None, Routing())
+            self.store.finalize(inv, "me", self.clock, status, "c", None, None, Routing())
         )
         assert done
         self.status[inv_id] = status

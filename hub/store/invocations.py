@@ -1,0 +1,217 @@
+"""The invocation aggregate's writes: submit, lease, and every status change after it.
+
+Every state change is guarded by the status and lease it expects, so a stale executor cannot
+overwrite a stop or a newer lease. The history lives in the row as a JSON array of
+[status, at, detail] and grows with each transition inside the same UPDATE that changes the
+status: no second table or index to write on the hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from hub.invocation import Invocation, NewInvocation
+from hub.status import Status
+from hub.store import outbox, positions
+from hub.store.base import Checkpoint, Routing, Submitted
+from hub.store.connection import HISTORY, Connection, transition, with_history
+from hub.store.rows import COLUMNS, to_invocation
+
+_ACTIVE_SQL = "('queued', 'running', 'retrying')"
+_HELD = f"WHERE id = :id AND lease_owner = :owner AND status IN {_ACTIVE_SQL}"
+
+_CLAIM_KEY = (
+    "INSERT INTO idempotency (function, key, invocation_id, expires_at) "
+    "VALUES (:function, :key, :id, :expires_at) "
+    "ON CONFLICT (function, key) DO UPDATE SET invocation_id = excluded.invocation_id, "
+    "expires_at = excluded.expires_at WHERE idempotency.expires_at <= :now "
+    "RETURNING invocation_id"
+)
+_INSERT = (
+    "INSERT INTO invocations (id, function, status, event, attempts, invoke_count, created_at, "
+    "not_before, deadline, idempotency_key, run_at, history, ordering_key) "
+    "VALUES (:id, :function, 'queued', :event, 0, 0, :now, :not_before, :deadline, :key, "
+    ":not_before, :history, :ordering_key)"
+)
+# An ordered invocation is eligible only while no older one of its key is still active
+# (queued, leased, running or retrying): one at a time per key, in submission order.
+_HEAD_OF_ITS_KEY = (
+    "(c.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM invocations AS o "
+    "WHERE o.function = c.function AND o.ordering_key = c.ordering_key "
+    "AND o.run_at IS NOT NULL AND o.id < c.id))"
+)
+
+
+def submit(
+    conn: Connection,
+    items: Sequence[NewInvocation],
+    *,
+    now: float,
+    dedup_window: float,
+    checkpoint: Checkpoint | None = None,
+) -> list[Submitted]:
+    results: list[Submitted] = []
+    inserts: list[NewInvocation] = []
+    for item in items:
+        key = item.idempotency_key
+        if key is not None:
+            claim = {
+                "function": item.function,
+                "key": key,
+                "id": item.id,
+                "expires_at": now + dedup_window,
+                "now": now,
+            }
+            if conn.execute(_CLAIM_KEY, claim).fetchone() is None:
+                results.append(Submitted(_holder(conn, item.function, key), created=False))
+                continue
+        inserts.append(item)
+        results.append(Submitted(item.id, created=True))
+    if inserts:
+        conn.executemany(_INSERT, [_row(item, now) for item in inserts])
+    if checkpoint is not None:
+        positions.set_checkpoint(conn, checkpoint=checkpoint, now=now)
+    return results
+
+
+def _row(item: NewInvocation, now: float) -> dict[str, Any]:
+    created = [["queued", now, "deferred" if item.not_before > now else None]]
+    return {
+        "id": item.id,
+        "function": item.function,
+        "event": item.event_json,
+        "now": now,
+        "not_before": item.not_before,
+        "deadline": item.deadline,
+        "key": item.idempotency_key,
+        "history": orjson.dumps(created).decode(),
+        "ordering_key": item.ordering_key,
+    }
+
+
+def _holder(conn: Connection, function: str, key: str) -> str:
+    row = conn.execute(
+        "SELECT invocation_id FROM idempotency WHERE function = :function AND key = :key",
+        {"function": function, "key": key},
+    ).fetchone()
+    return str(row[0])
+
+
+def lease(
+    conn: Connection, *, owner: str, now: float, limit: int, lease_until: float, lock: str = ""
+) -> tuple[list[Invocation], float | None]:
+    rows = conn.execute(
+        "UPDATE invocations SET run_at = :lease_until, lease_owner = :owner WHERE id IN ("
+        f"SELECT id FROM invocations AS c WHERE run_at <= :now AND {_HEAD_OF_ITS_KEY} "
+        f"ORDER BY run_at LIMIT :limit {lock}"
+        f") RETURNING {COLUMNS}",
+        {"lease_until": lease_until, "owner": owner, "now": now, "limit": limit},
+    ).fetchall()
+    leased = sorted((to_invocation(r) for r in rows), key=lambda inv: inv.not_before)
+    return leased, next_due(conn, now=now)
+
+
+def next_due(conn: Connection, *, now: float) -> float | None:
+    """The next time something becomes due. Due rows left after a lease that was not full are
+    waiting behind the head of their ordering key; finishing that head wakes the dispatcher."""
+    row = conn.execute(
+        "SELECT MIN(run_at) FROM invocations WHERE run_at > :now", {"now": now}
+    ).fetchone()
+    return None if row is None or row[0] is None else float(row[0])
+
+
+def start(
+    conn: Connection, *, inv_id: str, owner: str, now: float, run_until: float, attempt: int
+) -> None:
+    conn.execute(
+        with_history(
+            conn,
+            "UPDATE invocations SET status = 'running', attempts = attempts + 1, "
+            "invoke_count = invoke_count + 1, started_at = :now, run_at = :run_until, "
+            f"history = {HISTORY} {_HELD}",
+        ),
+        {
+            "now": now,
+            "run_until": run_until,
+            "id": inv_id,
+            "owner": owner,
+            **transition("running", now, f"attempt {attempt}"),
+        },
+    )
+
+
+def finalize(
+    conn: Connection,
+    *,
+    inv_id: str,
+    owner: str,
+    now: float,
+    status: Status,
+    condition: str,
+    error: str | None,
+    response: bytes | None,
+    routing: Routing,
+    dedup_window: float,
+) -> bool:
+    """Commit the final status and what it routes on, if `owner` still holds the lease."""
+    cur = conn.execute(
+        with_history(
+            conn,
+            "UPDATE invocations SET status = :status, condition = :condition, "
+            "last_error = COALESCE(:error, last_error), response = :response, "
+            "finished_at = :now, run_at = NULL, lease_owner = NULL, "
+            f"history = {HISTORY} {_HELD}",
+        ),
+        {
+            "status": str(status),
+            "condition": condition,
+            "error": error,
+            "response": response,
+            "now": now,
+            "id": inv_id,
+            "owner": owner,
+            **transition(str(status), now, error or condition),
+        },
+    )
+    if not cur.rowcount:
+        return False
+    route(conn, routing, now=now, dedup_window=dedup_window)
+    return True
+
+
+def route(conn: Connection, routing: Routing, *, now: float, dedup_window: float) -> None:
+    if routing.follow_ups:
+        submit(conn, routing.follow_ups, now=now, dedup_window=dedup_window)
+    outbox.enqueue(conn, routing.deliveries, now=now)
+
+
+def retry(
+    conn: Connection, *, inv_id: str, owner: str, now: float, next_at: float, error: str
+) -> bool:
+    cur = conn.execute(
+        with_history(
+            conn,
+            "UPDATE invocations SET status = 'retrying', run_at = :next_at, "
+            "not_before = :next_at, last_error = :error, lease_owner = NULL, "
+            f"history = {HISTORY} {_HELD}",
+        ),
+        {
+            "next_at": next_at,
+            "error": error,
+            "id": inv_id,
+            "owner": owner,
+            **transition("retrying", now, error),
+        },
+    )
+    return bool(cur.rowcount)
+
+
+def defer(conn: Connection, *, inv_id: str, owner: str, next_at: float, error: str) -> None:
+    conn.execute(
+        f"UPDATE invocations SET run_at = :next_at, last_error = :error, lease_owner = NULL "
+        f"{_HELD}",
+        {"next_at": next_at, "error": error, "id": inv_id, "owner": owner},
+    )
