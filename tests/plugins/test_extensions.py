@@ -29,6 +29,7 @@ from typing import Any, Literal
 from hub.config.base import Strict
 from hub.config.settings import StoreSettings
 from hub.destinations.kinds import DestinationKind
+from hub.events import WireEvent
 from hub.store.kinds import StoreKind
 from hub.targets.base import TargetResult
 from hub.targets.kinds import TargetKind
@@ -55,8 +56,8 @@ class Shout:
     def __init__(self, config: ShoutTarget) -> None:
         self.times = config.times
 
-    async def __call__(self, event: Any) -> TargetResult:
-        return TargetResult(payload=str(event.data["word"]).upper() * self.times)
+    async def __call__(self, event: WireEvent) -> TargetResult:
+        return TargetResult(payload=str(event.event.data["word"]).upper() * self.times)
 
     async def close(self) -> None:
         return None

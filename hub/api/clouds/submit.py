@@ -52,10 +52,10 @@ async def submit(request: web.Request, call: CloudCall) -> Submitted:
         extensions=dict(call.extensions),
         idempotency_key=call.idempotency_key,
     )
-    admit([event])
+    wires = admit([event])  # the event's wire form, written once
     try:
         [submitted] = await context(request).hub.submit(
-            call.function, [event], delay=call.delay, not_before=call.not_before
+            call.function, wires, delay=call.delay, not_before=call.not_before
         )
     except ValueError as exc:
         raise CloudError(400, str(exc)) from None
