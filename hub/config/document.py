@@ -12,6 +12,7 @@ from weakref import WeakKeyDictionary
 from pydantic import (
     BeforeValidator,
     Field,
+    PrivateAttr,
     ValidationError,
     create_model,
     field_validator,
@@ -111,6 +112,12 @@ class TriggersFile(Strict):
     hub: HubSection = Field(default_factory=HubSection)
     functions: dict[Name, FunctionConfig] = Field(default_factory=dict)
     triggers: dict[Name, TriggerConfig] = Field(default_factory=dict)
+    # `FILE:LINE:COL: path: what` lines about the file that are no errors (deprecated spellings).
+    _notices: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def notices(self) -> list[str]:
+        return self._notices
 
 
 _models: WeakKeyDictionary[Registry, tuple[int, type[TriggersFile]]] = WeakKeyDictionary()
