@@ -4,8 +4,8 @@ webhook-only trigger runs without the `aws` extra."""
 
 from __future__ import annotations
 
-from hub.errors import MissingExtraError
 from hub.plugins.contract import Source, SourceContext
+from hub.plugins.optional import import_aws
 from hub.plugins.webhooks import PassiveSource
 from triggers.object_storage.config import ObjectStorageConfig
 
@@ -14,13 +14,9 @@ def build(config: ObjectStorageConfig, context: SourceContext) -> Source:
     if config.queue_url is None:
         context.log.info("object_storage trigger is webhook-only", path=webhook_path(context))
         return PassiveSource()
-    try:
-        from triggers.object_storage.sqs import SqsSource
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and exc.name.split(".")[0] in ("boto3", "botocore"):
-            raise MissingExtraError(exc.name.split(".")[0], "aws") from None
-        raise
-    return SqsSource(config, context)
+    sqs_source = import_aws("triggers.object_storage.sqs", "SqsSource")
+    source: Source = sqs_source(config, context)
+    return source
 
 
 def webhook_path(context: SourceContext) -> str:

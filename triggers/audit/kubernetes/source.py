@@ -7,14 +7,14 @@ from __future__ import annotations
 from hub.plugins.contract import Batch, SourceContext
 from triggers.audit.config import AuditConfig
 from triggers.audit.kubernetes.inbox import Inbox, Request, close_inbox, open_inbox
-from triggers.audit.kubernetes.parse import compile_filter
+from triggers.audit.kubernetes.parse import wanted_entries
 
 
 class KubernetesSource:
     def __init__(self, config: AuditConfig, context: SourceContext) -> None:
         self._trigger = context.trigger
         self._log = context.log
-        self._wanted = compile_filter(
+        self._wanted = wanted_entries(
             config.verbs, config.resources, config.namespaces, config.users, config.stages
         )
         self._inbox: Inbox | None = None
