@@ -111,8 +111,8 @@ def trigger(bootstrap: str, topic: str, group: str) -> KafkaTriggerConfig:
             "group_id": group,
             "group_instance_id": group,
             "start": "earliest",
-            "batch_size": 1000,
-            "batch_window": "20ms",
+            "read_size": 1000,
+            "read_window": "20ms",
         }
     )
 

@@ -142,6 +142,8 @@ def _validate(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
+    for notice in doc.notices:
+        print(notice, file=sys.stderr)
     print(f"{args.file}: ok ({len(doc.functions)} functions, {len(doc.triggers)} triggers)")
     return 0
 

@@ -43,6 +43,7 @@ class Daemon:
 
     async def run(self) -> None:
         configure_logging(self.config.hub.log)
+        _log_notices(self.config)
         # Python handlers are imported with the config file's folder on the import path, so
         # `functions.hello:handle` finds config/functions/hello.py.
         sys.path.insert(0, str(self.path.parent))
@@ -144,6 +145,7 @@ class Daemon:
 
     async def _apply(self, hub: Hub, triggers: TriggerSet, why: str) -> bool:
         new = load_config(self.path, import_handlers=True)
+        _log_notices(new)
         # Functions first as a union, so triggers started by the reload find theirs (building
         # them is all or nothing: a failure changes nothing), and only then the new set, so
         # invocations of removed functions wait, not fail.
@@ -176,6 +178,12 @@ class Daemon:
             elif now != seen and now is not None:
                 seen = now
                 await self.reload(hub, triggers, "file changed")
+
+
+def _log_notices(config: TriggersFile) -> None:
+    """What the file still writes in an old spelling: it works, and says how it reads today."""
+    for notice in config.notices:
+        log.warning("triggers file: deprecated option", notice=notice)
 
 
 def _fingerprint(path: Path) -> tuple[int, int, int] | None:

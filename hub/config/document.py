@@ -11,7 +11,7 @@ import re
 from typing import Annotated, Any, Literal, cast
 from weakref import WeakKeyDictionary
 
-from pydantic import BeforeValidator, Field, create_model, field_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, create_model, field_validator
 
 from hub.config.base import Strict
 from hub.config.destinations import destination_shorthand
@@ -141,6 +141,12 @@ class TriggersFile(Strict):
     hub: HubSection = Field(default_factory=HubSection)
     functions: dict[Name, FunctionConfig] = Field(default_factory=dict)
     triggers: dict[Name, TriggerConfig] = Field(default_factory=dict)
+    # `FILE:LINE:COL: path: what` lines about the file that are no errors (deprecated spellings).
+    _notices: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def notices(self) -> list[str]:
+        return self._notices
 
 
 _models: WeakKeyDictionary[Registry, tuple[tuple[int, ...], type[TriggersFile]]] = (

@@ -20,6 +20,7 @@ from hub.config.located import Located, Pos, locate, parse_yaml
 from hub.config.located import Path as LocPath
 from hub.config.problems import describe, dotted
 from hub.config.references import dangling_references
+from hub.config.respell import respell_triggers
 from hub.errors import ConfigError
 from hub.plugins.registry import Registry, default_registry
 from hub.redact import config_secrets, redact_text, remember
@@ -63,9 +64,11 @@ def load_text(
     unfilled = _at(located, filled.problems)
     # Top-level `x-…` keys are the user's own (YAML anchors to merge), as in compose files.
     located.data = {k: v for k, v in filled.data.items() if not str(k).startswith("x-")}
-    model = document_model(registry or default_registry())
+    kinds = registry or default_registry()
+    model = document_model(kinds)
+    models = {name: kind.config_model for name, kind in kinds.kinds().items()}
+    notices, problems = respell_triggers(located, models)
     doc: TriggersFile | None = None
-    problems: list[tuple[Pos, str]] = []
     try:
         doc = model.model_validate(located.data)
     except ValidationError as exc:
@@ -77,7 +80,8 @@ def load_text(
     taken = {pos for pos, _ in unfilled}
     problems = unfilled + [problem for problem in problems if problem[0] not in taken]
     if problems or doc is None:
-        _fail(filename, problems)
+        _fail(filename, problems + notices)  # an old spelling explains a new name in a problem
+    doc.notices.extend(_lines(filename, notices))
     return doc
 
 
@@ -107,7 +111,11 @@ def _problems(
     return [describe(error, located, model, secrets) for error in exc.errors()]
 
 
+def _lines(filename: str, found: list[tuple[Pos, str]]) -> list[str]:
+    ordered = sorted(set(found), key=lambda p: (p[0].line, p[0].col, p[1]))
+    return [f"{filename}:{pos}: {text}" for pos, text in ordered]
+
+
 def _fail(filename: str, problems: list[tuple[Pos, str]]) -> NoReturn:
-    lines = sorted(set(problems), key=lambda p: (p[0].line, p[0].col, p[1]))
     # Validators quote the input (a port, a schedule, a destination): no quoted secret leaves.
-    raise ConfigError(redact_text("\n".join(f"{filename}:{pos}: {text}" for pos, text in lines)))
+    raise ConfigError(redact_text("\n".join(_lines(filename, problems))))

@@ -5,9 +5,10 @@ registry picks the model by `type` when the file is loaded, before any connectio
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, model_validator
 
 from hub.config.base import Strict
+from hub.config.spellings import Respelled
 from hub.filters import Filter
 
 NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
@@ -35,6 +36,22 @@ class TriggerConfig(Strict):
     filter: Filter | None = Field(
         None, description="Only events that match are submitted; others are counted and acked."
     )
+
+    @classmethod
+    def respell(cls, data: dict[str, Any]) -> list[Respelled]:
+        """Rewrites the kind's deprecated spellings in `data` (the trigger as written) in place
+        and says which; a kind with old spellings overrides it (see hub/config/spellings.py).
+        The loader calls it to report them where they are written; validation calls it too, so
+        a model built from a plain dict takes them as well."""
+        return []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _today_spelling(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            cls.respell(data)
+        return data
 
     def single_reader(self) -> bool:
         """Whether only one daemon may read this source at a time (a timer, a change stream,

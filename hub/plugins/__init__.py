@@ -1,5 +1,8 @@
-"""The trigger plugin contract and the registry of trigger kinds."""
+"""What a trigger plugin imports: the source contract, the registry of trigger kinds, and the
+shared pieces (invalid and batch events, optional imports, committed positions and the default
+nack, config pieces with one vocabulary across kinds)."""
 
+from hub.config.spellings import Respelled, moved
 from hub.plugins.contract import (
     BackOff,
     Batch,
@@ -16,26 +19,45 @@ from hub.plugins.contract import (
     SourceFailed,
     SourceSignal,
 )
+from hub.plugins.events import batch_event, invalid_event, invalid_reason, mark_invalid, stand_in
+from hub.plugins.optional import import_aws, import_extra
+from hub.plugins.options import AwsOptions, Batching, PayloadBytes
+from hub.plugins.position import Checkpoint, read_again, stored_position
 from hub.plugins.registry import Registry, TriggerKind, default_registry, register, registry
 
 __all__ = [
+    "AwsOptions",
     "BackOff",
     "Batch",
+    "Batching",
+    "Checkpoint",
     "EndOfInput",
     "NotConnected",
     "Pausable",
+    "PayloadBytes",
     "Registry",
     "ReportsDetail",
     "ReportsGaps",
     "ReportsLag",
     "ReportsLagDetail",
+    "Respelled",
     "Source",
     "SourceContext",
     "SourceFactory",
     "SourceFailed",
     "SourceSignal",
     "TriggerKind",
+    "batch_event",
     "default_registry",
+    "import_aws",
+    "import_extra",
+    "invalid_event",
+    "invalid_reason",
+    "mark_invalid",
+    "moved",
+    "read_again",
     "register",
     "registry",
+    "stand_in",
+    "stored_position",
 ]

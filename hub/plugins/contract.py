@@ -14,9 +14,11 @@ it and close; the hub owns the loop, the reconnect backoff, the filter and the d
 
 `read` blocks until there is something to return. The hub calls `batch.ack()` only after every
 event of the batch is durably queued (with `batch.checkpoint` in the same commit), and
-`batch.nack(reason)` when it could not queue them; the source then redelivers them later.
+`batch.nack(reason)` when it could not queue them; the source then redelivers them later (a
+source whose position is the checkpoint passes `hub.plugins.read_again`: forget, read again).
 Parsing stays pure and separate (`parse(raw) -> Event` in the plugin's `parse.py`), so it is
-tested without a server."""
+tested without a server; what it cannot make a proper event becomes `hub.plugins.invalid_event`,
+never an exception that would stall the source."""
 
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ import asyncio
 from typing import Any
 
 from hub import Event, NonRetryableError
-from triggers.amqp.parse import ERROR_ATTR, INVALID_TYPE
+from hub.events import INVALID_ATTR
+from triggers.amqp.parse import INVALID_TYPE
 
 
 class _State:
@@ -32,7 +33,7 @@ async def record(event: Event) -> Any:
 async def refuse_invalid(event: Event) -> Any:
     """What the README recommends: an invalid message goes to on_failure with its reason."""
     if event.type == INVALID_TYPE:
-        raise NonRetryableError(event.extensions[ERROR_ATTR])
+        raise NonRetryableError(event.extensions[INVALID_ATTR])
     return await record(event)
 
 

@@ -18,24 +18,23 @@ from hub.config.functions import FunctionConfig
 from hub.config.loader import load_text
 from hub.destinations.kinds import destination_kinds
 from hub.errors import ConfigError
-from hub.events import Event
+from hub.events import INVALID_ATTR, Event
 from hub.plugins import Registry
 from triggers.amqp import AMQP, AmqpTriggerConfig
 from triggers.amqp.destination import AmqpDestination, deliver_amqp
 from triggers.amqp.headers import json_safe
 from triggers.amqp.ledger import NackLedger, message_key
 from triggers.amqp.parse import (
-    ERROR_ATTR,
     INVALID_TYPE,
     MESSAGE_TYPE,
     ParseSpec,
     RawMessage,
-    fallback_event,
     parse,
+    unparsed_event,
 )
 from triggers.amqp.urls import broker_base, mask_url, scrub
 
-SPEC = ParseSpec(broker="amqp://rabbit/%2F", queue="triggerhub.orders", max_message_bytes=64)
+SPEC = ParseSpec(broker="amqp://rabbit/%2F", queue="triggerhub.orders", max_payload_bytes=64)
 URL = "amqp://hub:s3cr%2Ft@rabbit:5673/prod"
 EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
 
@@ -156,7 +155,7 @@ def test_a_json_content_type_with_a_broken_body_is_invalid_with_the_reason() -> 
     assert event.datacontenttype == "application/json"
     assert (
         "not valid JSON although its content type is application/json"
-        in (event.extensions[ERROR_ATTR])
+        in (event.extensions[INVALID_ATTR])
     )
     assert event.idempotency_key == "amqp:triggerhub.orders:m"  # a redelivery is still deduped
 
@@ -166,8 +165,8 @@ def test_an_oversized_body_is_invalid_and_keeps_its_first_bytes() -> None:
     event = parse(raw(body, type="order.created"), SPEC)
     assert event.type == INVALID_TYPE
     assert event.data == body[:64]
-    assert event.extensions[ERROR_ATTR] == (
-        f"body is {len(body)} bytes, over max_message_bytes (64); only its first 64 bytes are kept"
+    assert event.extensions[INVALID_ATTR] == (
+        f"body is {len(body)} bytes, over max_payload_bytes (64); only its first 64 bytes are kept"
     )
     assert event.extensions["amqpbodysize"] == len(body)
     assert event.extensions["amqptype"] == "order.created"
@@ -179,18 +178,18 @@ def test_a_message_the_broker_keeps_redelivering_blows_the_fuse() -> None:
     assert parse(raw(failed_deliveries=9), SPEC).type == MESSAGE_TYPE
     event = parse(raw(failed_deliveries=10), SPEC)
     assert event.type == INVALID_TYPE
-    assert "delivered this message 10 times" in event.extensions[ERROR_ATTR]
+    assert "delivered this message 10 times" in event.extensions[INVALID_ATTR]
     assert event.data == b'{"n": 1}'
 
 
-def test_the_fallback_event_keeps_body_and_key() -> None:
-    event = fallback_event(raw(b"x" * 100, message_id="m"), SPEC, "could not be parsed: boom")
+def test_the_unparsed_event_keeps_body_and_key() -> None:
+    event = unparsed_event(raw(b"x" * 100, message_id="m"), SPEC, "could not be parsed: boom")
     assert (event.type, event.data, event.idempotency_key) == (
         INVALID_TYPE,
         b"x" * 64,
         "amqp:triggerhub.orders:m",
     )
-    assert event.extensions == {ERROR_ATTR: "could not be parsed: boom", "amqpbodysize": 100}
+    assert event.extensions == {INVALID_ATTR: "could not be parsed: boom", "amqpbodysize": 100}
 
 
 # --- idempotency -----------------------------------------------------------------------------
@@ -289,7 +288,7 @@ def test_defaults_and_shorthands() -> None:
     assert cfg.exchange is not None
     assert (cfg.exchange.name, cfg.exchange.type, cfg.exchange.durable) == ("orders", "topic", True)
     assert (cfg.queue.name, cfg.queue.durable, cfg.queue.quorum) == ("in", True, False)
-    assert (cfg.prefetch, cfg.batch_size, cfg.max_message_bytes) == (256, 100, 1024 * 1024)
+    assert (cfg.prefetch, cfg.read_size, cfg.max_payload_bytes) == (256, 100, 1024 * 1024)
     assert cfg.bindings() == [("#", None)]
     assert config().queue_name("orders") == "triggerhub.orders"
     assert config().bindings() == []

@@ -13,6 +13,7 @@ import pytest
 from pamqp.commands import Basic
 
 from hub import Hub
+from hub.events import INVALID_ATTR
 from tests.amqp import functions
 from tests.amqp.broker import (
     channel,
@@ -27,7 +28,7 @@ from tests.amqp.helpers import all_invocations, executed, idle
 from tests.amqp.rawpublish import publish_raw
 from tests.servers.rabbitmq import Vhost
 from tests.waiting import until
-from triggers.amqp.parse import ERROR_ATTR, INVALID_TYPE, MESSAGE_TYPE
+from triggers.amqp.parse import INVALID_TYPE, MESSAGE_TYPE
 from triggers.amqp.session import Session
 from triggers.amqp.source import AmqpSource
 
@@ -260,7 +261,7 @@ async def test_a_message_that_keeps_coming_back_blows_the_poison_fuse(
     assert records["p1"].condition == "NonRetryableError"
     poisoned, fine = invocations["p1"], invocations["ok"]
     assert poisoned.type == INVALID_TYPE
-    assert "delivered this message 3 times" in poisoned.extensions[ERROR_ATTR]
+    assert "delivered this message 3 times" in poisoned.extensions[INVALID_ATTR]
     assert poisoned.data == b'{"poison": true}'
     assert fine.type == MESSAGE_TYPE and fine.data == {"fine": True}
 
@@ -328,7 +329,7 @@ async def test_malformed_and_oversized_bodies_reach_the_failure_destination(
     assert big["request_context"]["condition"] == "NonRetryableError"
     assert big["request_payload"]["type"] == INVALID_TYPE
     assert big["response_context"]["function_error"] == (
-        f"body is {len(oversized)} bytes, over max_message_bytes (1000); "
+        f"body is {len(oversized)} bytes, over max_payload_bytes (1000); "
         "only its first 1000 bytes are kept"
     )
     assert base64.b64decode(big["request_payload"]["data_base64"]) == oversized[:1000]

@@ -10,7 +10,7 @@ import pytest
 
 from hub.events import Event
 from triggers.audit.auditd.group import Grouped, Grouper
-from triggers.audit.auditd.parse import audit_event, compile_filter
+from triggers.audit.auditd.parse import audit_event, wanted_events
 from triggers.audit.auditd.record import RecordError, parse_record
 from triggers.log_stream.tail import FileKey, Line
 
@@ -165,7 +165,7 @@ def test_filters_on_keys_record_types_and_syscalls() -> None:
     grouped = group(lines_of(ENRICHED))
 
     def serials(**options: Any) -> list[int]:
-        wanted = compile_filter(
+        wanted = wanted_events(
             options.get("keys"), options.get("record_types"), options.get("syscalls")
         )
         return [g.id.serial for g in grouped if wanted(g)]

@@ -62,5 +62,19 @@ def test_mistakes(registry: Registry, body: str, error: str) -> None:
     assert error in str(caught.value)
 
 
+def test_cloudtrail_takes_the_aws_options_and_only_cloudtrail(registry: Registry) -> None:
+    ct = load(
+        "{type: audit, source: cloudtrail, function: f, queue_url: 'http://q', "
+        "endpoint_url: 'http://127.0.0.1:5000', access_key_id: AKID, secret_access_key: s}",
+        registry,
+    )
+    assert (ct.endpoint_url, ct.access_key_id) == ("http://127.0.0.1:5000", "AKID")
+    with pytest.raises(ConfigError, match="not an option of source auditd: access_key_id"):
+        load(
+            "{type: audit, source: auditd, function: f, access_key_id: A, secret_access_key: s}",
+            registry,
+        )
+
+
 def test_the_builtin_registry_has_it() -> None:
     assert default_registry().get("audit").config_model is AuditConfig

@@ -73,3 +73,40 @@ def test_the_example_validates_with_its_handler_imported(tmp_path: Path) -> None
     done = validate(ROOT / "config" / "triggers.yaml", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"{ROOT / 'config' / 'triggers.yaml'}: ok (1 functions, 2 triggers)\n"
+
+
+def test_an_old_spelling_passes_and_is_named_where_it_is_written(tmp_path: Path) -> None:
+    config = tmp_path / "triggers.yaml"
+    config.write_text(
+        textwrap.dedent(
+            """\
+            functions:
+              f: {target: {type: http, url: "http://127.0.0.1:9/f"}}
+            triggers:
+              orders:
+                type: kafka
+                function: f
+                bootstrap_servers: kafka:9092
+                group_id: hub
+                topics: [orders]
+                batch_size: 200
+                max_record_bytes: 4096
+              lines:
+                type: log_stream
+                function: f
+                paths: /var/log/app.log
+                batch_size: 50
+            """
+        )
+    )
+    done = validate(config, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{config}: ok (1 functions, 2 triggers)\n"
+    assert done.stderr.splitlines() == [
+        f"{config}:10:5: triggers.orders.batch_size: deprecated spelling; write `read_size` "
+        "instead (records per read)",
+        f"{config}:11:5: triggers.orders.max_record_bytes: deprecated spelling; write "
+        "`max_payload_bytes` instead",
+        f"{config}:16:5: triggers.lines.batch_size: deprecated spelling; write `batch.size` "
+        "instead",
+    ]

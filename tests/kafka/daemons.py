@@ -85,8 +85,8 @@ def start_member(
                 topics: [{topic}]
                 group_id: {group}
                 start: earliest
-                batch_size: 200
-                batch_window: 20ms
+                read_size: 200
+                read_window: 20ms
                 {static}
             """
         )

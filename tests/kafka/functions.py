@@ -7,7 +7,8 @@ import random
 from typing import Any
 
 from hub import Event, NonRetryableError
-from triggers.kafka.parse import ERROR_ATTR, INVALID_TYPE
+from hub.events import INVALID_ATTR
+from triggers.kafka.parse import INVALID_TYPE
 
 
 class _State:
@@ -44,5 +45,5 @@ async def record_jittered(event: Event) -> Any:
 async def refuse_invalid(event: Event) -> Any:
     """What the README recommends: an invalid record goes to on_failure with its reason."""
     if event.type == INVALID_TYPE:
-        raise NonRetryableError(event.extensions[ERROR_ATTR])
+        raise NonRetryableError(event.extensions[INVALID_ATTR])
     return await record(event)

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from hub.events import INVALID_ATTR
 from tests.kafka.conftest import kafka_trigger
 from triggers.kafka.config import start_timestamp_ms
 from triggers.kafka.offsets import OffsetTracker
 from triggers.kafka.parse import (
     BATCH_TYPE,
-    ERROR_ATTR,
     INVALID_TYPE,
     RECORD_TYPE,
     RawRecord,
@@ -66,7 +66,7 @@ def test_an_oversized_value_is_an_invalid_event_with_the_truncated_bytes() -> No
     event = parse(raw(b"x" * 100), 10)
     assert event.type == INVALID_TYPE
     assert event.data == b"x" * 10
-    assert "over max_record_bytes" in event.extensions[ERROR_ATTR]
+    assert "over max_payload_bytes" in event.extensions[INVALID_ATTR]
     assert event.extensions["kafkavaluesize"] == 100
     assert event.idempotency_key == "kafka:orders:2:7"
 
@@ -74,7 +74,7 @@ def test_an_oversized_value_is_an_invalid_event_with_the_truncated_bytes() -> No
 def test_a_value_that_claims_json_and_is_not_is_invalid() -> None:
     event = parse(raw(b"{broken", headers=[("content-type", b"application/json")]), 1024)
     assert event.type == INVALID_TYPE
-    assert "not" in event.extensions[ERROR_ATTR]
+    assert "not" in event.extensions[INVALID_ATTR]
     assert event.data == b"{broken"
 
 

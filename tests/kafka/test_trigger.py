@@ -11,13 +11,13 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 
 from hub.config.triggers import TriggerConfig
-from hub.events import Event
+from hub.events import INVALID_ATTR, Event
 from tests.kafka import functions
 from tests.kafka.conftest import MakeHub, MakeSet, fn, kafka_trigger
 from tests.kafka.helpers import all_invocations, idle, produce_many
 from tests.servers.kafka import Topics, take
 from tests.waiting import until
-from triggers.kafka.parse import ERROR_ATTR, INVALID_TYPE, RECORD_TYPE
+from triggers.kafka.parse import INVALID_TYPE, RECORD_TYPE
 
 
 def numbered(first: int, last: int) -> list[bytes]:
@@ -138,14 +138,14 @@ async def test_bad_records_reach_the_failure_destination_and_the_partition_moves
     assert [e.data for e in functions.state.events] == [{"n": 0}, {"n": 3}]
     records = [orjson.loads(line) for line in dead.read_bytes().splitlines()]
     reasons = sorted(r["response_context"]["function_error"] for r in records)
-    assert "over max_record_bytes" in reasons[1] and "says JSON" in reasons[0], reasons
+    assert "over max_payload_bytes" in reasons[1] and "says JSON" in reasons[0], reasons
     invalid = sorted(
         (inv for inv in invocations if inv.event.type == INVALID_TYPE),
         key=lambda inv: inv.event.extensions["kafkaoffset"],
     )
     assert [inv.event.extensions["kafkaoffset"] for inv in invalid] == [1, 2]
     assert invalid[0].event.data == b"y" * 1000
-    assert "over max_record_bytes" in invalid[0].event.extensions[ERROR_ATTR]
+    assert "over max_payload_bytes" in invalid[0].event.extensions[INVALID_ATTR]
 
 
 async def test_batch_mode_gives_one_invocation_per_partition_batch(
@@ -162,6 +162,21 @@ async def test_batch_mode_gives_one_invocation_per_partition_batch(
     assert first.idempotency_key == (
         f"kafka:{topic}:0:{first.extensions['kafkaoffset']}-{first.extensions['kafkalastoffset']}"
     )
+
+
+async def test_a_batch_size_caps_the_records_of_one_invocation(
+    noida_topics: Topics, make_hub: MakeHub, make_set: MakeSet
+) -> None:
+    (topic,) = await noida_topics.create("events")
+    await produce_many(noida_topics.bootstrap, topic, numbered(0, 50))
+    trigger = noida_trigger(noida_topics, topic, batch={"size": 8}, ordering="partition")
+    async with make_hub() as hub, make_set(hub) as triggers:
+        await triggers.start({"t": trigger})
+        await until(lambda: sum(len(e.data) for e in functions.state.events) >= 50, timeout=30)
+    events = functions.state.events
+    assert [record["data"]["n"] for e in events for record in e.data] == list(range(50))
+    assert all(len(e.data) <= 8 for e in events) and len(events) >= 7
+    assert {e.ordering_key for e in events} == {f"{topic}/0"}
 
 
 async def test_the_kafka_destination_publishes_the_record(

@@ -45,9 +45,9 @@ def test_every_option(registry: Registry) -> None:
         "    from: start\n"
         "    format: jsonl\n"
         "    match: {regex: 'time=\\d+', fields: {level: error, http.status: 500}}\n"
-        "    batch_size: 100\n"
-        "    batch_window: 500ms\n"
-        "    poll_interval: 1s\n",
+        "    batch: {size: 100, window: 500ms}\n"
+        "    poll_interval: 1s\n"
+        "    max_payload_bytes: 4096\n",
         registry,
     )
     assert config.from_ == "start"
@@ -56,6 +56,37 @@ def test_every_option(registry: Registry) -> None:
         "http.status": 500,
     }
     assert (config.batch_size, config.batch_window, config.poll_interval) == (100, 0.5, 1.0)
+    assert config.max_payload_bytes == 4096
+
+
+def test_the_old_spellings_are_read_in_todays(registry: Registry) -> None:
+    doc = load_text(
+        HEAD + "    {type: log_stream, function: f, paths: x, batch_size: 5, max_line_bytes: 99}\n",
+        "c.yaml",
+        env={},
+        registry=registry,
+    )
+    config = doc.triggers["t"]
+    assert isinstance(config, LogStreamConfig) and config.batch is not None
+    assert (config.batch.size, config.batch.window, config.max_payload_bytes) == (5, 0.0, 99)
+    assert [notice.split(": ", 2)[1] for notice in doc.notices] == [
+        "triggers.t.batch_size",
+        "triggers.t.max_line_bytes",
+    ]
+
+
+def test_cloudwatch_takes_the_aws_options(registry: Registry) -> None:
+    config = load(
+        "    {type: log_stream, function: f, cloudwatch: {log_group: g, region: eu-west-1, "
+        "access_key_id: AKID, secret_access_key: s3cr3t}}\n",
+        registry,
+    )
+    assert config.cloudwatch is not None and config.cloudwatch.access_key_id == "AKID"
+    with pytest.raises(ConfigError, match="together"):
+        load(
+            "    {type: log_stream, function: f, cloudwatch: {log_group: g, access_key_id: A}}\n",
+            registry,
+        )
 
 
 @pytest.mark.parametrize(
@@ -69,7 +100,7 @@ def test_every_option(registry: Registry) -> None:
             "needs format: jsonl",
         ),
         ("{type: log_stream, function: f, paths: x, from: middle}", "triggers.t.from"),
-        ("{type: log_stream, function: f, paths: x, batch_size: 0}", "triggers.t.batch_size"),
+        ("{type: log_stream, function: f, paths: x, batch: {size: 0}}", "triggers.t.batch.size"),
         ("{type: log_stream, function: f, paths: x, cloudwatch: {log_group: g}}", "exactly one"),
         ("{type: log_stream, function: f, paths: x, pats: y}", "triggers.t.pats"),
     ],

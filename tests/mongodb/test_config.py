@@ -53,7 +53,7 @@ def test_a_minimal_trigger_gets_the_defaults(registry: Registry) -> None:
         None,
     )
     assert (config.full_document, config.full_document_before_change) == ("default", "off")
-    assert (config.batch_size, config.batch_window, config.ordering) == (1, 0.0, "none")
+    assert (config.batch, config.batch_size, config.ordering) == (None, 1, "none")
     assert (config.start, config.start_seconds()) == ("now", None)
     assert (config.on_history_lost, config.on_invalidate) == ("fail", "end")
     assert (config.max_await, config.connect_timeout) == (1.0, 10.0)
@@ -73,8 +73,7 @@ def test_every_option(registry: Registry) -> None:
         "      - $addFields: {seen: true}\n"
         "    full_document: updateLookup\n"
         "    full_document_before_change: required\n"
-        "    batch_size: 10000\n"
-        "    batch_window: 500ms\n"
+        "    batch: {size: 10000, window: 500ms}\n"
         "    ordering: document\n"
         "    start: '2024-01-11T19:06:40Z'\n"
         "    on_history_lost: start_now\n"
@@ -92,7 +91,8 @@ def test_every_option(registry: Registry) -> None:
         "updateLookup",
         "required",
     )
-    assert (config.batch_size, config.batch_window, config.ordering) == (10000, 0.5, "document")
+    assert config.batch is not None and config.ordering == "document"
+    assert (config.batch.size, config.batch.window) == (10000, 0.5)
     assert config.start_seconds() == 1_705_000_000
     assert (config.on_history_lost, config.on_invalidate) == ("start_now", "continue")
     assert (config.max_await, config.connect_timeout) == (2.0, 60.0)
@@ -136,8 +136,9 @@ def test_start_offsets_are_honoured(registry: Registry) -> None:
         ("uri: ''", "triggers.t.uri"),
         ("operation_types: [insert, upsert]", "triggers.t.operation_types[1]"),
         ("operation_types: []", "triggers.t.operation_types"),
-        ("batch_size: 0", "triggers.t.batch_size: must be at least 1; got 0"),
-        ("batch_size: 10001", "triggers.t.batch_size: must be at most 10000; got 10001"),
+        ("batch: {size: 0}", "triggers.t.batch.size: must be at least 1; got 0"),
+        ("batch: {size: 10001}", "triggers.t.batch.size: must be at most 10000; got 10001"),
+        ("batch: {window: 1s}", "triggers.t.batch.size: missing required key 'size'"),
         ("start: yesterday", "triggers.t.start: start 'yesterday' is not `now` or an RFC 3339"),
         ("start: '2024-13-01T00:00:00Z'", "triggers.t.start: start '2024-13-01T00:00:00Z' is not"),
         (
@@ -145,8 +146,8 @@ def test_start_offsets_are_honoured(registry: Registry) -> None:
             "triggers.t.start: start '2024-01-01T00:00:00' needs a time zone",
         ),
         ("start: '2024-01-01'", "triggers.t.start: start '2024-01-01' needs a time zone"),
-        ("batch_window: 5x", "triggers.t.batch_window: '5x' is not a duration"),
-        ("batch_window: 61s", "triggers.t.batch_window: must be at most 60"),
+        ("batch: {size: 2, window: 5x}", "triggers.t.batch.window: '5x' is not a duration"),
+        ("batch: {size: 2, window: 2h}", "triggers.t.batch.window: must be at most 3600"),
         ("max_await: 0", "triggers.t.max_await"),
         ("full_document: always", "triggers.t.full_document"),
         ("ordering: key", "triggers.t.ordering"),
@@ -170,18 +171,18 @@ def test_the_error_points_at_the_line_of_the_field(registry: Registry) -> None:
         "    pipeline:\n"
         "      - $match: {a: 1}\n"
         "      - $unset: [a, _id]\n"
-        "    batch_size: 0\n"  # line 12
+        "    batch: {size: 0}\n"  # line 12
     )
     with pytest.raises(ConfigError) as caught:
         load(body, registry)
     message = str(caught.value)
-    assert re.search(r"c\.yaml:12:\d+: triggers\.t\.batch_size: must be at least 1", message)
+    assert re.search(r"c\.yaml:12:\d+: triggers\.t\.batch\.size: must be at least 1", message)
     assert re.search(r"c\.yaml:9:\d+: triggers\.t\.pipeline: pipeline\[1\]: \$unset", message)
 
 
 def test_an_unknown_option_lists_the_known_ones(registry: Registry) -> None:
     message = error("batch_sise: 5", registry)
-    assert "batch_size" in message and "operation_types" in message
+    assert "batch" in message and "operation_types" in message
 
 
 def test_an_unknown_operation_type_lists_the_known_ones(registry: Registry) -> None:
@@ -260,3 +261,41 @@ def test_pipelines_that_keep_id_are_accepted(registry: Registry, pipeline: str) 
 
 def test_the_builtin_registry_has_it() -> None:
     assert default_registry().get("mongodb").config_model is MongoTriggerConfig
+
+
+# -- the old spellings of batching -------------------------------------------------------------
+
+
+def test_the_old_batch_spelling_still_works_and_says_how_it_reads_today(
+    registry: Registry,
+) -> None:
+    doc = load_text(
+        HEAD + f"    type: mongodb\n    function: f\n    {URI}\n"
+        "    batch_size: 50\n    batch_window: 250ms\n",
+        "c.yaml",
+        env={},
+        registry=registry,
+    )
+    config = doc.triggers["t"]
+    assert isinstance(config, MongoTriggerConfig) and config.batch is not None
+    assert (config.batch.size, config.batch.window) == (50, 0.25)
+    assert doc.notices == [
+        "c.yaml:8:5: triggers.t.batch_size: deprecated spelling; write `batch.size` instead",
+        "c.yaml:9:5: triggers.t.batch_window: deprecated spelling; write `batch.window` instead",
+    ]
+
+
+def test_an_old_batch_size_of_one_is_no_batch(registry: Registry) -> None:
+    config = fields("batch_size: 1, batch_window: 1s", registry)
+    assert config.batch is None and config.batch_size == 1
+
+
+def test_a_problem_with_an_old_spelling_points_at_what_was_written(registry: Registry) -> None:
+    message = error("batch_size: 0", registry)
+    assert "triggers.t.batch.size: must be at least 1; got 0" in message
+    assert "triggers.t.batch_size: deprecated spelling; write `batch.size` instead" in message
+
+
+def test_both_spellings_at_once_are_refused(registry: Registry) -> None:
+    message = error("batch_size: 5, batch: {size: 5}", registry)
+    assert "give `batch.size` only: `batch_size` is its deprecated spelling" in message

@@ -188,7 +188,7 @@ def test_a_change_without_operation_type_is_refused() -> None:
 # -- batches and invalid changes --------------------------------------------------------------
 
 
-def test_a_batch_is_one_event_with_the_changes_in_order() -> None:
+def test_a_batch_is_one_event_with_the_change_events_in_order() -> None:
     changes = [
         change(_id=token("82A1"), documentKey={"_id": 1}, wallTime=WALL),
         change("update", _id=token("82A2"), documentKey={"_id": 2}),
@@ -202,10 +202,34 @@ def test_a_batch_is_one_event_with_the_changes_in_order() -> None:
     assert event.time == WALL_TEXT  # the first change's
     assert event.extensions == {"mongodbcount": 3}
     assert event.idempotency_key == "mongodb:82A1..82A3"
+    assert event.ordering_key is None
     assert isinstance(event.data, list)
-    assert [c["operationType"] for c in event.data] == ["insert", "update", "delete"]
-    assert [c["documentKey"]["_id"] for c in event.data] == [1, 2, 3]
-    assert event.data[0]["clusterTime"] == {"$timestamp": {"t": 1_705_000_000, "i": 3}}
+    # The same shape as every kind's batch: the member events, each as a CloudEvent.
+    assert [e["type"] for e in event.data] == [
+        "triggerhub.mongodb.insert",
+        "triggerhub.mongodb.update",
+        "triggerhub.mongodb.delete",
+    ]
+    assert [e["subject"] for e in event.data] == [f"shop.orders/{i}" for i in (1, 2, 3)]
+    assert [e["idempotencykey"] for e in event.data] == [f"mongodb:82A{i}" for i in (1, 2, 3)]
+    changes_as_sent = [e["data"] for e in event.data]
+    assert [c["documentKey"]["_id"] for c in changes_as_sent] == [1, 2, 3]
+    assert changes_as_sent[0]["clusterTime"] == {"$timestamp": {"t": 1_705_000_000, "i": 3}}
+
+
+def test_a_batch_keeps_document_ordering_by_running_in_change_order() -> None:
+    """`ordering: document` with `batch` was dropped: batches of one document ran at once."""
+    changes = [change(_id=token("82A1")), change("update", _id=token("82A2"))]
+    event = parse.parse_batch(changes, SOURCE, "shop.orders", "document")
+    assert event.ordering_key == "shop.orders"
+    assert [e["orderingkey"] for e in event.data] == ["shop.orders/" + str(OID)] * 2
+
+
+def test_an_unreadable_change_in_a_batch_is_an_invalid_member() -> None:
+    event = parse.parse_batch([change(), change(operationType="")], SOURCE, "shop.orders")
+    assert event.extensions == {"mongodbcount": 2}
+    assert event.data[1]["type"] == "triggerhub.mongodb.invalid"
+    assert "no operationType" in event.data[1]["triggerhuberror"]
 
 
 def test_a_batch_of_one() -> None:
@@ -217,7 +241,7 @@ def test_a_batch_of_one() -> None:
 
 def test_invalid_carries_the_change_and_the_reason() -> None:
     bad = change(operationType=None)
-    event = parse.invalid(bad, SOURCE, "the change document has no operationType")
+    event = parse.unparsed_event(bad, SOURCE, "the change document has no operationType")
     assert event.type == "triggerhub.mongodb.invalid"
     assert event.source == SOURCE
     assert event.subject == "shop.orders"
@@ -227,12 +251,12 @@ def test_invalid_carries_the_change_and_the_reason() -> None:
 
 
 def test_invalid_without_token_or_namespace() -> None:
-    event = parse.invalid({"operationType": "insert"}, SOURCE, "no _id")
+    event = parse.unparsed_event({"operationType": "insert"}, SOURCE, "no _id")
     assert event.idempotency_key is None
     assert event.subject is None
     assert event.data == {"operationType": "insert"}
     # A value that is not BSON at all still yields an event (its repr as data).
-    odd = parse.invalid({"_id": token(), "x": object()}, SOURCE, "odd")
+    odd = parse.unparsed_event({"_id": token(), "x": object()}, SOURCE, "odd")
     assert isinstance(odd.data, str) and "object object" in odd.data
     assert odd.idempotency_key == "mongodb:8265A1B2C3000000012B022C0100296E5A1004"
 

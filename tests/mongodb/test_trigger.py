@@ -134,7 +134,7 @@ async def test_cluster_scope_sees_every_database(
     assert events[0].source == f"mongodb://127.0.0.1:{mongodb_database.server.port}/*"
 
 
-async def test_batch_size_groups_changes_into_one_invocation(
+async def test_batch_groups_changes_into_one_invocation_in_document_order(
     hub: Hub, make_set: MakeSet, mongodb_database: MongoDatabase, client: Client
 ) -> None:
     items = client[mongodb_database.name]["items"]
@@ -142,19 +142,21 @@ async def test_batch_size_groups_changes_into_one_invocation(
         mongodb_database.url,
         database=mongodb_database.name,
         collection="items",
-        batch_size=10,
-        batch_window="300ms",
+        batch={"size": 10, "window": "300ms"},
+        ordering="document",
     )
     async with running(hub, make_set, trigger):
         await items.insert_many([{"_id": n} for n in range(25)])
         await until(lambda: _changes(hub, 25), timeout=20)
     events = await submitted(hub)
     assert {e.type for e in events} == {"triggerhub.mongodb.batch"}
-    ids = [change["documentKey"]["_id"] for e in events for change in e.data]
+    ids = [member["data"]["documentKey"]["_id"] for e in events for member in e.data]
     assert ids == list(range(25))
     # Full batches of ten; the last, partial one left after its window.
     assert [len(e.data) for e in events][:2] == [10, 10]
     assert all(e.extensions["mongodbcount"] == len(e.data) for e in events)
+    # A batch mixes documents: with `ordering: document` the batches run one at a time.
+    assert {e.ordering_key for e in events} == {f"{mongodb_database.name}.items"}
 
 
 async def _changes(hub: Hub, wanted: int) -> bool:

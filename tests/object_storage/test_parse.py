@@ -14,8 +14,8 @@ from triggers.object_storage.parse import (
     INVALID_TYPE,
     event_type,
     idempotency_key,
-    invalid_event,
     parse,
+    unparsed_event,
 )
 from triggers.object_storage.records import NotANotification, read_record
 
@@ -235,7 +235,7 @@ def test_trigger_filters_on_decoded_keys_and_event_names(
 
 def test_invalid_event_carries_the_body_and_the_reason() -> None:
     url = "http://127.0.0.1:5000/123456789012/uploads"
-    event = invalid_event("not json", "the body is not JSON", url, "m-1")
+    event = unparsed_event("not json", "the body is not JSON", url, "m-1")
     assert event.type == INVALID_TYPE
     assert (event.source, event.subject, event.idempotency_key) == (url, "m-1", "sqs:uploads:m-1")
     assert event.data == {

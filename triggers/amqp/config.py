@@ -8,7 +8,9 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from hub.config.base import Strict
 from hub.config.durations import Duration
+from hub.config.spellings import Respelled, moved
 from hub.config.triggers import TriggerConfig
+from hub.plugins.options import PayloadBytes
 
 ExchangeType = Literal["topic", "fanout", "direct", "headers"]
 HeaderValue = str | int | float | bool
@@ -94,16 +96,14 @@ class AmqpTriggerConfig(TriggerConfig):
     prefetch: int = Field(
         256, ge=1, le=65535, description="Messages the broker hands over before any is acked."
     )
-    batch_size: int = Field(100, ge=1, le=10_000, description="Most messages one read returns.")
-    batch_window: Duration = Field(
-        0.01, ge=0, le=10, description="How long a read waits to fill a batch after its first."
+    read_size: int = Field(100, ge=1, le=10_000, description="Most messages one read returns.")
+    read_window: Duration = Field(
+        0.01, ge=0, le=10, description="How long a read waits for more after its first message."
     )
-    max_message_bytes: int = Field(
+    max_payload_bytes: PayloadBytes = Field(
         1024 * 1024,
-        ge=1,
-        le=256 * 1024 * 1024,
         description="A larger body is not invoked as is: it becomes a triggerhub.amqp.invalid "
-        "event carrying its first max_message_bytes bytes and the reason.",
+        "event carrying its first max_payload_bytes bytes and the reason.",
     )
     max_deliveries: int = Field(
         10,
@@ -119,6 +119,12 @@ class AmqpTriggerConfig(TriggerConfig):
         "the dedup window are then invoked once. Off: such messages have no key.",
     )
     connect_timeout: Duration = Field(10.0, gt=0, le=300)
+
+    @classmethod
+    def respell(cls, data: dict[str, Any]) -> list[Respelled]:
+        done = moved(data, "batch_size", "read_size", "messages per read")
+        done += moved(data, "batch_window", "read_window")
+        return done + moved(data, "max_message_bytes", "max_payload_bytes")
 
     @field_validator("headers")
     @classmethod
@@ -138,9 +144,9 @@ class AmqpTriggerConfig(TriggerConfig):
             raise ValueError("`headers` binds to a headers exchange only")
         if kind == "direct" and not self.binding_keys:
             raise ValueError("a direct exchange needs binding_keys (the routing keys to take)")
-        if self.batch_size > self.prefetch:
+        if self.read_size > self.prefetch:
             raise ValueError(
-                f"batch_size ({self.batch_size}) cannot exceed prefetch ({self.prefetch}): "
+                f"read_size ({self.read_size}) cannot exceed prefetch ({self.prefetch}): "
                 "the broker never hands over more unacknowledged messages than prefetch"
             )
         return self

@@ -1,10 +1,10 @@
 """One delivered AMQP message → one CloudEvent. Pure: no broker, no clock, no I/O.
 
-A message that cannot become the event it claims to be (body over `max_message_bytes`, a JSON
+A message that cannot become the event it claims to be (body over `max_payload_bytes`, a JSON
 content type with a body that is not JSON, or a message the broker keeps redelivering) still
-becomes an event, of type `triggerhub.amqp.invalid`, carrying the raw body and the reason in
-`triggerhuberror`: it is queued and acked like any other, so it is never dropped and never
-cycles back through the queue."""
+becomes an invalid event (see hub.plugins), of type `triggerhub.amqp.invalid`, carrying the raw
+body: it is queued and acked like any other, so it is never dropped and never cycles back
+through the queue."""
 
 from __future__ import annotations
 
@@ -18,14 +18,13 @@ import orjson
 
 from hub.events import Event
 from hub.ids import new_id
+from hub.plugins.events import OCTET_STREAM, invalid_event, mark_invalid
 from hub.timefmt import to_rfc3339
 from triggers.amqp.headers import json_safe, publisher_headers
 from triggers.amqp.urls import event_source
 
 MESSAGE_TYPE = "triggerhub.amqp.message"
 INVALID_TYPE = "triggerhub.amqp.invalid"
-ERROR_ATTR = "triggerhuberror"
-OCTET_STREAM = "application/octet-stream"
 PLAIN_ENCODINGS = frozenset({"", "identity", "utf-8", "utf8"})
 
 
@@ -55,7 +54,7 @@ class RawMessage:
 class ParseSpec:
     broker: str  # amqp://host[:port]/<vhost>, see urls.broker_base
     queue: str
-    max_message_bytes: int = 1024 * 1024
+    max_payload_bytes: int = 1024 * 1024
     max_deliveries: int = 10
     key_from_content: bool = False
 
@@ -93,10 +92,10 @@ def _refusal(raw: RawMessage, spec: ParseSpec) -> str | None:
             f"the broker delivered this message {failed} times without it being queued "
             f"(max_deliveries {spec.max_deliveries}); it may crash the daemon"
         )
-    size, limit = len(raw.body), spec.max_message_bytes
+    size, limit = len(raw.body), spec.max_payload_bytes
     if size > limit:
         return (
-            f"body is {size} bytes, over max_message_bytes ({limit}); "
+            f"body is {size} bytes, over max_payload_bytes ({limit}); "
             f"only its first {limit} bytes are kept"
         )
     return None
@@ -104,12 +103,12 @@ def _refusal(raw: RawMessage, spec: ParseSpec) -> str | None:
 
 def _make_invalid(event: Event, raw: RawMessage, spec: ParseSpec, reason: str) -> None:
     event.type = INVALID_TYPE
-    event.data = raw.body[: spec.max_message_bytes]
+    event.data = raw.body[: spec.max_payload_bytes]
     event.datacontenttype = raw.content_type or OCTET_STREAM
-    event.extensions[ERROR_ATTR] = reason
     event.extensions["amqpbodysize"] = len(raw.body)
     if raw.type:
         event.extensions["amqptype"] = raw.type
+    mark_invalid(event, reason)
 
 
 def decode_body(raw: RawMessage) -> tuple[Any, str | None]:
@@ -189,15 +188,15 @@ def content_digest(raw: RawMessage) -> str:
     return digest.hexdigest()[:32]
 
 
-def fallback_event(raw: RawMessage, spec: ParseSpec, reason: str) -> Event:
+def unparsed_event(raw: RawMessage, spec: ParseSpec, reason: str) -> Event:
     """The invalid event for a message that made parse() itself fail: the least that can be
     built from it, so that even a parser bug never drops a message or stalls the queue."""
-    return Event(
+    return invalid_event(
         type=INVALID_TYPE,
         source=event_source(spec.broker, raw.exchange),
+        reason=reason,
         subject=raw.routing_key or None,
-        data=raw.body[: spec.max_message_bytes],
-        datacontenttype=OCTET_STREAM,
-        extensions={ERROR_ATTR: reason, "amqpbodysize": len(raw.body)},
+        data=raw.body[: spec.max_payload_bytes],
+        extensions={"amqpbodysize": len(raw.body)},
         idempotency_key=idempotency_key(spec.queue, raw.message_id, None),
     )

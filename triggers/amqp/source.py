@@ -17,7 +17,7 @@ from hub.plugins.contract import Batch, NotConnected, SourceContext
 from triggers.amqp.config import AmqpTriggerConfig
 from triggers.amqp.convert import key_of, to_raw
 from triggers.amqp.ledger import NackLedger
-from triggers.amqp.parse import ParseSpec, RawMessage, fallback_event, parse
+from triggers.amqp.parse import ParseSpec, RawMessage, parse, unparsed_event
 from triggers.amqp.session import Session
 from triggers.amqp.topology import declare
 from triggers.amqp.urls import broker_base, mask_url, scrub
@@ -35,7 +35,7 @@ class AmqpSource:
         self._spec = ParseSpec(
             broker=broker_base(config.url),
             queue=self._queue_name,
-            max_message_bytes=config.max_message_bytes,
+            max_payload_bytes=config.max_payload_bytes,
             max_deliveries=config.max_deliveries,
             key_from_content=config.key_from_content,
         )
@@ -82,8 +82,8 @@ class AmqpSource:
         assert first is not None  # next() without a timeout returns a message or raises
         messages = [first]
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._config.batch_window
-        while len(messages) < self._config.batch_size:
+        deadline = loop.time() + self._config.read_window
+        while len(messages) < self._config.read_size:
             message = await session.next(deadline - loop.time())
             if message is None:
                 break
@@ -106,7 +106,7 @@ class AmqpSource:
                 received_at=0.0,
                 message_id=message.message_id,
             )
-            return fallback_event(raw, self._spec, f"could not be parsed: {exc!r}")
+            return unparsed_event(raw, self._spec, f"could not be parsed: {exc!r}")
 
     async def _ack(self, session: Session, messages: Sequence[AbstractIncomingMessage]) -> None:
         await session.ack(messages)

@@ -15,6 +15,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from hub.config.durations import Duration
 from hub.config.triggers import TriggerConfig
+from hub.plugins.options import AwsOptions
 
 Source = Literal["auditd", "kubernetes", "cloudtrail"]
 DEFAULT_AUDIT_LOG = "/var/log/audit/audit.log"
@@ -60,6 +61,9 @@ _OWNED: dict[str, tuple[Source, ...]] = {
     "queue_url": ("cloudtrail",),
     "region": ("cloudtrail",),
     "endpoint_url": ("cloudtrail",),
+    "access_key_id": ("cloudtrail",),
+    "secret_access_key": ("cloudtrail",),
+    "session_token": ("cloudtrail",),
     "event_sources": ("cloudtrail",),
     "event_names": ("cloudtrail",),
     "read_only": ("cloudtrail",),
@@ -68,7 +72,7 @@ _OWNED: dict[str, tuple[Source, ...]] = {
 }
 
 
-class AuditConfig(TriggerConfig):
+class AuditConfig(TriggerConfig, AwsOptions):
     """Audit events from auditd log files, the Kubernetes audit webhook or CloudTrail via
     EventBridge and SQS; one invocation per audit event."""
 
@@ -110,12 +114,7 @@ class AuditConfig(TriggerConfig):
 
     # cloudtrail
     queue_url: str | None = Field(None, description="cloudtrail: the SQS queue EventBridge feeds.")
-    region: str | None = Field(
-        None, description="cloudtrail: AWS region; default the environment's."
-    )
-    endpoint_url: str | None = Field(
-        None, description="cloudtrail: another SQS endpoint; default AWS_ENDPOINT_URL."
-    )
+    # cloudtrail also takes the AWS options: region, endpoint_url and credentials.
     event_sources: TextList = Field(None, description="cloudtrail: e.g. s3.amazonaws.com.")
     event_names: TextList = Field(None, description="cloudtrail: e.g. DeleteBucket.")
     read_only: bool | None = Field(

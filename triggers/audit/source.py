@@ -3,8 +3,8 @@ imported only when a trigger uses it."""
 
 from __future__ import annotations
 
-from hub.errors import MissingExtraError
 from hub.plugins.contract import Source, SourceContext
+from hub.plugins.optional import import_aws
 from triggers.audit.config import AuditConfig
 
 
@@ -17,10 +17,6 @@ def build(config: AuditConfig, context: SourceContext) -> Source:
         from triggers.audit.kubernetes.source import kubernetes_source
 
         return kubernetes_source(config, context)
-    try:
-        from triggers.audit.cloudtrail.source import CloudTrailSource
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and exc.name.split(".")[0] in ("boto3", "botocore"):
-            raise MissingExtraError(exc.name.split(".")[0], "aws") from exc
-        raise
-    return CloudTrailSource(config, context)
+    cloudtrail_source = import_aws("triggers.audit.cloudtrail.source", "CloudTrailSource")
+    source: Source = cloudtrail_source(config, context)
+    return source

@@ -37,8 +37,8 @@ def consumer_options(config: KafkaTriggerConfig, trigger: str) -> dict[str, Any]
         "enable_auto_commit": False,
         # A timestamp start seeks in the rebalance listener; latest is its fallback.
         "auto_offset_reset": "earliest" if config.start == "earliest" else "latest",
-        "max_partition_fetch_bytes": max(1024 * 1024, config.max_record_bytes + 64 * 1024),
-        "fetch_max_bytes": max(50 * 1024 * 1024, config.max_record_bytes + 64 * 1024),
+        "max_partition_fetch_bytes": max(1024 * 1024, config.max_payload_bytes + 64 * 1024),
+        "fetch_max_bytes": max(50 * 1024 * 1024, config.max_payload_bytes + 64 * 1024),
         **security_options(
             config.security_protocol,
             config.sasl_mechanism,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from hub.config.durations import Duration
+from hub.config.spellings import Respelled, moved
 from hub.config.triggers import TriggerConfig
+from hub.plugins.options import Batching, PayloadBytes
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -40,19 +42,20 @@ class KafkaTriggerConfig(TriggerConfig):
         description="Where a group with no committed offset starts: earliest, latest or an "
         "RFC 3339 timestamp (the first record at or after it).",
     )
-    batch_size: int = Field(500, ge=1, le=10_000, description="Most records one read returns.")
-    batch_window: Duration = Field(
+    read_size: int = Field(500, ge=1, le=10_000, description="Most records one read returns.")
+    read_window: Duration = Field(
         0.05, ge=0, le=10, description="How long a read waits for records (e.g. 50ms)."
     )
-    batch: bool = Field(
-        False, description="One invocation per partition batch (data = list of records)."
+    batch: Batching | None = Field(
+        None,
+        description="Records of one partition in one invocation, up to `size` of one read "
+        "(data = the list of record events); the read waits up to the longer of read_window "
+        "and `window`. Default: one invocation per record.",
     )
-    max_record_bytes: int = Field(
+    max_payload_bytes: PayloadBytes = Field(
         1024 * 1024,
-        ge=1,
-        le=256 * 1024 * 1024,
-        description="A larger value becomes a triggerhub.kafka.invalid event carrying its "
-        "first max_record_bytes bytes and the reason.",
+        description="A larger record value becomes a triggerhub.kafka.invalid event carrying "
+        "its first max_payload_bytes bytes and the reason.",
     )
     ordering: Ordering = Field(
         "none",
@@ -67,6 +70,19 @@ class KafkaTriggerConfig(TriggerConfig):
         None, description="Never logged; put it in an environment variable."
     )
     ssl_cafile: str | None = Field(None, description="CA bundle for SSL / SASL_SSL.")
+
+    @classmethod
+    def respell(cls, data: dict[str, Any]) -> list[Respelled]:
+        done = moved(data, "batch_size", "read_size", "records per read")
+        done += moved(data, "batch_window", "read_window")
+        done += moved(data, "max_record_bytes", "max_payload_bytes")
+        if isinstance(data.get("batch"), bool):  # `batch: true`: a batch per partition read
+            if data.pop("batch"):
+                data["batch"] = {"size": data.get("read_size", 500)}
+                done.append(Respelled("batch", "batch.size", "`batch` is a mapping now"))
+            else:
+                done.append(Respelled("batch", "", "no batching is the default"))
+        return done
 
     @field_validator("topic_pattern")
     @classmethod
@@ -92,6 +108,10 @@ class KafkaTriggerConfig(TriggerConfig):
         if self.sasl_mechanism is not None and not self.security_protocol.startswith("SASL"):
             raise ValueError("sasl_mechanism needs security_protocol SASL_PLAINTEXT or SASL_SSL")
         return self
+
+    def fetch_window(self) -> float:
+        """How long one read waits for records: a batch may ask for longer."""
+        return max(self.read_window, self.batch.window if self.batch is not None else 0.0)
 
     def start_ms(self) -> int | None:
         """The start timestamp in ms since the epoch, None for earliest/latest."""

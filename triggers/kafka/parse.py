@@ -1,11 +1,10 @@
 """One Kafka record → one CloudEvent (or one partition batch → one event). Pure: no broker,
 no clock, no I/O.
 
-A record that cannot become the event it claims to be (value over `max_record_bytes`, or a
-value whose `content-type` header says JSON but is not) still becomes an event, of type
-`triggerhub.kafka.invalid`, with the reason in `triggerhuberror` and the first
-`max_record_bytes` bytes: it is queued and committed like any other, so its partition moves on
-and the function decides (raise NonRetryableError to send it to on_failure)."""
+A record that cannot become the event it claims to be (value over `max_payload_bytes`, or a
+value whose `content-type` header says JSON but is not) still becomes an invalid event (see
+hub.plugins), of type `triggerhub.kafka.invalid`, carrying the first `max_payload_bytes` bytes:
+it is queued and committed like any other, so its partition moves on, and goes to on_failure."""
 
 from __future__ import annotations
 
@@ -17,13 +16,12 @@ from typing import Any
 import orjson
 
 from hub.events import Event
+from hub.plugins.events import OCTET_STREAM, batch_event, invalid_event, mark_invalid
 from hub.timefmt import to_rfc3339
 
 RECORD_TYPE = "triggerhub.kafka.record"
 BATCH_TYPE = "triggerhub.kafka.batch"
 INVALID_TYPE = "triggerhub.kafka.invalid"
-ERROR_ATTR = "triggerhuberror"
-OCTET_STREAM = "application/octet-stream"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +50,9 @@ def ordering_key(raw: RawRecord, ordering: str) -> str | None:
     return None
 
 
-def parse(raw: RawRecord, max_record_bytes: int, ordering: str = "none") -> Event:
+def parse(raw: RawRecord, max_payload_bytes: int, ordering: str = "none") -> Event:
     value = raw.value or b""
-    problem = _problem(raw, max_record_bytes)
+    problem = _problem(raw, max_payload_bytes)
     event = Event(
         type=RECORD_TYPE if problem is None else INVALID_TYPE,
         source=f"kafka://{raw.topic}",
@@ -65,25 +63,24 @@ def parse(raw: RawRecord, max_record_bytes: int, ordering: str = "none") -> Even
         ordering_key=ordering_key(raw, ordering),
     )
     if problem is not None:
-        event.data = value[:max_record_bytes]
+        event.data = value[:max_payload_bytes]
         event.datacontenttype = OCTET_STREAM
-        event.extensions[ERROR_ATTR] = problem
         event.extensions["kafkavaluesize"] = len(value)
+        mark_invalid(event, problem)
     elif raw.value is not None:
         event.data, event.datacontenttype = _data(value)
     return event
 
 
-def parse_batch(raws: Sequence[RawRecord], max_record_bytes: int, ordering: str = "none") -> Event:
-    """One partition's records as one event: data is the list of their dicts. With any
+def parse_batch(raws: Sequence[RawRecord], max_payload_bytes: int, ordering: str = "none") -> Event:
+    """Records of one partition as one batch event (data = their record events). With any
     ordering, batches of a partition run in order (a batch mixes keys)."""
     first, last = raws[0], raws[-1]
-    records = [parse(raw, max_record_bytes).to_dict() for raw in raws]
-    return Event(
+    return batch_event(
+        [parse(raw, max_payload_bytes) for raw in raws],
         type=BATCH_TYPE,
         source=f"kafka://{first.topic}",
         subject=f"{first.topic}/{first.partition}/{first.offset}-{last.offset}",
-        data=records,
         extensions={
             "kafkatopic": first.topic,
             "kafkapartition": first.partition,
@@ -96,16 +93,18 @@ def parse_batch(raws: Sequence[RawRecord], max_record_bytes: int, ordering: str 
     )
 
 
-def invalid(raw: RawRecord, max_record_bytes: int, reason: str, ordering: str = "none") -> Event:
+def unparsed_event(
+    raw: RawRecord, max_payload_bytes: int, reason: str, ordering: str = "none"
+) -> Event:
     """For a record that made parse() itself fail: the least that can be built from it."""
     value = raw.value or b""
-    return Event(
+    return invalid_event(
         type=INVALID_TYPE,
         source=f"kafka://{raw.topic}",
+        reason=reason,
         subject=f"{raw.topic}/{raw.partition}/{raw.offset}",
-        data=value[:max_record_bytes],
-        datacontenttype=OCTET_STREAM,
-        extensions={ERROR_ATTR: reason, "kafkavaluesize": len(value)},
+        data=value[:max_payload_bytes],
+        extensions={"kafkavaluesize": len(value)},
         idempotency_key=idempotency_key(raw.topic, raw.partition, raw.offset),
         ordering_key=ordering_key(raw, ordering),
     )
@@ -144,10 +143,10 @@ def _data(value: bytes) -> tuple[Any, str]:
         return value, OCTET_STREAM
 
 
-def _problem(raw: RawRecord, max_record_bytes: int) -> str | None:
+def _problem(raw: RawRecord, max_payload_bytes: int) -> str | None:
     size = len(raw.value or b"")
-    if size > max_record_bytes:
-        return f"value of {size} bytes is over max_record_bytes ({max_record_bytes})"
+    if size > max_payload_bytes:
+        return f"value of {size} bytes is over max_payload_bytes ({max_payload_bytes})"
     if raw.value is not None and _says_json(raw.headers):
         try:
             orjson.loads(raw.value)

@@ -19,7 +19,7 @@ from triggers.kafka.client import consumer_options
 from triggers.kafka.config import KafkaTriggerConfig
 from triggers.kafka.lag import PartitionLag
 from triggers.kafka.offsets import OffsetTracker, Partition, Span
-from triggers.kafka.parse import RawRecord, invalid, parse, parse_batch
+from triggers.kafka.parse import RawRecord, parse, parse_batch, unparsed_event
 
 SETTLE_TIMEOUT = 10.0  # how long a revoke waits for the batch being queued
 # A commit holds the client's commit lock until the broker answers; some brokers hold the
@@ -66,7 +66,7 @@ class KafkaSource:
     async def read(self) -> Batch:
         consumer = self._connected()
         fetched = await consumer.getmany(
-            timeout_ms=int(self._config.batch_window * 1000), max_records=self._config.batch_size
+            timeout_ms=int(self._config.fetch_window() * 1000), max_records=self._config.read_size
         )
         raws = [_raw(record) for records in fetched.values() for record in records]
         if not raws:
@@ -80,21 +80,28 @@ class KafkaSource:
         )
 
     def _events(self, raws: Sequence[RawRecord]) -> list[Event]:
-        limit, ordering = self._config.max_record_bytes, self._config.ordering
-        if self._config.batch:
-            by_partition: dict[Partition, list[RawRecord]] = {}
-            for raw in raws:
-                by_partition.setdefault((raw.topic, raw.partition), []).append(raw)
-            return [parse_batch(group, limit, ordering) for group in by_partition.values()]
-        return [self._parse(raw) for raw in raws]
+        config = self._config
+        limit, ordering, batch = config.max_payload_bytes, config.ordering, config.batch
+        if batch is None:
+            return [self._parse(raw) for raw in raws]
+        by_partition: dict[Partition, list[RawRecord]] = {}
+        for raw in raws:
+            by_partition.setdefault((raw.topic, raw.partition), []).append(raw)
+        return [
+            parse_batch(group[i : i + batch.size], limit, ordering)
+            for group in by_partition.values()
+            for i in range(0, len(group), batch.size)
+        ]
 
     def _parse(self, raw: RawRecord) -> Event:
         try:
-            return parse(raw, self._config.max_record_bytes, self._config.ordering)
+            return parse(raw, self._config.max_payload_bytes, self._config.ordering)
         except Exception as exc:
             self._log.exception("kafka record could not be parsed", error=repr(exc))
             reason = f"could not be parsed: {exc!r}"
-            return invalid(raw, self._config.max_record_bytes, reason, self._config.ordering)
+            return unparsed_event(
+                raw, self._config.max_payload_bytes, reason, self._config.ordering
+            )
 
     async def _ack(self, span: Span) -> None:
         self._offsets.acked(span)

@@ -10,7 +10,9 @@ from pydantic import BeforeValidator, Field, JsonValue, field_validator, model_v
 
 from hub.config.base import Strict
 from hub.config.durations import Duration
+from hub.config.spellings import Respelled, batch_respelled, moved
 from hub.config.triggers import TriggerConfig
+from hub.plugins.options import AwsOptions, Batching
 
 
 class Match(Strict):
@@ -50,7 +52,7 @@ MatchOption = Annotated[
 ]
 
 
-class CloudWatchLogs(Strict):
+class CloudWatchLogs(AwsOptions):
     log_group: str = Field(min_length=1, max_length=512, description="The log group to read.")
     stream_prefix: str | None = Field(
         None, min_length=1, description="Only log streams whose name starts with this."
@@ -59,10 +61,6 @@ class CloudWatchLogs(Strict):
         None, description="A CloudWatch Logs filter pattern, applied by the service."
     )
     interval: Duration = Field(5.0, gt=0, description="Wait between polls once caught up.")
-    region: str | None = Field(None, description="AWS region; default: the environment's.")
-    endpoint_url: str | None = Field(
-        None, description="Another endpoint (a local test server); default: AWS_ENDPOINT_URL."
-    )
 
 
 def _as_list(value: Any) -> Any:
@@ -80,6 +78,7 @@ class LogStreamConfig(TriggerConfig):
 
     def single_reader(self) -> bool:
         return True
+
     paths: Annotated[
         PathList | None, BeforeValidator(_as_list, json_schema_input_type=PathList | str | None)
     ] = Field(None, description="Files to tail; globs (`*`, `**`) are re-scanned for new files.")
@@ -96,22 +95,31 @@ class LogStreamConfig(TriggerConfig):
         "text", description="`jsonl`: each line is parsed as JSON (invalid lines are flagged)."
     )
     match: MatchOption | None = Field(None, description="Only matching lines are invoked.")
-    batch_size: int = Field(
-        1, ge=1, le=10_000, description="Lines per invocation; 1 gives one event per line."
-    )
-    batch_window: Duration = Field(
-        0.0,
-        ge=0,
-        le=3600,
-        description="Wait up to this long (e.g. 500ms) for a batch to fill; 0 sends what is there.",
+    batch: Batching | None = Field(
+        None,
+        description="Lines in one invocation, up to `size`, of one file (or log stream): data "
+        "is the list of lines. Default: one invocation per line.",
     )
     poll_interval: Duration = Field(0.25, gt=0, le=3600, description="How often files are checked.")
     rotate_wait: Duration = Field(
         5.0, ge=0, description="How long a rotated-away file is still read for late writes."
     )
-    max_line_bytes: int = Field(
+    max_payload_bytes: int = Field(
         1024 * 1024, ge=64, le=64 * 1024 * 1024, description="Longer lines are split (flagged)."
     )
+
+    @classmethod
+    def respell(cls, data: dict[str, Any]) -> list[Respelled]:
+        return batch_respelled(data) + moved(data, "max_line_bytes", "max_payload_bytes")
+
+    @property
+    def batch_size(self) -> int:
+        """Lines per invocation (1 without `batch`)."""
+        return self.batch.size if self.batch is not None else 1
+
+    @property
+    def batch_window(self) -> float:
+        return self.batch.window if self.batch is not None else 0.0
 
     @model_validator(mode="after")
     def _one_source(self) -> LogStreamConfig:

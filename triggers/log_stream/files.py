@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from hub.events import Event
 from hub.plugins.contract import BackOff, Batch, SourceContext
-from hub.store.base import Checkpoint
+from hub.plugins.position import Checkpoint, read_again, stored_position
 from triggers.log_stream.config import LogStreamConfig
 from triggers.log_stream.decode import decode
 from triggers.log_stream.match import compile_match
@@ -22,7 +22,6 @@ from triggers.log_stream.parse import Read, line_event, lines_event
 from triggers.log_stream.tail import (
     FileKey,
     Line,
-    Position,
     Tailer,
     decode_positions,
     encode_positions,
@@ -51,13 +50,14 @@ class LogFileSource:
             config.paths,
             start_at_end=config.from_ == "end",
             rotate_wait=config.rotate_wait,
-            max_line_bytes=config.max_line_bytes,
+            max_line_bytes=config.max_payload_bytes,
             log=context.log,
         )
         self._pending: deque[Line] = deque()
+        self._rewind = read_again(self._log, "lines", self._forget)
 
     async def connect(self) -> None:
-        positions = await load_positions(self._context, self._name)
+        positions = await stored_position(self._context, self._name, decode_positions)
         self._pending.clear()
         await asyncio.to_thread(self._tailer.resume, positions)
 
@@ -80,8 +80,8 @@ class LogFileSource:
 
     async def _next_batch(self) -> Batch:
         """Up to about LINES_PER_COMMIT lines of the head file, as invocations of
-        `batch_size` lines, committed together; only the last, partial invocation waits
-        (up to `batch_window`) for more lines."""
+        `batch.size` lines, committed together; only the last, partial invocation waits
+        (up to `batch.window`) for more lines."""
         head = self._pending[0]
         size = self._config.batch_size
         limit = max(size, LINES_PER_COMMIT // size * size)
@@ -118,7 +118,7 @@ class LogFileSource:
 
     def _events(self, reads: Sequence[Read]) -> list[Event]:
         size = self._config.batch_size
-        if size == 1:
+        if self._config.batch is None:
             return [line_event(read, self._jsonl) for read in reads]
         return [lines_event(reads[i : i + size], self._jsonl) for i in range(0, len(reads), size)]
 
@@ -132,20 +132,7 @@ class LogFileSource:
     async def _nothing(self) -> None:
         return None
 
-    async def _rewind(self, reason: str) -> None:
-        # Not enqueued: forget what was read past the durable positions and read it again.
-        self._log.warning("batch not enqueued; reading its lines again", reason=reason)
+    def _forget(self) -> None:
+        """What was read past the durable positions, so that it is read again (a nack)."""
         self._pending.clear()
         self._tailer.rewind()
-
-
-async def load_positions(context: SourceContext, name: str) -> list[Position] | None:
-    stored = await context.get_checkpoint(name)
-    if stored is None:
-        return None
-    try:
-        return decode_positions(stored)
-    except ValueError as exc:
-        # Never block the trigger on it: start over as on a first start, and say so.
-        context.log.error("ignoring unreadable file positions", checkpoint=name, error=str(exc))
-        return None

@@ -3,8 +3,8 @@ that module is imported only when a trigger uses it)."""
 
 from __future__ import annotations
 
-from hub.errors import MissingExtraError
 from hub.plugins.contract import Source, SourceContext
+from hub.plugins.optional import import_aws
 from triggers.log_stream.config import LogStreamConfig
 from triggers.log_stream.files import LogFileSource
 
@@ -12,10 +12,6 @@ from triggers.log_stream.files import LogFileSource
 def build(config: LogStreamConfig, context: SourceContext) -> Source:
     if config.cloudwatch is None:
         return LogFileSource(config, context)
-    try:
-        from triggers.log_stream.cloudwatch.source import CloudWatchSource
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and exc.name.split(".")[0] in ("boto3", "botocore"):
-            raise MissingExtraError(exc.name.split(".")[0], "aws") from exc
-        raise
-    return CloudWatchSource(config, context)
+    cloudwatch_source = import_aws("triggers.log_stream.cloudwatch.source", "CloudWatchSource")
+    source: Source = cloudwatch_source(config, context)
+    return source

@@ -11,7 +11,9 @@ from typing import Any, Literal
 from pydantic import Field, JsonValue, field_validator, model_validator
 
 from hub.config.durations import Duration
+from hub.config.spellings import Respelled, batch_respelled
 from hub.config.triggers import TriggerConfig
+from hub.plugins.options import Batching
 
 OperationType = Literal[
     "insert", "update", "replace", "delete", "drop", "rename", "dropDatabase", "invalidate"
@@ -75,18 +77,15 @@ class MongoTriggerConfig(TriggerConfig):
         description="Updates, replaces and deletes: the document before the change (needs "
         "changeStreamPreAndPostImages on the collection).",
     )
-    batch_size: int = Field(
-        1, ge=1, le=10_000, description="Changes per invocation; 1 gives one event per change."
-    )
-    batch_window: Duration = Field(
-        0.0,
-        ge=0,
-        le=60,
-        description="Wait up to this long (e.g. 500ms) for a batch to fill; 0 sends what is there.",
+    batch: Batching | None = Field(
+        None,
+        description="Changes in one invocation, up to `size` (data = the list of change "
+        "events); default: one invocation per change.",
     )
     ordering: Literal["none", "document"] = Field(
         "none",
-        description="document: changes to one document run one at a time, in change order.",
+        description="document: changes to one document run one at a time, in change order "
+        "(with `batch`: the batches run one at a time, in change order).",
     )
     start: str = Field(
         "now",
@@ -113,6 +112,10 @@ class MongoTriggerConfig(TriggerConfig):
     connect_timeout: Duration = Field(
         10.0, gt=0, le=300, description="How long to look for a usable server before retrying."
     )
+
+    @classmethod
+    def respell(cls, data: dict[str, Any]) -> list[Respelled]:
+        return batch_respelled(data)
 
     @field_validator("start")
     @classmethod
@@ -143,6 +146,11 @@ class MongoTriggerConfig(TriggerConfig):
 
     def single_reader(self) -> bool:
         return True
+
+    @property
+    def batch_size(self) -> int:
+        """Changes per invocation (1 without `batch`)."""
+        return self.batch.size if self.batch is not None else 1
 
     @property
     def scope(self) -> str:

@@ -15,12 +15,12 @@ import orjson
 from bson import ObjectId, json_util
 
 from hub.events import Event
+from hub.plugins.events import JSON, batch_event, invalid_event
 from hub.timefmt import to_rfc3339
 
 TYPE_PREFIX = "triggerhub.mongodb."
 BATCH_TYPE = "triggerhub.mongodb.batch"
 INVALID_TYPE = "triggerhub.mongodb.invalid"
-ERROR_ATTR = "triggerhuberror"
 _RELAXED = json_util.RELAXED_JSON_OPTIONS
 _CANONICAL = json_util.CANONICAL_JSON_OPTIONS
 
@@ -92,7 +92,7 @@ def parse(change: Mapping[str, Any], source: str, ordering: str = "none") -> Eve
         subject=about,
         time=change_time(change),
         data=relaxed(change),
-        datacontenttype="application/json",
+        datacontenttype=JSON,
         extensions={"mongodbnamespace": ns} if ns is not None else {},
         idempotency_key=idempotency_key(token),
         # `document`: one change of a document at a time; changes without a document (drop,
@@ -101,34 +101,68 @@ def parse(change: Mapping[str, Any], source: str, ordering: str = "none") -> Eve
     )
 
 
-def parse_batch(changes: Sequence[Mapping[str, Any]], source: str, watched: str) -> Event:
-    """Several changes as one event whose data is the list of change documents, in order."""
+def change_event(change: Mapping[str, Any], source: str, ordering: str = "none") -> Event:
+    """`parse`, or for a change it cannot read the invalid event carrying it: never dropped."""
+    try:
+        return parse(change, source, ordering)
+    except Exception as exc:
+        return unparsed_event(change, source, f"unreadable change document: {exc!r}")
+
+
+def parse_batch(
+    changes: Sequence[Mapping[str, Any]], source: str, watched: str, ordering: str = "none"
+) -> Event:
+    """Several changes as one batch event (data = their change events, in order). With
+    `ordering: document` the batches of the watched namespace run one at a time, in change
+    order: a batch mixes documents, so that is what keeps each document's changes in order."""
     first, last = changes[0], changes[-1]
-    return Event(
+    return batch_event(
+        [change_event(change, source, ordering) for change in changes],
         type=BATCH_TYPE,
         source=source,
         subject=watched,
-        time=change_time(first),
-        data=[relaxed(change) for change in changes],
-        datacontenttype="application/json",
         extensions={"mongodbcount": len(changes)},
         idempotency_key=f"{idempotency_key(first['_id'])}..{token_text(last['_id'])}",
+        ordering_key=watched if ordering == "document" else None,
     )
 
 
-def invalid(change: Mapping[str, Any], source: str, reason: str) -> Event:
+def change_events(
+    changes: Sequence[Mapping[str, Any]],
+    source: str,
+    watched: str,
+    operation_types: Sequence[str] | None,
+    batch: int | None,
+    ordering: str,
+) -> list[Event]:
+    """What one read of the stream becomes: an event per change, or batch events of up to
+    `batch` changes."""
+    # The server always sends an invalidate; it is only an event when asked for (or when no
+    # operation_types are given), but it always ends the stream.
+    hidden = operation_types is not None and "invalidate" not in operation_types
+    kept = [c for c in changes if not hidden or c.get("operationType") != "invalidate"]
+    if batch is None:
+        return [change_event(change, source, ordering) for change in kept]
+    return [
+        parse_batch(kept[i : i + batch], source, watched, ordering)
+        for i in range(0, len(kept), batch)
+    ]
+
+
+def unparsed_event(change: Mapping[str, Any], source: str, reason: str) -> Event:
     """For a change that made parse() fail: carried with the reason, never dropped."""
     try:
         data: Any = relaxed(change)
     except Exception:
         data = repr(change)
     token = change.get("_id")
-    return Event(
+    return invalid_event(
         type=INVALID_TYPE,
         source=source,
+        reason=reason,
         subject=namespace(change),
         data=data,
-        extensions={ERROR_ATTR: reason},
+        datacontenttype=None,
         idempotency_key=idempotency_key(token) if isinstance(token, Mapping) else None,
     )
 

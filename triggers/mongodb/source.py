@@ -16,14 +16,15 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
-from hub import clock
 from hub.events import Event
-from hub.plugins.contract import Batch, EndOfInput, NotConnected, SourceContext, SourceFailed
-from hub.timefmt import to_rfc3339
+from hub.plugins.contract import Batch, EndOfInput, NotConnected, SourceContext
+from hub.plugins.events import invalid_reason
+from hub.plugins.position import read_again
 from triggers.mongodb import parse
 from triggers.mongodb.config import MongoTriggerConfig
-from triggers.mongodb.position import Position, checkpoint_name, decode
-from triggers.mongodb.stream import history_lost, stream_options
+from triggers.mongodb.history import History
+from triggers.mongodb.position import Position
+from triggers.mongodb.stream import buffered, history_lost, stream_options, watch_target
 
 Change = Mapping[str, Any]
 CHANGES_PER_COMMIT = 1000  # changes whose invocations are submitted in one store commit
@@ -37,18 +38,19 @@ class MongoChangeSource:
         self._config = config
         self._context = context
         self._log = context.log.bind(namespace=config.namespace)
-        self._name = checkpoint_name(context.trigger)
         self._source = parse.event_source(config.uri, config.namespace)
         self._client: AsyncMongoClient[dict[str, Any]] | None = None
         self._stream: AsyncChangeStream[dict[str, Any]] | None = None
-        self._position: Position | None = None  # the committed one
+        self._history = History(config, context, self._log)
         self._announce = False  # the stream opened without a stored token: commit where it is
-        self._gaps = 0
         self._idle_checkpoint_at = 0.0
         self._state = "closed"
         self._opened_with = ""
         self._last_change_at: str | None = None
         self._ended_by: str | None = None
+        self._batch_window = config.batch.window if config.batch is not None else 0.0
+        # Not enqueued: forget what was read past the committed token and read it again.
+        self._rewind = read_again(self._log, "changes", self._close_stream)
 
     # -- the contract ------------------------------------------------------------------------
 
@@ -65,9 +67,7 @@ class MongoChangeSource:
         except ConnectionFailure as exc:
             where = parse.public_location(self._config.uri)
             raise NotConnected(f"MongoDB at {where}: {exc}") from exc
-        # The store is the truth, every time: after a lost lease another daemon may have
-        # moved the position on, and only acked positions were ever kept here anyway.
-        self._position = await self._load()
+        await self._history.load()
         await self._open()
 
     async def read(self) -> Batch:
@@ -93,15 +93,15 @@ class MongoChangeSource:
         client, self._client = self._client, None
         if client is not None:
             await client.close()
-        if self._state not in ("invalidated", "history lost"):
+        if self._state != "invalidated" and not self._history.failed:
             self._state = "closed"
 
     def detail(self) -> dict[str, Any]:
-        position = self._position
+        position = self._history.position
         return {
             "watching": self._config.namespace,
             "scope": self._config.scope,
-            "stream": self._state,
+            "stream": "history lost" if self._history.failed else self._state,
             "opened_with": self._opened_with or None,
             "ended_by": self._ended_by,
             "last_change_at": self._last_change_at,
@@ -110,13 +110,13 @@ class MongoChangeSource:
         }
 
     def gaps(self) -> int:
-        return self._gaps
+        return self._history.gaps
 
     # -- reading -----------------------------------------------------------------------------
 
     async def _collect(self, stream: AsyncChangeStream[dict[str, Any]]) -> list[Change]:
         """Changes for one commit: what the server has already sent, up to CHANGES_PER_COMMIT;
-        a partial `batch_size` invocation waits up to `batch_window` for more. Returns [] when
+        a partial batch waits up to `batch.window` for more. Returns [] when
         an idle read's post-batch token is due to be committed."""
         size = self._config.batch_size
         limit = max(size, CHANGES_PER_COMMIT // size * size)
@@ -124,7 +124,7 @@ class MongoChangeSource:
         deadline = 0.0
         while len(changes) < limit:
             # Waiting on the server is only worth it to complete a partial invocation.
-            waiting = changes and not _buffered(stream)
+            waiting = changes and not buffered(stream)
             if waiting and (len(changes) % size == 0 or time.monotonic() >= deadline):
                 break
             change = await self._next(stream)
@@ -135,7 +135,7 @@ class MongoChangeSource:
                     break
                 continue
             if not changes:
-                deadline = time.monotonic() + self._config.batch_window
+                deadline = time.monotonic() + self._batch_window
             changes.append(change)
             if change.get("operationType") == "invalidate":
                 break
@@ -158,7 +158,8 @@ class MongoChangeSource:
 
     def _idle_token_due(self, stream: AsyncChangeStream[dict[str, Any]]) -> bool:
         token = stream.resume_token
-        if token is None or (self._position is not None and token == self._position.token):
+        committed = self._history.position
+        if token is None or (committed is not None and token == committed.token):
             return False
         return time.monotonic() - self._idle_checkpoint_at >= IDLE_CHECKPOINT_EVERY
 
@@ -181,26 +182,15 @@ class MongoChangeSource:
         )
 
     def _events(self, changes: list[Change]) -> list[Event]:
-        wanted = self._config.operation_types
-        # The server always sends an invalidate; it is only an event when asked for (or when
-        # no operation_types are given), but it always ends the stream.
-        hidden = wanted is not None and "invalidate" not in wanted
-        kept = [c for c in changes if not hidden or c.get("operationType") != "invalidate"]
-        size = self._config.batch_size
-        if size == 1:
-            return [self._event(change) for change in kept]
-        return [
-            parse.parse_batch(kept[i : i + size], self._source, self._config.namespace)
-            for i in range(0, len(kept), size)
-        ]
-
-    def _event(self, change: Change) -> Event:
-        try:
-            return parse.parse(change, self._source, self._config.ordering)
-        except Exception as exc:
-            reason = f"unreadable change document: {exc!r}"
-            self._log.warning("change document could not be parsed", error=reason)
-            return parse.invalid(change, self._source, reason)
+        config = self._config
+        batch = config.batch.size if config.batch is not None else None
+        events = parse.change_events(
+            changes, self._source, config.namespace, config.operation_types, batch, config.ordering
+        )
+        for event in events:
+            if (reason := invalid_reason(event)) is not None:
+                self._log.warning("change document could not be parsed", error=reason)
+        return events
 
     def _position_only(self, stream: AsyncChangeStream[dict[str, Any]]) -> Batch:
         """No events, only the stream's current token: commit it so a restart resumes here."""
@@ -213,7 +203,7 @@ class MongoChangeSource:
         return Batch([], checkpoint, lambda: self._ack(position), self._rewind)
 
     async def _ack(self, position: Position) -> None:
-        self._position = position
+        self._history.position = position
         if not position.invalidated:
             return
         self._ended_by = "invalidate at " + (position.time or "an unknown time")
@@ -228,35 +218,12 @@ class MongoChangeSource:
         else:
             self._log.warning("change stream invalidated; watching on after it", at=position.time)
 
-    async def _rewind(self, reason: str) -> None:
-        # Not enqueued: forget what was read past the committed token and read it again.
-        self._log.warning("batch not enqueued; reading its changes again", reason=reason)
-        await self._close_stream()
-
     # -- opening -----------------------------------------------------------------------------
 
-    async def _load(self) -> Position | None:
-        stored = await self._context.get_checkpoint(self._name)
-        if stored is None:
-            return None
-        try:
-            position = decode(stored)
-        except ValueError as exc:
-            await self._lost(f"the stored resume position is unreadable ({exc})", None)
-            return None
-        if position.namespace != self._config.namespace:
-            self._log.warning(
-                "the watched namespace changed; the stored resume token does not apply",
-                stored=position.namespace,
-                start=self._config.start,
-            )
-            return None
-        return position
-
     async def _open(self) -> None:
+        options, self._opened_with = stream_options(self._config, self._history.position)
         assert self._client is not None
-        options, self._opened_with = stream_options(self._config, self._position)
-        target = self._watch_target()
+        target = watch_target(self._client, self._config)
         try:
             self._stream = await target.watch(**options)
         except ConnectionFailure as exc:
@@ -264,57 +231,12 @@ class MongoChangeSource:
         except OperationFailure as exc:
             if not history_lost(exc):
                 raise
-            await self._history_lost(exc)
+            await self._history.lost_on_open(exc)
             options, self._opened_with = stream_options(self._config, None, now=True)
             self._stream = await target.watch(**options)
         self._state = "open"
-        self._announce = self._position is None
+        self._announce = self._history.position is None
         self._log.info("change stream open", opened_with=self._opened_with)
-
-    def _watch_target(self) -> Any:
-        assert self._client is not None
-        if self._config.database is None:
-            return self._client
-        database = self._client[self._config.database]
-        if self._config.collection is None:
-            return database
-        return database[self._config.collection]
-
-    async def _history_lost(self, exc: OperationFailure) -> None:
-        details = exc.details or {}
-        what = (
-            "the stored resume token is"
-            if self._position is not None
-            else f"start {self._config.start} is"
-        )
-        reason = (
-            f"{what} no longer in the server's history "
-            f"(code {exc.code} {details.get('codeName', '')}: {details.get('errmsg', exc)})"
-        )
-        await self._lost(reason, self._position)
-
-    async def _lost(self, reason: str, position: Position | None) -> None:
-        since = position.time if position is not None else None
-        where = f"change stream on {self._config.namespace}: {reason}"
-        if since is not None:
-            where += f"; the last committed change is from {since}"
-        if self._config.on_history_lost == "fail":
-            self._state = "history lost"
-            raise SourceFailed(
-                f"{where}. Changes since then cannot be invoked exactly, so the trigger stops. "
-                "To accept the gap and go on from now, set `on_history_lost: start_now` and "
-                "reload; a larger oplog (or a trigger that is not stopped as long) prevents it."
-            )
-        self._gaps += 1
-        self._position = None
-        self._log.error(
-            "change stream history lost; starting from now (on_history_lost: start_now): "
-            "changes in the gap are not invoked",
-            reason=reason,
-            gap_from=since,
-            gap_to=to_rfc3339(clock.now()),
-            gaps=self._gaps,
-        )
 
     async def _close_stream(self) -> None:
         stream, self._stream = self._stream, None
@@ -323,18 +245,6 @@ class MongoChangeSource:
                 await stream.close()
             except PyMongoError as exc:
                 self._log.debug("closing the change stream failed", error=repr(exc))
-
-
-def _buffered(stream: AsyncChangeStream[dict[str, Any]]) -> bool:
-    """Whether the stream holds changes already sent by the server (reading them costs no
-    round trip). PyMongo has no public call for it; when its internals change, answering
-    False only makes batches smaller."""
-    cursor = getattr(stream, "_cursor", None)
-    has_next = getattr(cursor, "_has_next", None)
-    try:
-        return bool(has_next()) if callable(has_next) else False
-    except Exception:
-        return False
 
 
 def build(config: MongoTriggerConfig, context: SourceContext) -> MongoChangeSource:

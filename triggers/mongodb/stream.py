@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bson import Timestamp, json_util
+from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.errors import OperationFailure
 
 from triggers.mongodb.config import MongoTriggerConfig
@@ -62,6 +63,26 @@ def stream_options(
 
 def _await_seconds(config: MongoTriggerConfig) -> float:
     # A partial batch must not wait on the server longer than its window.
-    if config.batch_size > 1 and config.batch_window > 0:
-        return min(config.max_await, config.batch_window)
+    if config.batch is not None and config.batch.window > 0:
+        return min(config.max_await, config.batch.window)
     return config.max_await
+
+
+def watch_target(client: Any, config: MongoTriggerConfig) -> Any:
+    """What `watch()` is called on: the cluster, a database or a collection."""
+    if config.database is None:
+        return client
+    database = client[config.database]
+    return database if config.collection is None else database[config.collection]
+
+
+def buffered(stream: AsyncChangeStream[dict[str, Any]]) -> bool:
+    """Whether the stream holds changes already sent by the server (reading them costs no
+    round trip). PyMongo has no public call for it; when its internals change, answering
+    False only makes batches smaller."""
+    cursor = getattr(stream, "_cursor", None)
+    has_next = getattr(cursor, "_has_next", None)
+    try:
+        return bool(has_next()) if callable(has_next) else False
+    except Exception:
+        return False

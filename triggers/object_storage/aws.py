@@ -8,10 +8,10 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from hub.plugins.aws import aws_session
 from triggers.object_storage.config import ObjectStorageConfig
 
 # sqs.eu-west-1.amazonaws.com (and .com.cn), or the legacy eu-west-1.queue.amazonaws.com
@@ -32,14 +32,7 @@ def region_of(config: ObjectStorageConfig) -> str | None:
 
 def sqs_client(config: ObjectStorageConfig) -> Any:
     """Blocking (it reads credential files): call it in a thread."""
-    secret = config.secret_access_key
-    token = config.session_token
-    session = boto3.session.Session(
-        aws_access_key_id=config.access_key_id,
-        aws_secret_access_key=secret.get_secret_value() if secret is not None else None,
-        aws_session_token=token.get_secret_value() if token is not None else None,
-        region_name=region_of(config),
-    )
+    session = aws_session(config, region_of(config))
     timeouts = Config(
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=config.wait_time_seconds + CONNECT_TIMEOUT,

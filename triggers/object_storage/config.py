@@ -8,10 +8,11 @@ import math
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from hub.config.durations import Duration
 from hub.config.triggers import TriggerConfig
+from hub.plugins.options import AwsOptions
 
 EVENT_PATTERN = re.compile(r"^(s3:)?(\*|[A-Za-z][A-Za-z0-9]*(:[A-Za-z0-9*]+)*(:\*)?)$")
 SQS_ONLY = (
@@ -34,7 +35,7 @@ EventPattern = Annotated[
 ]
 
 
-class ObjectStorageConfig(TriggerConfig):
+class ObjectStorageConfig(TriggerConfig, AwsOptions):
     """S3-compatible bucket notifications (AWS S3, MinIO, Huawei OBS, …): one invocation per
     object record, pulled from an SQS queue or pushed to the hub's webhook route."""
 
@@ -44,30 +45,6 @@ class ObjectStorageConfig(TriggerConfig):
         pattern=r"^https?://",
         description="The SQS queue the bucket notifies (directly or through an SNS topic). "
         "Without it the trigger is webhook-only: POST /v1/hooks/object-storage/<trigger>.",
-    )
-    region: str | None = Field(
-        None,
-        min_length=1,
-        description="AWS region of the queue; default: taken from an AWS queue URL, else "
-        "boto3's own lookup (AWS_REGION / AWS_DEFAULT_REGION, ~/.aws/config).",
-    )
-    endpoint_url: str | None = Field(
-        None,
-        pattern=r"^https?://",
-        description="SQS endpoint for SQS-compatible services; default boto3's "
-        "(AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL or the AWS endpoint of the region).",
-    )
-    access_key_id: str | None = Field(
-        None,
-        min_length=1,
-        description="With secret_access_key; default: boto3's credential chain (environment, "
-        "~/.aws, instance or task role). Never logged.",
-    )
-    secret_access_key: SecretStr | None = Field(
-        None, description="Never logged; write it as ${ENV_VAR} rather than in the file."
-    )
-    session_token: SecretStr | None = Field(
-        None, description="For temporary (STS) credentials, with the two above."
     )
     wait_time_seconds: int = Field(
         20,
@@ -118,10 +95,6 @@ class ObjectStorageConfig(TriggerConfig):
                     f"{', '.join(stray)} {verb} only with queue_url (SQS); a trigger without "
                     "queue_url receives notifications on its webhook"
                 )
-        if (self.access_key_id is None) != (self.secret_access_key is None):
-            raise ValueError("give access_key_id and secret_access_key together, or neither")
-        if self.session_token is not None and self.access_key_id is None:
-            raise ValueError("session_token needs access_key_id and secret_access_key")
         return self
 
     def visibility_seconds(self) -> int:

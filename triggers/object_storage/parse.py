@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hub.events import Event
+from hub.plugins.events import JSON, invalid_event
 from hub.timefmt import parse_rfc3339
 from triggers.object_storage.envelope import open_envelope
 from triggers.object_storage.filters import RecordFilter
@@ -17,8 +18,6 @@ from triggers.object_storage.records import ObjectRecord, read_record
 
 TYPE_PREFIX = "triggerhub.object."
 INVALID_TYPE = "triggerhub.object.invalid"
-ERROR_ATTR = "triggerhuberror"  # the reason, as on every kind's invalid events
-JSON = "application/json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,19 +82,19 @@ def idempotency_key(record: ObjectRecord) -> str:
     return f"{head}:{record.event_name}:{record.event_time or ''}:{record.etag or ''}"
 
 
-def invalid_event(body: str, reason: str, queue_url: str, message_id: str) -> Event:
+def unparsed_event(body: str, reason: str, queue_url: str, message_id: str) -> Event:
     """A message that is not a notification, carried whole to the function (and from there to
     its on_failure destination) instead of being dropped or redelivered forever. SQS bodies
     are always text, so the body travels as a string."""
     data = {"reason": reason, "queue_url": queue_url, "message_id": message_id, "body": body}
-    return Event(
+    return invalid_event(
         id=message_id,
         type=INVALID_TYPE,
         source=queue_url,
+        reason=reason,
         subject=message_id,
         datacontenttype=JSON,
         data=data,
-        extensions={ERROR_ATTR: reason},
         idempotency_key=f"sqs:{queue_name(queue_url)}:{message_id}",
     )
 

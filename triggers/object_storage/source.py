@@ -4,9 +4,9 @@ webhook-only trigger runs without the `aws` extra."""
 
 from __future__ import annotations
 
-from hub.errors import MissingExtraError
 from hub.intake.inbox import InboxSource
 from hub.plugins.contract import Source, SourceContext
+from hub.plugins.optional import import_aws
 from triggers.object_storage.config import ObjectStorageConfig
 from triggers.object_storage.webhook import KIND
 
@@ -15,13 +15,9 @@ def build(config: ObjectStorageConfig, context: SourceContext) -> Source:
     if config.queue_url is None:
         context.log.info("object_storage trigger is webhook-only", path=webhook_path(context))
         return InboxSource(KIND, context.trigger, config)
-    try:
-        from triggers.object_storage.sqs import SqsSource
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and exc.name.split(".")[0] in ("boto3", "botocore"):
-            raise MissingExtraError(exc.name.split(".")[0], "aws") from None
-        raise
-    return SqsSource(config, context)
+    sqs_source = import_aws("triggers.object_storage.sqs", "SqsSource")
+    source: Source = sqs_source(config, context)
+    return source
 
 
 def webhook_path(context: SourceContext) -> str:

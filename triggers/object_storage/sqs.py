@@ -19,7 +19,7 @@ from triggers.object_storage.aws import AwsError, describe, region_of, sqs_clien
 from triggers.object_storage.config import ObjectStorageConfig
 from triggers.object_storage.filters import RecordFilter
 from triggers.object_storage.inflight import InFlight, Message, release_now
-from triggers.object_storage.parse import invalid_event, parse, queue_name
+from triggers.object_storage.parse import parse, queue_name, unparsed_event
 from triggers.object_storage.poll import abandonable
 from triggers.object_storage.records import NotANotification
 
@@ -99,11 +99,11 @@ class SqsSource:
             parsed = parse(body, self._accept)
         except NotANotification as exc:
             log.warning("sqs message is not an object-storage notification", reason=str(exc))
-            return [invalid_event(body, str(exc), self._queue_url, message_id)]
+            return [unparsed_event(body, str(exc), self._queue_url, message_id)]
         except Exception as exc:  # a parser bug must not stall the queue or drop the message
             log.exception("sqs message could not be parsed", error=repr(exc))
             reason = f"could not be parsed: {exc!r}"
-            return [invalid_event(body, reason, self._queue_url, message_id)]
+            return [unparsed_event(body, reason, self._queue_url, message_id)]
         if parsed.skipped is not None:
             log.info("control message skipped", why=parsed.skipped)
         elif parsed.filtered:

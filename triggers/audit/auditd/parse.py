@@ -88,7 +88,7 @@ def event_syscall(records: Sequence[Record]) -> dict[str, str | None] | None:
 EventTest = Callable[[Grouped], bool]
 
 
-def compile_filter(
+def wanted_events(
     keys: Sequence[str] | None, record_types: Sequence[str] | None, syscalls: Sequence[str] | None
 ) -> EventTest:
     tests: list[EventTest] = []

@@ -11,13 +11,12 @@ import asyncio
 
 from hub.events import Event
 from hub.plugins.contract import BackOff, Batch, SourceContext
-from hub.store.base import Checkpoint
+from hub.plugins.position import Checkpoint, read_again, stored_position
 from triggers.audit.auditd.group import Grouped, Grouper
-from triggers.audit.auditd.parse import audit_event, compile_filter, invalid_line_event
+from triggers.audit.auditd.parse import audit_event, invalid_line_event, wanted_events
 from triggers.audit.auditd.record import RecordError, parse_record
 from triggers.audit.config import AuditConfig
-from triggers.log_stream.files import load_positions
-from triggers.log_stream.tail import FileKey, Line, Tailer, encode_positions
+from triggers.log_stream.tail import FileKey, Line, Tailer, decode_positions, encode_positions
 
 POLL_INTERVAL = 0.25
 ROTATE_WAIT = 5.0
@@ -37,7 +36,7 @@ class AuditdSource:
         self._context = context
         self._log = context.log
         self._poll_interval = config.poll_interval or POLL_INTERVAL
-        self._wanted = compile_filter(config.keys, config.record_types, config.syscalls)
+        self._wanted = wanted_events(config.keys, config.record_types, config.syscalls)
         self._tailer = Tailer(
             config.audit_paths,
             start_at_end=(config.from_ or "end") == "end",
@@ -47,9 +46,10 @@ class AuditdSource:
         )
         self._grouper = Grouper()
         self._read_end: Acked = {}  # per file: the end of the last line grouped
+        self._rewind = read_again(self._log, "audit events", self._read_again)
 
     async def connect(self) -> None:
-        positions = await load_positions(self._context, self._name)
+        positions = await stored_position(self._context, self._name, decode_positions)
         self._forget()
         await asyncio.to_thread(self._tailer.resume, positions)
 
@@ -100,8 +100,7 @@ class AuditdSource:
     async def _ack(self, acked: Acked) -> None:
         self._tailer.commit(acked)
 
-    async def _rewind(self, reason: str) -> None:
-        self._log.warning("audit events not enqueued; reading them again", reason=reason)
+    def _read_again(self) -> None:
         self._forget()
         self._tailer.rewind()
 

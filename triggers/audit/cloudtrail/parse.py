@@ -105,7 +105,7 @@ def identities(detail: Mapping[str, Any]) -> list[str]:
 MessageTest = Callable[[Message], bool]
 
 
-def compile_filter(
+def wanted_calls(
     event_sources: Sequence[str] | None,
     event_names: Sequence[str] | None,
     users: Sequence[str] | None,

@@ -8,10 +8,9 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import boto3
-
+from hub.plugins.aws import aws_session
 from hub.plugins.contract import BackOff, Batch, SourceContext
-from triggers.audit.cloudtrail.parse import cloudtrail_event, compile_filter, read_message
+from triggers.audit.cloudtrail.parse import cloudtrail_event, read_message, wanted_calls
 from triggers.audit.config import AuditConfig
 
 WAIT_TIME = 5.0  # long poll; short enough that a stop does not wait long for the worker thread
@@ -24,7 +23,7 @@ class CloudTrailSource:
         self._config = config
         self._queue_url = config.queue_url
         self._log = context.log.bind(queue=config.queue_url)
-        self._wanted = compile_filter(
+        self._wanted = wanted_calls(
             config.event_sources, config.event_names, config.users, config.read_only
         )
         self._wait = int(WAIT_TIME if config.wait_time is None else config.wait_time)
@@ -53,9 +52,7 @@ class CloudTrailSource:
         self._client = None
 
     def _make_client(self) -> Any:
-        return boto3.client(
-            "sqs", region_name=self._config.region, endpoint_url=self._config.endpoint_url
-        )
+        return aws_session(self._config).client("sqs", endpoint_url=self._config.endpoint_url)
 
     def _receive(self) -> Sequence[Mapping[str, Any]]:
         params: dict[str, Any] = {

@@ -84,7 +84,7 @@ def resource_of(ref: dict[str, Any]) -> str | None:
 EntryTest = Callable[[Any], bool]
 
 
-def compile_filter(
+def wanted_entries(
     verbs: Sequence[str] | None,
     resources: Sequence[str] | None,
     namespaces: Sequence[str] | None,

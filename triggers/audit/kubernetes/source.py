@@ -7,12 +7,12 @@ from __future__ import annotations
 from hub.intake.inbox import InboxSource
 from hub.plugins.contract import SourceContext
 from triggers.audit.config import AuditConfig
-from triggers.audit.kubernetes.parse import compile_filter
+from triggers.audit.kubernetes.parse import wanted_entries
 from triggers.audit.kubernetes.webhook import KIND
 
 
 def kubernetes_source(config: AuditConfig, context: SourceContext) -> InboxSource:
-    wanted = compile_filter(
+    wanted = wanted_entries(
         config.verbs, config.resources, config.namespaces, config.users, config.stages
     )
     # An event's data is its audit entry, which is what the options test.

@@ -12,11 +12,10 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import boto3
-
 from hub.events import Event
+from hub.plugins.aws import aws_session
 from hub.plugins.contract import BackOff, Batch, SourceContext
-from hub.store.base import Checkpoint
+from hub.plugins.position import Checkpoint, read_again
 from triggers.log_stream.cloudwatch.cursor import Cursor
 from triggers.log_stream.cloudwatch.parse import Message, message_event, messages_event
 from triggers.log_stream.config import CloudWatchLogs, LogStreamConfig
@@ -43,6 +42,8 @@ class CloudWatchSource:
         self._announce = False  # the starting cursor is not stored yet
         self._query: tuple[int, str] | None = None  # (start, next token) of an unfinished query
         self._idle_until = 0.0
+        # Not enqueued: ask again from the committed cursor, and what was not enqueued comes back.
+        self._nack = read_again(self._log, "log events", self._forget_query)
 
     async def connect(self) -> None:
         self._client = await asyncio.to_thread(self._make_client)
@@ -77,7 +78,7 @@ class CloudWatchSource:
         self._client = None
 
     def _make_client(self) -> Any:
-        return boto3.client("logs", region_name=self._cw.region, endpoint_url=self._cw.endpoint_url)
+        return aws_session(self._cw).client("logs", endpoint_url=self._cw.endpoint_url)
 
     def _initial(self, stored: str | None) -> Cursor:
         if stored is not None:
@@ -115,7 +116,7 @@ class CloudWatchSource:
         kept = [m for m in messages if self._matches(m.decoded)]
         size = self._config.batch_size
         group = self._cw.log_group
-        if size == 1:
+        if self._config.batch is None:
             return [message_event(self._source, group, m, self._jsonl) for m in kept]
         return [
             messages_event(self._source, group, chunk, self._jsonl)
@@ -130,10 +131,8 @@ class CloudWatchSource:
         if next_query is None:  # caught up: wait before asking again
             self._idle_until = time.monotonic() + self._cw.interval
 
-    async def _nack(self, reason: str) -> None:
-        # Ask again from the committed cursor; what was not enqueued comes back.
+    def _forget_query(self) -> None:
         self._query = None
-        self._log.warning("log events not enqueued; querying again", reason=reason)
 
     async def _announced(self) -> None:
         self._announce = False
