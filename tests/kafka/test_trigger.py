@@ -89,7 +89,12 @@ async def test_after_a_restart_every_partition_shows_its_lag_before_anything_is_
         # from the broker alone, not from records it fetched.
         await hub.submit("f", [Event(type="filler", source="test")], delay=600)
         await triggers.start({"t": trigger})
-        await until(lambda: triggers.status()["t"]["lag_detail"] == expected, timeout=30)
+        # It connects (and learns the lag) before it sees the full backlog and pauses.
+        await until(
+            lambda: triggers.status()["t"]["lag_detail"] == expected
+            and triggers.status()["t"]["state"] == "paused",
+            timeout=30,
+        )
         status = triggers.status()["t"]
         assert (status["state"], status["events_in"], status["lag"]) == ("paused", 0, 7.0)
         assert status["lag_unit"] == "records"
