@@ -3,6 +3,7 @@ a real daemon started from YAML, counting what ran when; on SQLite and on Postgr
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -12,7 +13,9 @@ import pytest
 
 from hub.timefmt import to_rfc3339
 from tests.daemon.control_support import Client, Site, reload
+from tests.daemon.test_cli import triggerhub
 from tests.servers.daemon import Daemon
+from tests.servers.postgres import Database
 from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(120)
@@ -244,3 +247,93 @@ async def test_a_paused_trigger_reads_nothing_and_resumes_where_it_stopped(
     ) == {"matched": 0, "changed": 0}
     page = await api.call("GET", "/v1/invocations", params={"function": "record"})
     assert {item["event"]["source"] for item in page["items"]} == {source}
+
+
+async def test_two_daemons_on_one_postgres_follow_a_pause_made_through_either(
+    tmp_path: Path,
+    daemon_factory: Callable[..., Daemon],
+    session: aiohttp.ClientSession,
+    postgres_database: Database,
+) -> None:
+    site = Site(tmp_path, postgres_database.url, daemon_factory)
+    app_log, marker_log = site.root / "app.log", site.root / "marker.log"
+    app_log.touch()
+    marker_log.touch()
+    triggers = LOG_TRIGGERS.format(path=app_log, marker=marker_log)
+    a = Client(session, site.daemon("a", triggers).url)
+    b = Client(session, site.daemon("b", triggers).url)
+
+    await a.call("POST", "/v1/functions/record/pause")
+    await until(lambda: _paused(b, "record"), timeout=10)
+    # Submitted through either daemon, kept by both: markers run on both meanwhile.
+    ids = [await client.invoke("record", {"n": n}) for n in range(6) for client in (a, b)]
+    for _ in range(3):
+        await a.ran_after(site)
+        await b.ran_after(site)
+    assert site.runs("record") == {}
+    assert {await b.status(i) for i in ids} == {"queued"}
+
+    await b.call("POST", "/v1/functions/record/resume")
+    await a.wait_status(ids, "succeeded")
+    assert site.runs("record") == dict.fromkeys(await a.events(ids), 1)
+
+    # The single-reader log trigger, held by one of them: paused through the other, too.
+    await b.call("POST", "/v1/triggers/applog/pause")
+    for client in (a, b):
+        await until(lambda c=client: _trigger_state(c, "applog", "paused"), timeout=10)
+    before = sum(site.runs("record").values())
+    with app_log.open("a") as f:
+        f.writelines(f"line {n}\n" for n in range(4))
+    with marker_log.open("a") as f:
+        f.write("mark\n")
+    await until(lambda: sum(site.runs("marker").values()) == 7, timeout=20)
+    assert sum(site.runs("record").values()) == before
+
+    await a.call("POST", "/v1/triggers/applog/resume")
+    await until(lambda: sum(site.runs("record").values()) == before + 4, timeout=20)
+    assert set(site.runs("record").values()) == {1}
+
+
+async def _paused(client: Client, function: str) -> bool:
+    return bool((await client.function(function))["paused"])
+
+
+async def _trigger_state(client: Client, trigger: str, state: str) -> bool:
+    return (await client.trigger(trigger))["state"] == state
+
+
+async def test_the_cli_pauses_resumes_and_acts_on_a_filter(
+    tmp_path: Path, daemon_factory: Callable[..., Daemon], session: aiohttp.ClientSession
+) -> None:
+    site = Site(tmp_path, f"sqlite:///{tmp_path}/hub.db", daemon_factory)
+    daemon = site.daemon()
+    api = Client(session, daemon.url)
+    url = ("--url", daemon.url)
+
+    code, out, err = await triggerhub(*url, "functions", "pause", "record")
+    assert (code, err) == (0, "") and out.startswith("function record paused since "), out
+    ids = [await api.invoke("record", {"n": n}) for n in range(3)]
+    await api.ran_after(site)
+    assert site.runs("record") == {}
+
+    flt = ("--function", "record", "--status", "queued", "--since", "1h")
+    code, out, err = await triggerhub(*url, "invocations", "stop", *flt, "--dry-run")
+    assert (code, out.strip()) == (0, "matched 3 (dry run: nothing stopped)"), err
+    code, out, err = await triggerhub(*url, "invocations", "stop", *flt, "--until", "1h")
+    assert (code, out.strip()) == (0, "matched 0, stopped 0"), err
+    code, out, err = await triggerhub(*url, "--json", "invocations", "stop", *flt)
+    assert code == 0 and json.loads(out) == {"matched": 3, "changed": 3}, err
+    code, out, err = await triggerhub(*url, "invocations", "redrive", "--ids", *ids[:2])
+    assert (code, out.strip()) == (0, "matched 2, redriven 2"), err
+
+    code, out, err = await triggerhub(*url, "functions", "resume", "record")
+    assert (code, out.strip()) == (0, "function record is not paused"), err
+    await api.wait_status(ids[:2], "succeeded")
+    assert await api.status(ids[2]) == "stopped"
+
+    code, _, err = await triggerhub(*url, "triggers", "pause", "nope")
+    assert code == 1 and "no trigger named 'nope'" in err
+    code, _, err = await triggerhub(*url, "invocations", "redrive", "--since", "yesterday")
+    assert code != 0 and "--since 'yesterday'" in err
+    code, _, err = await triggerhub(*url, "invocations", "redrive", ids[0], "--function", "x")
+    assert code != 0 and "not both" in err
