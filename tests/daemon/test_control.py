@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import aiohttp
@@ -16,6 +16,7 @@ from tests.daemon.control_support import Client, Site, reload
 from tests.daemon.test_cli import triggerhub
 from tests.servers.daemon import Daemon
 from tests.servers.postgres import Database
+from tests.tmpfs import fill, mounted_tmpfs
 from tests.waiting import until
 
 pytestmark = pytest.mark.timeout(120)
@@ -337,3 +338,48 @@ async def test_the_cli_pauses_resumes_and_acts_on_a_filter(
     assert code != 0 and "--since 'yesterday'" in err
     code, _, err = await triggerhub(*url, "invocations", "redrive", ids[0], "--function", "x")
     assert code != 0 and "not both" in err
+
+
+async def test_a_store_that_cannot_write_refuses_pauses_and_bulk_actions_changing_nothing(
+    tmp_path: Path, daemon_factory: Callable[..., Daemon], session: aiohttp.ClientSession
+) -> None:
+    with mounted_tmpfs(tmp_path / "disk", "16m") as disk:
+        site = Site(tmp_path, f"sqlite:///{disk}/hub.db", daemon_factory)
+        daemon = site.daemon()
+        api = Client(session, daemon.url)
+        site.fail_flag.touch()
+        failed = [await api.invoke("flaky", {"n": n}) for n in range(2)]
+        await api.wait_status(failed, "failed")
+        deferred = await api.invoke("record", None, **{"X-Triggerhub-Delay": "600"})
+
+        filler = fill(disk)
+
+        async def not_ready() -> bool:
+            async with session.get(f"{daemon.url}/readyz") as resp:
+                return resp.status == 503
+
+        # Nothing else writes meanwhile: each of these is the write that finds the disk full.
+        for path, body in (
+            ("/v1/functions/record/pause", None),
+            ("/v1/invocations/redrive", {"function": "flaky"}),
+            ("/v1/invocations/stop", {"function": "record"}),
+        ):
+            async with session.post(f"{daemon.url}{path}", json=body) as resp:
+                answer = await resp.json()
+                assert resp.status == 507, (path, resp.status, answer)
+                assert "out of disk space" in answer["error"]
+        assert await not_ready()
+
+        filler.unlink()
+        await until(lambda: _not(not_ready), timeout=20)
+        assert (await api.function("record"))["paused"] is False
+        assert {await api.status(i) for i in failed} == {"failed"}
+        assert await api.status(deferred) == "queued"
+        site.fail_flag.unlink()
+        done = await api.call("POST", "/v1/invocations/redrive", json={"function": "flaky"})
+        assert done == {"matched": 2, "changed": 2}
+        await api.wait_status(failed, "succeeded")
+
+
+async def _not(check: Callable[[], Awaitable[bool]]) -> bool:
+    return not await check()
