@@ -31,14 +31,13 @@ from hub.hooks import Hooks
 from hub.ids import new_id
 from hub.invocation import Invocation
 from hub.purge import purge_forever
-from hub.runtime import FunctionRuntime
+from hub.runtime import FunctionRuntime, apply_functions
 from hub.status import Condition, Status
 from hub.store import open_store
 from hub.store.base import Checkpoint, InvocationStore, ListQuery, Page, Routing, Submitted
 from hub.store.health import StoreHealth
 from hub.submission import new_invocations, start_time
 from hub.supervisor import Supervisor
-from hub.targets.kinds import build_target
 from hub.waiters import Waiters
 
 log = structlog.get_logger("hub")
@@ -112,17 +111,7 @@ class Hub:
     def set_functions(self, functions: Mapping[str, FunctionConfig]) -> None:
         """Apply a function set (at start and on reload); queued invocations are untouched."""
         assert self._session is not None, "start the hub first"
-        # Every changed target is built before any is swapped in: one that cannot be built (a
-        # handler that fails to import) leaves the running set as it was.
-        built = {
-            name: FunctionRuntime(name, config, build_target(config.target, self._session))
-            for name, config in functions.items()
-            if (current := self.runtimes.get(name)) is None or current.config != config
-        }
-        for name in list(self.runtimes):
-            if name not in functions:
-                del self.runtimes[name]
-        self.runtimes.update(built)
+        apply_functions(self.runtimes, functions, self._session)
         self.functions = dict(functions)
 
     async def close(self, drain_timeout: float | None = None) -> None:
