@@ -17,6 +17,7 @@ from hub.intake.runner import RECONNECT, TriggerRunner
 from hub.intake.trigger_status import TriggerState, TriggerStatus
 from hub.plugins.contract import Source, SourceContext
 from hub.plugins.registry import Registry, default_registry
+from hub.supervisor import Supervisor
 
 log = structlog.get_logger("hub.intake")
 
@@ -89,7 +90,13 @@ class TriggerSet:
             runner.request_stop()
         for runner in runners:
             await runner.wait_stopped(self.stop_timeout)
+            # What the source started and its close() left running.
+            await self._source_loops(runner.name).cancel()
             log.info("trigger stopped", trigger=runner.name)
+
+    def _source_loops(self, name: str) -> Supervisor:
+        """The group a trigger's source starts its own background tasks in."""
+        return self._loops.group(f"trigger:{name}")
 
     def _start_one(self, name: str, config: TriggerConfig) -> None:
         if not config.enabled:
@@ -119,6 +126,7 @@ class TriggerSet:
             trigger=name,
             get_checkpoint=self.hub.positions.get_checkpoint,
             log=structlog.get_logger("triggers").bind(trigger=name, type=config.type),
+            loops=self._source_loops(name),
         )
         source = factory(config, context)
         if not isinstance(source, Source):

@@ -34,6 +34,7 @@ class KafkaSource:
     def __init__(self, config: KafkaTriggerConfig, context: SourceContext) -> None:
         self._config = config
         self._trigger = context.trigger
+        self._loops = context.loops
         self._log = context.log.bind(
             bootstrap=config.bootstrap_servers,
             group=config.group_id,
@@ -44,7 +45,7 @@ class KafkaSource:
         self._consumer: AIOKafkaConsumer | None = None
 
     def _new_lag(self) -> PartitionLag:
-        return PartitionLag(self._config.start, self._config.start_ms(), self._log)
+        return PartitionLag(self._config.start, self._config.start_ms(), self._log, self._loops)
 
     async def connect(self) -> None:
         consumer = AIOKafkaConsumer(**consumer_options(self._config, self._trigger))
