@@ -21,7 +21,7 @@ from hub.config.base import Strict
 from hub.config.durations import Duration
 from hub.destinations.clients import ClientCache
 from hub.status import Condition
-from triggers.amqp.urls import mask_url, scrub
+from triggers.amqp.urls import AMQP_URL_PATTERN, mask_url, scrub
 
 if TYPE_CHECKING:
     from aio_pika.abc import AbstractChannel, AbstractConnection
@@ -43,7 +43,7 @@ class _Publisher:
 class AmqpDestination(Strict):
     type: Literal["amqp"] = "amqp"
     url: str = Field(
-        pattern=r"^amqps?://",
+        pattern=AMQP_URL_PATTERN,
         description="amqp://user:password@host:port/vhost; the password is masked in logs.",
     )
     exchange: str = Field(

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from hub.config.durations import Duration
+from hub.config.patterns import HTTP_URL_PATTERN
 from hub.config.triggers import TriggerConfig
 from hub.plugins.options import AwsOptions
 
@@ -42,7 +43,7 @@ class ObjectStorageConfig(TriggerConfig, AwsOptions):
     type: Literal["object_storage"]
     queue_url: str | None = Field(
         None,
-        pattern=r"^https?://",
+        pattern=HTTP_URL_PATTERN,
         description="The SQS queue the bucket notifies (directly or through an SNS topic). "
         "Without it the trigger is webhook-only: POST /v1/hooks/object-storage/<trigger>.",
     )

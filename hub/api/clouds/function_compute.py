@@ -18,7 +18,7 @@ from hub.api.clouds.outcome import describe_destination, wait_for_outcome
 from hub.api.clouds.status_names import FC, FC_ONLY, hub_statuses
 from hub.api.clouds.submit import CloudCall, function_config, submit
 from hub.api.listing import is_invocation_id
-from hub.api.schedule import DELAY_PATTERN
+from hub.api.schedule import DELAY
 from hub.api.state import context
 from hub.invocation import Invocation
 from hub.status import Status
@@ -31,7 +31,6 @@ EVENT_TYPE = "triggerhub.fc.invoke"
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 TASK_ID = re.compile(r"^[0-9A-Za-z_-]{1,128}$")
-_DELAY = re.compile(DELAY_PATTERN)
 _UNKNOWN = "FunctionNotFound"
 _NO_TASK = "AsyncTaskNotFound"
 _LIST_PARAMETERS = frozenset(
@@ -121,7 +120,7 @@ async def invoke_function(request: web.Request) -> web.StreamResponse:
 def _delay(text: str | None) -> float | None:
     if text is None:
         return None
-    if not _DELAY.fullmatch(text):
+    if not DELAY.fullmatch(text):
         raise CloudError(
             400,
             f"x-fc-async-delay must be a number of seconds from 0 to {MAX_DELAY:g} (7 days)",
