@@ -78,7 +78,7 @@ class SqsSource:
     async def _receive(self, client: Any) -> list[Message]:
         request = {
             "QueueUrl": self._queue_url,
-            "MaxNumberOfMessages": self._config.max_messages,
+            "MaxNumberOfMessages": self._config.read_size,
             "WaitTimeSeconds": self._config.wait_time_seconds,
             "VisibilityTimeout": self._visibility,
         }
