@@ -14,7 +14,7 @@ import structlog
 from hub import clock
 from hub.alarm import Alarm
 from hub.config.functions import Backoff
-from hub.destinations.send import send_record
+from hub.destinations.kinds import send_record
 from hub.errors import StoreError
 from hub.hooks import Hooks
 from hub.redact import recorded_text
