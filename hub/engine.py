@@ -21,8 +21,7 @@ from hub import clock
 from hub.config.functions import DEFAULT_MAX_EVENT_AGE, FunctionConfig
 from hub.config.settings import HubSettings
 from hub.destinations.loop import DeliveryLoop
-from hub.destinations.record import build_record
-from hub.destinations.routing import routing_of
+from hub.destinations.routing import build_record, routing_of
 from hub.dispatcher import Dispatcher
 from hub.errors import InvalidStateError, NotFoundError, StoreError
 from hub.events import Event, WireEvent

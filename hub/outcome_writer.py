@@ -8,8 +8,7 @@ from typing import Any, TypeVar
 
 from hub import clock
 from hub.config.functions import FunctionConfig
-from hub.destinations.record import build_record
-from hub.destinations.routing import routing_of
+from hub.destinations.routing import build_record, routing_of
 from hub.errors import FunctionError
 from hub.hooks import Hooks
 from hub.invocation import Invocation, encode_response
