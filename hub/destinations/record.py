@@ -12,6 +12,7 @@ import orjson
 from hub import clock
 from hub.invocation import Invocation
 from hub.status import Condition
+from hub.telemetry.context import TRACEPARENT, current_traceparent
 from hub.timefmt import to_rfc3339
 
 
@@ -31,7 +32,7 @@ def build_record(
         response_context["exit_code"] = exit_code
     if error is not None:
         response_context["function_error"] = error
-    return {
+    record = {
         "version": "1.0",
         "timestamp": to_rfc3339(clock.now()),
         "request_context": {
@@ -44,3 +45,7 @@ def build_record(
         "response_context": response_context,
         "response_payload": None if response is None else orjson.Fragment(response),
     }
+    traceparent = current_traceparent.get()
+    if traceparent is not None:  # the attempt's, so the delivery joins its trace
+        record[TRACEPARENT] = traceparent
+    return record

@@ -14,6 +14,7 @@ from hub.ids import new_id
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Condition
 from hub.store.base import Delivery, Routing
+from hub.telemetry.context import TRACEPARENT, current_traceparent
 
 DESTINATION_SOURCE = "triggerhub/destination"
 
@@ -66,6 +67,9 @@ def _follow_up(
         datacontenttype="application/json",
         idempotency_key=f"{inv.id}:{slot}",
     )
+    traceparent = current_traceparent.get()
+    if traceparent is not None:  # the follow-up's attempts join the trace of this one
+        event.extensions[TRACEPARENT] = traceparent
     return NewInvocation(
         id=new_id(now),
         function=destination.function,
