@@ -4,7 +4,7 @@ extension, or the Kafka or AMQP message headers a trigger keeps as an extension;
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -44,9 +44,11 @@ def incoming(attributes: Mapping[str, Any]) -> tuple[str | None, str | None]:
 
 
 def with_extensions(event: Event | WireEvent, values: Mapping[str, str]) -> WireEvent:
-    """The event's wire form with these extension attributes set."""
+    """The event's wire form with these extension attributes set (a copy: the caller's event
+    is left as it was)."""
     parsed = event.event if isinstance(event, WireEvent) else event
-    updated = dataclasses.replace(parsed, extensions={**parsed.extensions, **values})
+    updated = copy.copy(parsed)
+    updated.extensions = {**parsed.extensions, **values}
     return WireEvent(bytes(memoryview(orjson.dumps(updated.to_dict()))), updated)
 
 

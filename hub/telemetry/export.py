@@ -3,6 +3,7 @@ one log line a minute, never an error in the invocations being traced."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 
@@ -48,3 +49,20 @@ class QuietExporter(SpanExporter):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self._exporter.force_flush(timeout_millis)
+
+
+class OncePerInterval(logging.Filter):
+    """Lets a logger's line through once per interval: a library that logs per item (a span
+    dropped from a full queue) must not flood the daemon's log."""
+
+    def __init__(self, interval: float) -> None:
+        super().__init__()
+        self._interval = interval
+        self._last: float | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self._interval:
+            return False
+        self._last = now
+        return True

@@ -36,7 +36,7 @@ from hub.status import Condition
 from hub.store.base import Checkpoint, Delivery, Submitted
 from hub.telemetry.carriers import incoming, with_extensions
 from hub.telemetry.context import TRACEPARENT, TRACESTATE, current_traceparent
-from hub.telemetry.export import QuietExporter
+from hub.telemetry.export import LOG_EVERY, OncePerInterval, QuietExporter
 from hub.telemetry.settings import TelemetrySettings
 
 SYSTEM = "triggerhub"
@@ -47,8 +47,11 @@ _propagator = TraceContextTextMapPropagator()
 Batches = Sequence[tuple[str, Sequence[Event | WireEvent]]]
 
 # The exporter's own log lines (one per failed batch, each retry) would flood the daemon's log
-# while a collector is down; QuietExporter says it once in a while instead.
+# while a collector is down; QuietExporter says it once in a while instead. The batch
+# processor warns once per span it drops when its queue is full: once a minute is enough.
 logging.getLogger("opentelemetry.exporter").setLevel(logging.CRITICAL)
+for _name in ("opentelemetry.sdk._shared_internal", "opentelemetry.sdk.trace.export"):
+    logging.getLogger(_name).addFilter(OncePerInterval(LOG_EVERY))
 
 
 def _context_of(traceparent: str | None, tracestate: str | None = None) -> otel_context.Context:
@@ -60,10 +63,9 @@ def _context_of(traceparent: str | None, tracestate: str | None = None) -> otel_
     return _propagator.extract(carrier, context=otel_context.Context())
 
 
-def _traceparent_of(span: Span) -> str | None:
-    carrier: dict[str, str] = {}
-    _propagator.inject(carrier, context=trace.set_span_in_context(span))
-    return carrier.get(TRACEPARENT)
+def _traceparent_of(span: Span) -> str:
+    context = span.get_span_context()
+    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
 
 
 @dataclass(slots=True)
@@ -82,17 +84,19 @@ class Receiving:
         self._positions = positions
 
     def committed(self, results: list[list[Submitted]]) -> None:
+        ids: list[list[str]] = [[] for _ in self._spans]
+        duplicate = [False] * len(self._spans)
         for function_index, per_function in enumerate(results):
             for event_index, submitted in enumerate(per_function):
-                span = self._spans[self._positions[function_index][event_index]]
-                span.add_event(
-                    "submitted" if submitted.created else "duplicate",
-                    {
-                        "triggerhub.function": self.batches[function_index][0],
-                        "triggerhub.invocation.id": submitted.id,
-                    },
-                )
-        for span in self._spans:
+                at = self._positions[function_index][event_index]
+                ids[at].append(submitted.id)
+                duplicate[at] = duplicate[at] or not submitted.created
+        for span, invocations, repeated in zip(self._spans, ids, duplicate, strict=True):
+            if span.is_recording():
+                # One per function the event went to; a duplicate's id is the first one's.
+                span.set_attribute("triggerhub.invocation.id", invocations)
+                if repeated:
+                    span.set_attribute("triggerhub.duplicate", True)
             span.end()
 
     def failed(self, exc: BaseException) -> None:
@@ -148,7 +152,7 @@ class Telemetry:
                 seen = stamped.get(id(event))
                 if seen is None:
                     span = self._receive_span(event, source)
-                    values = {TRACEPARENT: _traceparent_of(span) or ""}
+                    values = {TRACEPARENT: _traceparent_of(span)}
                     seen = stamped[id(event)] = (len(spans), with_extensions(event, values))
                     spans.append(span)
                 where.append(seen[0])
@@ -170,7 +174,6 @@ class Telemetry:
             "messaging.operation.type": "receive",
             "messaging.operation.name": "receive",
             "messaging.message.id": parsed.id,
-            "cloudevents.event_id": parsed.id,
             "cloudevents.event_source": parsed.source,
             "cloudevents.event_type": parsed.type,
         }
@@ -207,9 +210,7 @@ class Telemetry:
                 "messaging.operation.name": "process",
                 "messaging.destination.name": inv.function,
                 "messaging.message.id": str(attributes.get("id")),
-                "messaging.message.delivery_count": inv.attempts,
                 "triggerhub.invocation.id": inv.id,
-                "triggerhub.function": inv.function,
                 "triggerhub.attempt": inv.attempts,
             },
         )
@@ -265,7 +266,6 @@ class Telemetry:
                 "messaging.destination.name": kind,
                 "triggerhub.invocation.id": delivery.invocation_id,
                 "triggerhub.destination.slot": delivery.slot,
-                "triggerhub.destination.type": kind,
                 "triggerhub.delivery.attempt": delivery.attempts + 1,
             },
         )

@@ -154,9 +154,9 @@ async def test_an_invocation_that_retried_and_delivered_is_one_trace(
         "messaging.operation.name": "receive",
         "messaging.destination.name": "api",
         "messaging.message.id": event_id,
-        "cloudevents.event_id": event_id,
         "cloudevents.event_source": "/v1/functions/flaky",
         "cloudevents.event_type": "triggerhub.http.invoke",
+        "triggerhub.invocation.id": [accepted["id"]],
     }
     assert receive.resource["service.name"] == "triggerhub"
 
