@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from hub.config.base import Strict
+
+SDK_MODULES = ("opentelemetry.sdk.trace", "opentelemetry.exporter.otlp.proto.http.trace_exporter")
+
+
+def _installed(module: str) -> bool:
+    try:
+        return find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
 
 
 class TelemetrySettings(Strict):
@@ -33,6 +43,15 @@ class TelemetrySettings(Strict):
         if parts.query or parts.fragment:
             raise ValueError("must have no query or fragment: /v1/traces is appended to it")
         return value
+
+    @model_validator(mode="after")
+    def _sdk_installed(self) -> TelemetrySettings:
+        # Found, not imported: checked where the file says to trace, so `validate` tells too.
+        if not all(_installed(module) for module in SDK_MODULES):
+            raise ValueError(
+                "tracing needs the OpenTelemetry SDK: pip install 'triggerhub[telemetry]'"
+            )
+        return self
 
     @property
     def traces_url(self) -> str:

@@ -87,10 +87,12 @@ def test_without_the_setting_the_sdk_is_never_imported(tmp_path: Path) -> None:
 
 
 def test_a_missing_sdk_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Settings made by other means than the config file (checked there) still get the hint.
+    settings = TelemetrySettings(otlp_endpoint="http://127.0.0.1:4318")
     monkeypatch.setitem(sys.modules, "opentelemetry", None)  # as if not installed
     monkeypatch.delitem(sys.modules, "hub.telemetry.tracing", raising=False)
     with pytest.raises(MissingExtraError, match=r"pip install 'triggerhub\[telemetry\]'"):
-        start_telemetry(TelemetrySettings(otlp_endpoint="http://127.0.0.1:4318"))
+        start_telemetry(settings)
 
 
 def test_the_incoming_context_is_read_from_the_extension_or_message_headers() -> None:
@@ -100,3 +102,34 @@ def test_the_incoming_context_is_read_from_the_extension_or_message_headers() ->
     # Not a W3C traceparent (all-zero trace id, junk): as if none came.
     assert incoming({"traceparent": "00-" + "0" * 32 + "-b7ad6b7169203331-01"}) == (None, None)
     assert incoming({"traceparent": "nonsense", "kafkaheaders": "x"}) == (None, None)
+
+
+HIDE_SDK = """
+import sys
+sys.modules["opentelemetry"] = None  # as if the extra were not installed
+from hub.cli import main
+sys.argv = ["triggerhub", "validate", sys.argv[1]]
+sys.exit(main())
+"""
+
+
+def test_tracing_without_the_extra_is_refused_where_it_is_asked_for(tmp_path: Path) -> None:
+    config = tmp_path / "triggers.yaml"
+    config.write_text(
+        textwrap.dedent(
+            """\
+            hub:
+              telemetry: {otlp_endpoint: "http://127.0.0.1:4318"}
+            functions:
+              f:
+                target: {type: http, url: "http://127.0.0.1:9/"}
+            triggers: {}
+            """
+        )
+    )
+    done = run([sys.executable, "-c", HIDE_SDK, str(config)], tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines() == [
+        f"{config}:2:3: hub.telemetry: tracing needs the OpenTelemetry SDK: "
+        "pip install 'triggerhub[telemetry]'"
+    ]
