@@ -257,7 +257,7 @@ class Telemetry:
         kind = str(destination.get("type"))
         span = self.tracer.start_span(
             f"send {kind}",
-            context=_context_of(incoming(record)[0]),
+            context=_context_of(_record_parent(record)),
             kind=SpanKind.PRODUCER,
             attributes={
                 "messaging.system": SYSTEM,
@@ -287,6 +287,15 @@ class Telemetry:
     async def shutdown(self) -> None:
         """Export what is buffered and stop (bounded by the export timeout)."""
         await asyncio.to_thread(self.provider.shutdown)
+
+
+def _record_parent(record: dict[str, Any]) -> str | None:
+    """The attempt that made the record; for one made without an attempt (a stop, an event
+    that aged out before it could run), the receive span its event remembers."""
+    parent = incoming(record)[0]
+    if parent is None and isinstance(payload := record.get("request_payload"), dict):
+        parent = incoming(payload)[0]
+    return parent
 
 
 def _failed(span: Span, error: str, kind: str) -> None:

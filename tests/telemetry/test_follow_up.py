@@ -1,5 +1,6 @@
-"""A function destination's follow-up invocation joins the trace of the invocation that led to
-it, through the `traceparent` extension of the event it is queued with."""
+"""Destinations join the invocation's trace: a function destination's follow-up invocation
+through the `traceparent` extension of the event it is queued with, a record made without an
+attempt through the event it carries."""
 
 from __future__ import annotations
 
@@ -38,3 +39,21 @@ async def test_the_follow_up_of_a_function_destination_is_in_the_same_trace(
     [first] = collector.named("process first")
     [second] = collector.named("process second")
     assert (second.trace_id, second.parent_span_id) == (first.trace_id, first.span_id)
+
+
+async def test_the_record_of_an_invocation_stopped_before_any_attempt_joins_its_trace(
+    tmp_path: Path, collector: Collector
+) -> None:
+    dead = tmp_path / "dead.jsonl"
+    funcs = {"first": fn(on_failure=f"file:{dead}")}
+    telemetry = TelemetrySettings(otlp_endpoint=collector.endpoint)
+    async with hub_factory(tmp_path, funcs)(telemetry=telemetry) as hub:
+        event = Event(type="t", source="/test", data={"n": 1})
+        [sub] = await hub.submit("first", [event], delay=3600)
+        await hub.stop(sub.id)
+        await until(lambda: dead.exists() and dead.read_bytes().endswith(b"\n"), timeout=30)
+    await until(lambda: len(collector.named("send file")) == 1, timeout=10)
+    [receive] = collector.named("receive")
+    [send] = collector.named("send file")
+    assert (send.trace_id, send.parent_span_id) == (receive.trace_id, receive.span_id)
+    assert send.attributes["triggerhub.destination.slot"] == "on_failure"
