@@ -12,6 +12,7 @@ import contextlib
 import os
 import socket
 from collections.abc import Mapping, Sequence
+from functools import partial
 from types import TracebackType
 
 import aiohttp
@@ -37,6 +38,7 @@ from hub.store.base import Checkpoint, InvocationStore, ListQuery, Page, Routing
 from hub.store.health import StoreHealth
 from hub.submission import new_invocations, start_time
 from hub.supervisor import Supervisor
+from hub.telemetry import start_telemetry
 from hub.waiters import Waiters
 
 log = structlog.get_logger("hub")
@@ -61,6 +63,9 @@ class Hub:
         self.supervisor = Supervisor()
         self.supervisor.adopt("store", self.store.loops)
         self.hooks = Hooks()
+        self.telemetry = start_telemetry(self.settings.telemetry)
+        if self.telemetry is not None:
+            self.telemetry.attach(self.hooks)
         self.dispatcher = Dispatcher(
             self.store, self.owner, self.settings.store.lease_timeout, self.settings.queue_size
         )
@@ -94,7 +99,12 @@ class Hub:
             await self._session.close()
             raise
         delivery = DeliveryLoop(
-            self.store, self._session, self.owner, self.settings.destination_attempts, self.hooks
+            self.store,
+            self._session,
+            self.owner,
+            self.settings.destination_attempts,
+            self.hooks,
+            self.telemetry,
         )
         self.store.on_due(self.dispatcher.alarm.nudge)
         self.store.on_outbox(delivery.alarm.nudge)
@@ -137,6 +147,8 @@ class Hub:
         if self._session is not None:
             await self._session.close()
         await self.store.close()
+        if self.telemetry is not None:
+            await self.telemetry.shutdown()
         log.info("hub stopped", released=released)
 
     async def submit(
@@ -147,11 +159,16 @@ class Hub:
         delay: float | None = None,
         not_before: float | None = None,
         checkpoint: Checkpoint | None = None,
+        source: str | None = None,
     ) -> list[Submitted]:
         """Durably queue one invocation per event; returns after the commit. A second submit
         of an event with the same idempotency key returns the first invocation's id."""
         [submitted] = await self.submit_many(
-            [(function, events)], delay=delay, not_before=not_before, checkpoint=checkpoint
+            [(function, events)],
+            delay=delay,
+            not_before=not_before,
+            checkpoint=checkpoint,
+            source=source,
         )
         return submitted
 
@@ -162,8 +179,23 @@ class Hub:
         delay: float | None = None,
         not_before: float | None = None,
         checkpoint: Checkpoint | None = None,
+        source: str | None = None,
     ) -> list[list[Submitted]]:
-        """Submit events to several functions (and a source checkpoint) in one commit."""
+        """Submit events to several functions (and a source checkpoint) in one commit;
+        `source` (the trigger's name, say) names the receive span when tracing."""
+        if self.telemetry is not None:
+            submit = partial(self._submit_many, delay=delay, not_before=not_before)
+            return await self.telemetry.received(batches, source, submit, checkpoint)
+        return await self._submit_many(batches, checkpoint, delay=delay, not_before=not_before)
+
+    async def _submit_many(
+        self,
+        batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
+        checkpoint: Checkpoint | None,
+        *,
+        delay: float | None,
+        not_before: float | None,
+    ) -> list[list[Submitted]]:
         now = clock.now()
         start = start_time(now, delay, not_before)
         items = new_invocations(batches, self.functions, now, start)

@@ -20,6 +20,7 @@ from hub.ids import new_id
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Condition
 from hub.store.base import Delivery, Routing
+from hub.telemetry.context import TRACEPARENT, current_traceparent
 from hub.timefmt import to_rfc3339
 
 DESTINATION_SOURCE = "triggerhub/destination"
@@ -41,7 +42,7 @@ def build_record(
         response_context["exit_code"] = exit_code
     if error is not None:
         response_context["function_error"] = error
-    return {
+    record = {
         "version": "1.0",
         "timestamp": to_rfc3339(clock.now()),
         "request_context": {
@@ -54,6 +55,10 @@ def build_record(
         "response_context": response_context,
         "response_payload": None if response is None else orjson.Fragment(response),
     }
+    traceparent = current_traceparent.get()
+    if traceparent is not None:  # the attempt's, so the delivery joins its trace
+        record[TRACEPARENT] = traceparent
+    return record
 
 
 def routing_of(
@@ -104,6 +109,9 @@ def _follow_up(
         datacontenttype="application/json",
         idempotency_key=f"{inv.id}:{slot}",
     )
+    traceparent = current_traceparent.get()
+    if traceparent is not None:  # the follow-up's attempts join the trace of this one
+        event.extensions[TRACEPARENT] = traceparent
     return NewInvocation(
         id=new_id(now),
         function=destination.function,
