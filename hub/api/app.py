@@ -22,6 +22,7 @@ from hub.api.state import (
     TriggerLookup,
     TriggersStatus,
 )
+from hub.api_defaults import BODY_TIMEOUT
 from hub.engine import Hub
 from hub.hooks import Hooks
 from hub.metrics import Metrics
@@ -38,7 +39,7 @@ def create_app(
     ready: Ready | None = None,
     metrics: Metrics | None = None,
     trigger_config: TriggerLookup | None = None,
-    body_timeout: float = 60.0,
+    body_timeout: float = BODY_TIMEOUT,
     draining: Draining | None = None,
     access_keys: clouds.AccessKeys | None = None,
 ) -> web.Application:

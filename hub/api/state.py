@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from hub.api_defaults import BODY_TIMEOUT
 from hub.engine import Hub
 from hub.metrics import Metrics
 
@@ -22,7 +23,7 @@ Draining = Callable[[], float | None]
 class ApiSettings:
     token: str | None
     max_body_bytes: int
-    body_timeout: float = 60.0
+    body_timeout: float = BODY_TIMEOUT
 
 
 @dataclass(slots=True, frozen=True)

@@ -11,8 +11,7 @@ import structlog
 
 from hub import clock
 from hub.config.functions import DEFAULT_MAX_EVENT_AGE
-from hub.destinations.record import build_record
-from hub.destinations.routing import routing_of
+from hub.destinations.routing import build_record, routing_of
 from hub.engine import Hub
 from hub.invocation import Invocation
 from hub.status import Condition, Status
