@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hub import cli_api
+from hub.cli_control import add_bulk_options, add_pause_commands
 from hub.cli_store import add_store_commands
 from hub.client import ApiError
 
@@ -69,16 +70,15 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument("--status")
     ls.add_argument("--limit", type=int, default=50)
     ls.add_argument("--cursor")
-    for action, handler in (
-        ("show", cli_api.show),
-        ("stop", cli_api.stop),
-        ("redrive", cli_api.redrive),
-    ):
-        _api_command(inv_sub, action, f"{action} one invocation", handler).add_argument("id")
+    _api_command(inv_sub, "show", "show one invocation", cli_api.show).add_argument("id")
+    for action, handler in (("stop", cli_api.stop), ("redrive", cli_api.redrive)):
+        help_ = f"{action} one invocation, or every one the filter options select"
+        add_bulk_options(_api_command(inv_sub, action, help_, handler))
 
-    trig = sub.add_parser("triggers", help="triggers and their runtime status")
+    trig = sub.add_parser("triggers", help="triggers: their runtime status, pause, resume")
     trig_sub = trig.add_subparsers(dest="action", required=True)
     _api_command(trig_sub, "list", "list triggers with their status", cli_api.list_triggers)
+    add_pause_commands(sub, trig_sub, _api_command, cli_api.api_client)
 
     add_store_commands(sub)
     return p

@@ -21,6 +21,7 @@ import structlog
 from hub import clock
 from hub.config.functions import FunctionConfig, max_event_age_of
 from hub.config.settings import HubSettings
+from hub.control.pausing import PauseBook
 from hub.destinations.loop import DeliveryLoop
 from hub.destinations.routing import build_record, routing_of
 from hub.dispatcher import Dispatcher
@@ -77,6 +78,9 @@ class Hub:
             self._on_final,
             self.hooks,
         )
+        self.pauses = PauseBook(self.store)
+        self.executor.paused = self.pauses.function_paused
+        self.pauses.on_functions_resumed(lambda: self.dispatcher.alarm.nudge(clock.now()))
         self._waiters = Waiters()
         self._session: aiohttp.ClientSession | None = None
         self._started = False
@@ -106,12 +110,14 @@ class Hub:
             self.hooks,
             self.telemetry,
         )
+        await self.pauses.refresh()  # before any executor may start a paused function's work
         self.store.on_due(self.dispatcher.alarm.nudge)
         self.store.on_outbox(delivery.alarm.nudge)
         self.supervisor.spawn("dispatcher", self.dispatcher.run)
         for n in range(self.settings.executors):
             self.supervisor.spawn(f"executor-{n}", self.executor.worker)
         self.supervisor.spawn("destinations", delivery.run)
+        self.supervisor.spawn("pauses", self.pauses.run)
         retention = self.settings.store.retention
         self.supervisor.spawn("purge", lambda: purge_forever(self.store, retention))
         self._started = True
