@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hub import cli_api
-from hub.cli_control import add_bulk_options, add_pause_commands, bulk_or_one
+from hub.cli_control import add_bulk_options, add_pause_commands
 from hub.cli_store import add_store_commands
 from hub.client import ApiError
 
@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     _api_command(inv_sub, "show", "show one invocation", cli_api.show).add_argument("id")
     for action, handler in (("stop", cli_api.stop), ("redrive", cli_api.redrive)):
         help_ = f"{action} one invocation, or every one the filter options select"
-        add_bulk_options(_api_command(inv_sub, action, help_, bulk_or_one(action, handler)))
+        add_bulk_options(_api_command(inv_sub, action, help_, handler))
 
     trig = sub.add_parser("triggers", help="triggers: their runtime status, pause, resume")
     trig_sub = trig.add_subparsers(dest="action", required=True)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hub.cli_control import is_bulk, run_bulk
 from hub.client import Client, client_from_env
 from hub.tables import render
 
@@ -70,6 +71,8 @@ def show(args: argparse.Namespace) -> int:
 
 
 def stop(args: argparse.Namespace) -> int:
+    if is_bulk(args):
+        return run_bulk(api_client(args), "stop", args)
     print_record(
         args, api_client(args).request("POST", f"/v1/invocations/{args.id}/stop"), single=True
     )
@@ -77,6 +80,8 @@ def stop(args: argparse.Namespace) -> int:
 
 
 def redrive(args: argparse.Namespace) -> int:
+    if is_bulk(args):
+        return run_bulk(api_client(args), "redrive", args)
     print_record(
         args, api_client(args).request("POST", f"/v1/invocations/{args.id}/redrive"), single=True
     )

@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from hub.cli_api import api_client
 from hub.client import Client
 from hub.config.durations import parse_duration
 from hub.timefmt import parse_rfc3339, to_rfc3339
@@ -48,19 +47,6 @@ def is_bulk(args: argparse.Namespace) -> bool:
             "--since, --until, --trigger, --ids)"
         )
     return bulk
-
-
-def bulk_or_one(
-    action: str, one: Callable[[argparse.Namespace], int]
-) -> Callable[[argparse.Namespace], int]:
-    """The `stop`/`redrive` handler: `one` for an id, the bulk action for filter options."""
-
-    def handle(args: argparse.Namespace) -> int:
-        if is_bulk(args):
-            return run_bulk(api_client(args), action, args)
-        return one(args)
-
-    return handle
 
 
 def run_bulk(client: Client, action: str, args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ import aiohttp
 import structlog
 
 from hub import clock
-from hub.config.functions import DEFAULT_MAX_EVENT_AGE, FunctionConfig
+from hub.config.functions import FunctionConfig, max_event_age_of
 from hub.config.settings import HubSettings
 from hub.control.pausing import PauseBook
 from hub.destinations.loop import DeliveryLoop
@@ -244,7 +244,7 @@ class Hub:
     async def redrive(self, invocation_id: str) -> Invocation:
         inv = await self.get(invocation_id)
         config = self.functions.get(inv.function)
-        max_age = config.max_event_age if config is not None else DEFAULT_MAX_EVENT_AGE
+        max_age = max_event_age_of(config)
         now = clock.now()
         await self.store.redrive(invocation_id, now, now + max_age)
         return await self.get(invocation_id)

@@ -20,7 +20,6 @@ from hub.api.state import (
     Draining,
     Ready,
     TriggerLookup,
-    TriggersStatus,
 )
 from hub.api_defaults import BODY_TIMEOUT
 from hub.engine import Hub
@@ -28,6 +27,7 @@ from hub.hooks import Hooks
 from hub.metrics import Metrics
 from hub.plugins.webhooks import webhook_openapi_paths
 from hub.redact import remember
+from hub.scraped_metrics import TriggersStatus
 
 
 def create_app(

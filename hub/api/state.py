@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,8 +11,8 @@ from aiohttp import web
 from hub.api_defaults import BODY_TIMEOUT
 from hub.engine import Hub
 from hub.metrics import Metrics
+from hub.scraped_metrics import TriggersStatus
 
-TriggersStatus = Callable[[], Mapping[str, Any]]
 TriggerLookup = Callable[[str], Any]
 Ready = Callable[[], bool]
 # Seconds left of the shutdown drain while the daemon drains; None otherwise.

@@ -66,3 +66,8 @@ class FunctionConfig(Strict):
         if value.max < value.initial:
             raise ValueError("retry_backoff.max must not be smaller than retry_backoff.initial")
         return value
+
+
+def max_event_age_of(config: FunctionConfig | None) -> float:
+    """A function's max_event_age; the default for one that is not configured (any more)."""
+    return config.max_event_age if config is not None else DEFAULT_MAX_EVENT_AGE

@@ -14,7 +14,7 @@ import orjson
 
 from hub import clock
 from hub.config.destinations import DestinationConfig, FunctionDestination
-from hub.config.functions import DEFAULT_MAX_EVENT_AGE, FunctionConfig
+from hub.config.functions import FunctionConfig, max_event_age_of
 from hub.events import Event
 from hub.ids import new_id
 from hub.invocation import Invocation, NewInvocation
@@ -100,7 +100,7 @@ def _follow_up(
     now: float,
 ) -> NewInvocation:
     target = config_of(destination.function)
-    max_age = target.max_event_age if target is not None else DEFAULT_MAX_EVENT_AGE
+    max_age = max_event_age_of(target)
     event = Event(
         type=f"triggerhub.destination.{'success' if slot == 'on_success' else 'failure'}",
         source=f"{DESTINATION_SOURCE}/{inv.function}",
