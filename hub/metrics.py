@@ -138,6 +138,7 @@ class Metrics:
         except Exception as exc:
             log.warning("reading the backlog for metrics failed", error=repr(exc))
         self._scraped.store_writable = await _store_writable(hub)
+        self._scraped.functions_paused = {f: hub.pauses.function_paused(f) for f in hub.functions}
         return self.render(counts, triggers)
 
     def render(

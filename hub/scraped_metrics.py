@@ -24,6 +24,8 @@ class ScrapeTimeCollector(Collector):
         self.counts: dict[str, int] | None = {}
         self.triggers: TriggersStatus | None = None
         self.store_writable: bool | None = None
+        # Each configured function and whether it is paused (hub.control.pausing).
+        self.functions_paused: dict[str, bool] = {}
 
     def describe(self) -> Iterator[Metric]:
         # Describing no families keeps registration from calling collect() before a scrape.
@@ -47,6 +49,14 @@ class ScrapeTimeCollector(Collector):
         if self.store_writable is not None:
             writable.add_metric([], 1.0 if self.store_writable else 0.0)
         yield writable
+        paused = GaugeMetricFamily(
+            "triggerhub_function_paused",
+            "1 while a function is paused by an operator (its invocations kept, none started).",
+            labels=["function"],
+        )
+        for function, is_paused in sorted(self.functions_paused.items()):
+            paused.add_metric([function], 1.0 if is_paused else 0.0)
+        yield paused
         yield from _trigger_families(self.triggers)
 
 
