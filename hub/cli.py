@@ -11,6 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from hub.cli_batch import invoke_batch
 from hub.cli_store import add_store_commands
 from hub.client import ApiError, Client, client_from_env
 from hub.tables import render
@@ -65,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     invoke.add_argument("--idempotency-key")
     invoke.add_argument("--wait", action="store_true", help="wait for a final status")
     invoke.add_argument("--timeout", type=float, default=300.0, help="how long --wait waits")
+    invoke.add_argument(
+        "--batch", metavar="FILE", help="CloudEvents to queue (JSON array or JSON Lines; - stdin)"
+    )
 
     inv = sub.add_parser("invocations", help="list, show, stop or redrive invocations")
     inv_sub = inv.add_subparsers(dest="action", required=True)
@@ -166,6 +170,8 @@ def _client(args: argparse.Namespace) -> Client:
 
 def _invoke(args: argparse.Namespace) -> int:
     client = _client(args)
+    if args.batch is not None:
+        return invoke_batch(client, args)
     headers = {"Content-Type": "application/json"}
     if args.delay is not None:
         headers["X-Triggerhub-Delay"] = str(args.delay)
