@@ -81,7 +81,9 @@ def hub_rows(results: dict[str, Any]) -> str:
     for label, peer in peers.items():
         if not label.startswith("hub-"):
             continue
-        e, paced, n = peer.get("e2e", {}), peer.get("paced", {}), peer.get("n") or 1
+        e, paced = peer.get("e2e", {}), peer.get("paced", {})
+        # The e2e phase may stop at its time cap short of N: CPU is per invocation it ran.
+        n = e.get("completed") or peer.get("n") or 1
         lines.append(
             f"| {label} | {_num(e.get('per_s'))} | {_ratio(e.get('per_s'), e2e.get(HUEY))} "
             f"| {_ratio(e.get('per_s'), e2e.get(DRAMATIQ))} "
