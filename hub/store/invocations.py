@@ -71,14 +71,28 @@ def submit(
         inserts.append(item)
         results.append(Submitted(item.id, created=True))
     if inserts:
-        conn.executemany(_INSERT, [_row(item, now) for item in inserts])
+        conn.executemany(_INSERT, _rows(inserts, now))
     if checkpoint is not None:
         positions.set_checkpoint(conn, checkpoint=checkpoint, now=now)
     return results
 
 
-def _row(item: NewInvocation, now: float) -> dict[str, Any]:
-    created = [["queued", now, "deferred" if item.not_before > now else None]]
+def _rows(items: Sequence[NewInvocation], now: float) -> list[dict[str, Any]]:
+    # Every row of a submit starts with the same history but for deferral: each written once
+    # per submit, not once per row.
+    histories: dict[bool, str] = {}
+    rows = []
+    for item in items:
+        deferred = item.not_before > now
+        history = histories.get(deferred)
+        if history is None:
+            created = [["queued", now, "deferred" if deferred else None]]
+            history = histories[deferred] = orjson.dumps(created).decode()
+        rows.append(_row(item, now, history))
+    return rows
+
+
+def _row(item: NewInvocation, now: float, history: str) -> dict[str, Any]:
     return {
         "id": item.id,
         "function": item.function,
@@ -87,7 +101,7 @@ def _row(item: NewInvocation, now: float) -> dict[str, Any]:
         "not_before": item.not_before,
         "deadline": item.deadline,
         "key": item.idempotency_key,
-        "history": orjson.dumps(created).decode(),
+        "history": history,
         "ordering_key": item.ordering_key,
     }
 
