@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+from hub.config.settings import DEFAULT_DEDUP_WINDOW
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
 from hub.store import control, invocations, reads
@@ -15,11 +16,16 @@ from hub.store.base import Checkpoint, ListQuery, Page, Routing, Submitted
 from hub.store.outbox import SqlOutbox
 from hub.store.positions import SqlPositions
 from hub.store.sqlbase import Committer
+from hub.store.starts import PendingStarts
 
 __all__ = ["Committer", "SqlStore"]
 
 
 class SqlStore(SqlOutbox, SqlPositions):
+    def __init__(self, dedup_window: float = DEFAULT_DEDUP_WINDOW) -> None:
+        super().__init__(dedup_window)
+        self._starts = PendingStarts()
+
     async def submit(
         self, items: Sequence[NewInvocation], checkpoint: Checkpoint | None = None
     ) -> list[Submitted]:
@@ -52,16 +58,10 @@ class SqlStore(SqlOutbox, SqlPositions):
         )
 
     async def start(self, inv: Invocation, owner: str, now: float, run_until: float) -> None:
-        self._writer.call_nowait(
-            partial(
-                invocations.start,
-                inv_id=inv.id,
-                owner=owner,
-                now=now,
-                run_until=run_until,
-                attempt=inv.attempts + 1,
-            )
+        queued = self._starts.queue(
+            inv.id, owner=owner, now=now, run_until=run_until, attempt=inv.attempts + 1
         )
+        self._writer.call_nowait(partial(self._starts.run, queued))
 
     async def finalize(
         self,
@@ -86,6 +86,7 @@ class SqlStore(SqlOutbox, SqlPositions):
                 response=response,
                 routing=routing,
                 dedup_window=self.dedup_window,
+                started=self._starts.take(inv.id),
             )
         )
         self._announce(routing, now)
