@@ -95,19 +95,24 @@ class CloudEvent(BaseModel):
     orderingkey: Key | Absent = None
 
 
+def _extensions(schema: JsonDict) -> None:
+    """Extension attributes: names of the extension pattern that are no attribute of the
+    spec's. patternProperties applies beside properties, so without the exclusion `data`
+    (four lowercase letters) would have to be an extension's value too."""
+    named = "|".join(sorted(str(name) for name in schema["properties"]))  # type: ignore[union-attr]
+    pattern = f"^(?!(?:{named})$){EXTENSION_NAME_PATTERN.removeprefix('^')}"
+    schema["patternProperties"] = {pattern: _EXTENSION_VALUE}
+    schema["description"] = (
+        "A structured CloudEvent 1.0; extension attributes are 1-20 lowercase letters or "
+        "digits, valued a string, an integer (signed 32-bit) or a boolean. Not both data and "
+        f"data_base64; data nests at most {MAX_DATA_DEPTH} levels of objects and arrays."
+    )
+    schema["not"] = {"required": ["data", "data_base64"]}
+
+
 class CloudEventIn(BaseModel):
     # What a sender may write; null is an absent attribute (the CloudEvents JSON format).
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "description": "A structured CloudEvent 1.0; extension attributes are 1-20 "
-            "lowercase letters or digits, valued a string, an integer (signed 32-bit) or a "
-            "boolean. Not both data and data_base64; data nests at most "
-            f"{MAX_DATA_DEPTH} levels of objects and arrays.",
-            "patternProperties": {EXTENSION_NAME_PATTERN: _EXTENSION_VALUE},
-            "not": {"required": ["data", "data_base64"]},
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_extensions)
 
     specversion: Literal["1.0"] | Absent = None
     id: NonEmpty
