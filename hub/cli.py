@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     invoke.add_argument("--idempotency-key")
     invoke.add_argument("--wait", action="store_true", help="wait for a final status")
     invoke.add_argument("--timeout", type=float, default=300.0, help="how long --wait waits")
+    invoke.add_argument(
+        "--batch", metavar="FILE", help="CloudEvents to queue (JSON array or JSON Lines; - stdin)"
+    )
 
     inv = sub.add_parser("invocations", help="list, show, stop or redrive invocations")
     inv_sub = inv.add_subparsers(dest="action", required=True)

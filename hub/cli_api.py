@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hub.cli_batch import invoke_batch
 from hub.cli_control import is_bulk, run_bulk
 from hub.client import Client, client_from_env
 from hub.tables import render
@@ -29,6 +30,8 @@ def api_client(args: argparse.Namespace) -> Client:
 
 def invoke(args: argparse.Namespace) -> int:
     client = api_client(args)
+    if args.batch is not None:
+        return invoke_batch(client, args)
     headers = {"Content-Type": "application/json"}
     if args.delay is not None:
         headers["X-Triggerhub-Delay"] = str(args.delay)

@@ -1,8 +1,9 @@
 """Turn an invocation request into the CloudEvent the function receives.
 
-Three ways in, as in the CloudEvents HTTP binding: a structured event
+Three ways in for one event, as in the CloudEvents HTTP binding: a structured event
 (`Content-Type: application/cloudevents+json`), a binary-mode event (`ce-*` headers, the body
-is the data), or a plain body that the hub wraps in an event of its own.
+is the data), or a plain body that the hub wraps in an event of its own. A batch
+(`application/cloudevents-batch+json`) is hub/api/batch.py's.
 """
 
 from __future__ import annotations
@@ -63,8 +64,6 @@ def build_event(
     function: str, headers: CIMultiDictProxy[str], mimetype: str, body: bytes
 ) -> WireEvent:
     """`mimetype` is the body's media type (lower case, without parameters)."""
-    if mimetype == BATCH:
-        raise ApiError(415, "batched CloudEvents are not accepted; send one event per request")
     # Well-formed in either mode, as the OpenAPI document has them; a structured event takes
     # its attributes from the body alone.
     ce = _ce_attributes(headers)
@@ -117,6 +116,11 @@ def _structured(body: bytes) -> Event:
         raw = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, f"the structured CloudEvent is not valid JSON: {exc}") from None
+    return structured_event(raw)
+
+
+def structured_event(raw: Any) -> Event:
+    """A structured CloudEvent from its parsed JSON: alone in a request, or one of a batch."""
     if isinstance(raw, dict):
         _check_attributes(raw, "")
         for name in (IDEMPOTENCY_ATTR, ORDERING_ATTR):

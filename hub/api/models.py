@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, RootModel, WithJsonSchema
 from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
+from hub.api.batch import MAX_BATCH_EVENTS
 from hub.api.ingest import MAX_KEY_LENGTH
 from hub.api.listing import ID_PATTERN, STATUSES
 from hub.eventcheck import MAX_DATA_DEPTH
@@ -44,11 +45,37 @@ class Error(BaseModel):
     valid: list[str] | Absent = None
     limit: int | Absent = None
     reason: str | Absent = Field(None, description="What the store could not do (507).")
+    invalid: list[InvalidBatchEntry] | Absent = Field(
+        None, description="Each invalid event of a batch (400); nothing of it was queued."
+    )
 
 
 class Accepted(BaseModel):
     id: InvocationId
     status: Literal["queued"]
+
+
+class BatchItem(BaseModel):
+    id: InvocationId = Field(description="The event's invocation.")
+    status: Literal["queued", "duplicate"] = Field(
+        description="duplicate: the event's idempotency key was held already, by an earlier "
+        "invocation or an earlier event of the batch; `id` is the holder."
+    )
+    event_id: str = Field(description="The event's CloudEvent id.")
+
+
+class BatchReceipt(BaseModel):
+    """One item per event of the batch, in the request's order."""
+
+    queued: int = Field(ge=0)
+    duplicates: int = Field(ge=0)
+    items: list[BatchItem]
+
+
+class InvalidBatchEntry(BaseModel):
+    index: int = Field(ge=0, description="The entry's place in the batch, from 0.")
+    event_id: str | None
+    error: str
 
 
 class CloudEvent(BaseModel):
@@ -68,19 +95,24 @@ class CloudEvent(BaseModel):
     orderingkey: Key | Absent = None
 
 
+def _extensions(schema: JsonDict) -> None:
+    """Extension attributes: names of the extension pattern that are no attribute of the
+    spec's. patternProperties applies beside properties, so without the exclusion `data`
+    (four lowercase letters) would have to be an extension's value too."""
+    named = "|".join(sorted(str(name) for name in schema["properties"]))  # type: ignore[union-attr]
+    pattern = f"^(?!(?:{named})$){EXTENSION_NAME_PATTERN.removeprefix('^')}"
+    schema["patternProperties"] = {pattern: _EXTENSION_VALUE}
+    schema["description"] = (
+        "A structured CloudEvent 1.0; extension attributes are 1-20 lowercase letters or "
+        "digits, valued a string, an integer (signed 32-bit) or a boolean. Not both data and "
+        f"data_base64; data nests at most {MAX_DATA_DEPTH} levels of objects and arrays."
+    )
+    schema["not"] = {"required": ["data", "data_base64"]}
+
+
 class CloudEventIn(BaseModel):
     # What a sender may write; null is an absent attribute (the CloudEvents JSON format).
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "description": "A structured CloudEvent 1.0; extension attributes are 1-20 "
-            "lowercase letters or digits, valued a string, an integer (signed 32-bit) or a "
-            "boolean. Not both data and data_base64; data nests at most "
-            f"{MAX_DATA_DEPTH} levels of objects and arrays.",
-            "patternProperties": {EXTENSION_NAME_PATTERN: _EXTENSION_VALUE},
-            "not": {"required": ["data", "data_base64"]},
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_extensions)
 
     specversion: Literal["1.0"] | Absent = None
     id: NonEmpty
@@ -94,6 +126,12 @@ class CloudEventIn(BaseModel):
     data_base64: Base64 | Absent = None
     idempotencykey: SentKey | None = None
     orderingkey: SentKey | None = None
+
+
+class CloudEventBatchIn(RootModel[list[CloudEventIn]]):
+    """A CloudEvents JSON batch: queued whole, in one commit, or not at all."""
+
+    root: Annotated[list[CloudEventIn], Field(min_length=1, max_length=MAX_BATCH_EVENTS)]
 
 
 class Transition(BaseModel):
@@ -229,7 +267,11 @@ class WebhookReceipt(BaseModel):
 SCHEMAS: list[type[BaseModel]] = [
     Error,
     Accepted,
+    BatchItem,
+    BatchReceipt,
+    InvalidBatchEntry,
     CloudEventIn,
+    CloudEventBatchIn,
     CloudEvent,
     Transition,
     Invocation,

@@ -56,6 +56,8 @@ def _components() -> dict[str, Any]:
 def _schema(schema: Schema) -> dict[str, Any]:
     if isinstance(schema, dict):
         return schema
+    if isinstance(schema, tuple):
+        return {"oneOf": [_schema(model) for model in schema]}
     return {"$ref": _REF.format(model=schema.__name__)}
 
 

@@ -10,7 +10,8 @@ from pydantic import BaseModel
 
 from hub.api import models
 
-Schema = type[BaseModel] | dict[str, Any]
+# A model, a JSON Schema as it is, or models any one of which the body is.
+Schema = type[BaseModel] | dict[str, Any] | tuple[type[BaseModel], ...]
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}}}
 
 

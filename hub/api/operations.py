@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from hub.api import models, parameters
+from hub.api.batch import MAX_BATCH_EVENTS
 from hub.api.operation_model import RETRY_AFTER, Answer, Operation
 from hub.eventcheck import MAX_DATA_DEPTH
 
@@ -104,12 +105,16 @@ OPERATIONS = [
         "Invoke a function asynchronously",
         description="The body is the event data: JSON for application/json (and +json "
         "types), bytes for any other type; application/cloudevents+json is a structured "
-        "CloudEvent and ce-* headers make a binary-mode one. Answers only after the "
-        "invocation is durably stored.",
+        "CloudEvent and ce-* headers make a binary-mode one. "
+        "application/cloudevents-batch+json is an array of at most "
+        f"{MAX_BATCH_EVENTS} structured CloudEvents queued in one commit, whole or not at "
+        "all; each event is answered in its place. Answers only after the invocations are "
+        "durably stored.",
         parameters=((parameters.FunctionPath, "path"), (parameters.InvokeHeaders, "header")),
         body={
             "application/json": {},
             "application/cloudevents+json": models.CloudEventIn,
+            "application/cloudevents-batch+json": models.CloudEventBatchIn,
             "application/octet-stream": {"type": "string", "format": "binary"},
             "text/plain": {"type": "string"},
         },
@@ -117,11 +122,11 @@ OPERATIONS = [
         changes=True,
         answers={
             202: Answer(
-                "Durably queued.",
-                models.Accepted,
+                "Durably queued: the invocation, or for a batch one item per event.",
+                (models.Accepted, models.BatchReceipt),
                 headers={
                     "Location": {
-                        "description": "The invocation's URL.",
+                        "description": "The invocation's URL (not for a batch).",
                         "schema": {"type": "string"},
                     }
                 },
@@ -130,14 +135,18 @@ OPERATIONS = [
             400: Answer(
                 "Invalid JSON, CloudEvent or header, both deferral headers, a not-before time "
                 f"more than 7 days ahead, or data nested more than {MAX_DATA_DEPTH} levels "
-                "deep; the message names it."
+                "deep; the message names it. For a batch, `invalid` names each invalid event "
+                "and nothing of the batch was queued."
             ),
             404: Answer("No function with that name."),
+            413: Answer(
+                "The body is larger than hub.api.max_body_bytes, or a batch has more than "
+                f"{MAX_BATCH_EVENTS} events (`limit`)."
+            ),
             409: Answer(
                 "Duplicate idempotency key; `id` is the existing invocation.",
                 headers={"Location": {"schema": {"type": "string"}}},
             ),
-            415: Answer("Batched CloudEvents are not accepted."),
         },
     ),
     Operation(

@@ -53,7 +53,8 @@ class InvokeHeaders(BaseModel):
             None,
             alias=IDEMPOTENCY_HEADER,
             description="A second request with the same key for the same function (within the "
-            "dedup window) creates nothing and answers 409 with the first invocation's id.",
+            "dedup window) creates nothing and answers 409 with the first invocation's id. Not "
+            "with a batch, whose events carry their own idempotencykey (400).",
         )
     )
     ce_id: CeString | Absent = Field(

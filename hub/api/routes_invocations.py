@@ -5,14 +5,16 @@ from __future__ import annotations
 import structlog
 from aiohttp import web
 
+from hub.api.batch import parse_batch, receipt
 from hub.api.body import read_limited
 from hub.api.errors import ApiError
-from hub.api.ingest import build_event
+from hub.api.ingest import BATCH, build_event
 from hub.api.jsonbody import json_response
 from hub.api.listing import is_invocation_id, parse_list_query
-from hub.api.schedule import parse_schedule
-from hub.api.state import context
+from hub.api.schedule import Schedule, parse_schedule
+from hub.api.state import ApiContext, context
 from hub.errors import NotFoundError
+from hub.events import WireEvent
 from hub.telemetry.carriers import adopt_header
 
 log = structlog.get_logger("hub.api")
@@ -27,7 +29,13 @@ async def invoke(request: web.Request) -> web.Response:
         raise ApiError(404, f"no function named {name!r}")
     schedule = parse_schedule(request.headers)
     body = await read_limited(request, ctx.settings.max_body_bytes)
-    wire = build_event(name, request.headers, request.content_type.lower(), body)
+    mimetype = request.content_type.lower()
+    if mimetype == BATCH:
+        wires = parse_batch(request.headers, body)
+        if ctx.hub.telemetry is not None:
+            wires = [adopt_header(wire, request.headers) for wire in wires]
+        return await _invoke_batch(ctx, name, schedule, wires)
+    wire = build_event(name, request.headers, mimetype, body)
     if ctx.hub.telemetry is not None:
         wire = adopt_header(wire, request.headers)
     try:
@@ -49,6 +57,23 @@ async def invoke(request: web.Request) -> web.Response:
     return json_response(
         {"id": submitted.id, "status": "queued"}, status=202, headers={"Location": location}
     )
+
+
+async def _invoke_batch(
+    ctx: ApiContext, name: str, schedule: Schedule, wires: list[WireEvent]
+) -> web.Response:
+    try:
+        # One durable commit for every event of the request.
+        submitted = await ctx.hub.submit(
+            name, wires, delay=schedule.delay, not_before=schedule.not_before, source="api"
+        )
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
+    answer = receipt(wires, submitted)
+    log.info(
+        "batch accepted", function=name, queued=answer["queued"], duplicates=answer["duplicates"]
+    )
+    return json_response(answer, status=202)
 
 
 @routes.get("/v1/invocations")

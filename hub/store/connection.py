@@ -51,6 +51,20 @@ def _substitute(sql: str, append: str) -> str:
     return sql.replace(HISTORY, append)
 
 
-def transition(status: str, at: float, detail: str | None) -> dict[str, Any]:
+def with_two_history(conn: Connection, sql: str) -> str:
+    """`sql` with its HISTORY mark replaced by an expression appending two entries: the first
+    from `transition(..., prefix="s_")`'s parameters, then the usual `h_` one."""
+    return _substitute_twice(sql, conn.append_history)
+
+
+@functools.cache
+def _substitute_twice(sql: str, append: str) -> str:
+    # Both backends' expressions start from the column `history`: the second append starts
+    # from the first's result.
+    first = append.replace(":h_", ":s_")
+    return sql.replace(HISTORY, append.replace("history", first, 1))
+
+
+def transition(status: str, at: float, detail: str | None, prefix: str = "h_") -> dict[str, Any]:
     """The parameters of one history entry."""
-    return {"h_status": status, "h_at": at, "h_detail": detail}
+    return {f"{prefix}status": status, f"{prefix}at": at, f"{prefix}detail": detail}

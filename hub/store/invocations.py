@@ -17,7 +17,7 @@ from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
 from hub.store import outbox, pauses, positions
 from hub.store.base import Checkpoint, Routing, Submitted
-from hub.store.connection import HISTORY, Connection, transition, with_history
+from hub.store.connection import HISTORY, Connection, transition, with_history, with_two_history
 from hub.store.rows import COLUMNS, to_invocation
 
 _ACTIVE_SQL = "('queued', 'running', 'retrying')"
@@ -71,14 +71,28 @@ def submit(
         inserts.append(item)
         results.append(Submitted(item.id, created=True))
     if inserts:
-        conn.executemany(_INSERT, [_row(item, now) for item in inserts])
+        conn.executemany(_INSERT, _rows(inserts, now))
     if checkpoint is not None:
         positions.set_checkpoint(conn, checkpoint=checkpoint, now=now)
     return results
 
 
-def _row(item: NewInvocation, now: float) -> dict[str, Any]:
-    created = [["queued", now, "deferred" if item.not_before > now else None]]
+def _rows(items: Sequence[NewInvocation], now: float) -> list[dict[str, Any]]:
+    # Every row of a submit starts with the same history but for deferral: each written once
+    # per submit, not once per row.
+    histories: dict[bool, str] = {}
+    rows = []
+    for item in items:
+        deferred = item.not_before > now
+        history = histories.get(deferred)
+        if history is None:
+            created = [["queued", now, "deferred" if deferred else None]]
+            history = histories[deferred] = orjson.dumps(created).decode()
+        rows.append(_row(item, now, history))
+    return rows
+
+
+def _row(item: NewInvocation, now: float, history: str) -> dict[str, Any]:
     return {
         "id": item.id,
         "function": item.function,
@@ -87,7 +101,7 @@ def _row(item: NewInvocation, now: float) -> dict[str, Any]:
         "not_before": item.not_before,
         "deadline": item.deadline,
         "key": item.idempotency_key,
-        "history": orjson.dumps(created).decode(),
+        "history": history,
         "ordering_key": item.ordering_key,
     }
 
@@ -156,8 +170,28 @@ def finalize(
     response: bytes | None,
     routing: Routing,
     dedup_window: float,
+    started: dict[str, Any] | None = None,
 ) -> bool:
-    """Commit the final status and what it routes on, if `owner` still holds the lease."""
+    """Commit the final status and what it routes on, if `owner` still holds the lease.
+    `started`: the parameters of this attempt's start, not written yet (hub/store/starts.py),
+    written by the same UPDATE."""
+    if started is not None and started["owner"] != owner:
+        start(conn, inv_id=inv_id, **started)  # not this owner's start: written as it was
+        started = None
+    if started is not None:
+        return _start_and_finalize(
+            conn,
+            inv_id=inv_id,
+            owner=owner,
+            now=now,
+            status=status,
+            condition=condition,
+            error=error,
+            response=response,
+            routing=routing,
+            dedup_window=dedup_window,
+            started=started,
+        )
     cur = conn.execute(
         with_history(
             conn,
@@ -174,6 +208,49 @@ def finalize(
             "now": now,
             "id": inv_id,
             "owner": owner,
+            **transition(str(status), now, error or condition),
+        },
+    )
+    if not cur.rowcount:
+        return False
+    route(conn, routing, now=now, dedup_window=dedup_window)
+    return True
+
+
+def _start_and_finalize(
+    conn: Connection,
+    *,
+    inv_id: str,
+    owner: str,
+    now: float,
+    status: Status,
+    condition: str,
+    error: str | None,
+    response: bytes | None,
+    routing: Routing,
+    dedup_window: float,
+    started: dict[str, Any],
+) -> bool:
+    """`start` then `finalize` of one attempt as one UPDATE: what the two would write."""
+    cur = conn.execute(
+        with_two_history(
+            conn,
+            "UPDATE invocations SET status = :status, condition = :condition, "
+            "attempts = attempts + 1, invoke_count = invoke_count + 1, "
+            "started_at = :started_at, last_error = COALESCE(:error, last_error), "
+            "response = :response, finished_at = :now, run_at = NULL, lease_owner = NULL, "
+            f"history = {HISTORY} {_HELD}",
+        ),
+        {
+            "status": str(status),
+            "condition": condition,
+            "started_at": started["now"],
+            "error": error,
+            "response": response,
+            "now": now,
+            "id": inv_id,
+            "owner": owner,
+            **transition("running", started["now"], f"attempt {started['attempt']}", "s_"),
             **transition(str(status), now, error or condition),
         },
     )

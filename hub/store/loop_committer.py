@@ -92,10 +92,16 @@ class LoopCommitter:
                     set_results([(fut, None, err) for _, fut in batch])
                     continue
                 self._health.observe(exc for _, _, exc in outcomes)
-                outcomes = self._answer_eager(outcomes)
+                waiting = self._answer_eager(outcomes)
+                if not waiting:
+                    # Nobody waits for these to be durable (a lease, a start, an outcome: a
+                    # crash only repeats an attempt), so they pay no fsync of their own: the
+                    # next durable commit's fsync covers them, as the WAL is synced in order,
+                    # and so does the next checkpoint.
+                    continue
                 # Committed; durable once an fsync that starts after this commit returns. While
                 # one fsync runs, later batches commit and wait together for the next one.
-                self._unsynced.extend(outcomes)
+                self._unsynced.extend(waiting)
                 if self._syncer is None:
                     self._syncer = self._loops.spawn("fsync", self._sync_loop)
             if self._closing:
@@ -104,15 +110,13 @@ class LoopCommitter:
                 return
 
     def _answer_eager(self, outcomes: list[Outcome]) -> list[Outcome]:
-        if not self._eager:
-            return outcomes
-        eager = [o for o in outcomes if o[0] in self._eager]
-        if not eager:
-            return outcomes
+        """Answer the writes that wait only for their commit; returns those that wait for the
+        fsync too (writes nobody waits for are dropped: set_results has nothing to do)."""
+        eager = [o for o in outcomes if o[0] in self._eager] if self._eager else []
         for fut, _, _ in eager:
             self._eager.discard(fut)
         set_results(eager)
-        return [o for o in outcomes if o[0] is None or not o[0].done()]
+        return [o for o in outcomes if o[0] is not None and not o[0].done()]
 
     async def _sync_loop(self) -> None:
         try:

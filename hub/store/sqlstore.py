@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+from hub.config.settings import DEFAULT_DEDUP_WINDOW
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
 from hub.store import control, invocations, reads
@@ -17,11 +18,16 @@ from hub.store.outbox import SqlOutbox
 from hub.store.pauses import SqlPauses
 from hub.store.positions import SqlPositions
 from hub.store.sqlbase import Committer
+from hub.store.starts import PendingStarts
 
 __all__ = ["Committer", "SqlStore"]
 
 
 class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk):
+    def __init__(self, dedup_window: float = DEFAULT_DEDUP_WINDOW) -> None:
+        super().__init__(dedup_window)
+        self._starts = PendingStarts()
+
     async def submit(
         self, items: Sequence[NewInvocation], checkpoint: Checkpoint | None = None
     ) -> list[Submitted]:
@@ -54,16 +60,10 @@ class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk):
         )
 
     async def start(self, inv: Invocation, owner: str, now: float, run_until: float) -> None:
-        self._writer.call_nowait(
-            partial(
-                invocations.start,
-                inv_id=inv.id,
-                owner=owner,
-                now=now,
-                run_until=run_until,
-                attempt=inv.attempts + 1,
-            )
+        queued = self._starts.queue(
+            inv.id, owner=owner, now=now, run_until=run_until, attempt=inv.attempts + 1
         )
+        self._writer.call_nowait(partial(self._starts.run, queued))
 
     async def finalize(
         self,
@@ -88,6 +88,7 @@ class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk):
                 response=response,
                 routing=routing,
                 dedup_window=self.dedup_window,
+                started=self._starts.take(inv.id),
             )
         )
         self._announce(routing, now)

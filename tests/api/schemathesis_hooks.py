@@ -9,6 +9,7 @@ from typing import Any
 
 import schemathesis
 
+from hub.api.ingest import BATCH, IDEMPOTENCY_HEADER
 from hub.api.schedule import DELAY_HEADER, NOT_BEFORE_HEADER
 from hub.submission import MAX_DELAY
 from hub.timefmt import parse_rfc3339, to_rfc3339
@@ -35,13 +36,16 @@ def aim_at_functions(case: schemathesis.Case[Any]) -> None:
 
 
 def keep_the_rules_json_schema_cannot_state(case: schemathesis.Case[Any]) -> None:
-    """Two rules of the invoke operation are in its descriptions only, since a JSON Schema
-    cannot state them: not both deferral headers, and a not-before time at most 7 days ahead.
-    A request generated as valid is made to keep them (test_invoke tests their 400s); one
-    generated as invalid is left as it is."""
+    """Three rules of the invoke operation are in its descriptions only, since a JSON Schema
+    cannot state them: not both deferral headers, a not-before time at most 7 days ahead, and
+    no Idempotency-Key header with a batch. A request generated as valid is made to keep them
+    (test_invoke and test_batch test their 400s); one generated as invalid is left as it is."""
     if case.meta is None or not case.meta.generation.mode.is_positive or not case.headers:
         return
     headers = {name.lower(): name for name in case.headers}
+    key = headers.get(IDEMPOTENCY_HEADER.lower())
+    if key is not None and case.media_type == BATCH:
+        del case.headers[key]
     delay, not_before = headers.get(DELAY_HEADER.lower()), headers.get(NOT_BEFORE_HEADER.lower())
     if delay is not None and not_before is not None:
         del case.headers[not_before]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jsonschema_rs
 import pytest
 
 from hub.api.clouds import CLOUDS
@@ -84,3 +85,25 @@ def test_a_plugin_route_is_documented_with_the_answers_every_route_gives() -> No
     responses = document["paths"][PATH]["post"]["responses"]
     assert {"401", "408", "413", "503", "507"} <= set(responses)
     assert responses["503"] == OPERATION["responses"]["503"]  # the plugin's own words win
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("event", "valid"),
+    [
+        ({**EVENT, "data": {"an": ["object"]}}, True),
+        ({**EVENT, "traceparent": "00-1-2-01", "count": 3, "flag": True}, True),
+        ({**EVENT, "nested": {"an": "object"}}, False),
+        ({**EVENT, "toolongforanextensionname": "x"}, False),
+    ],
+)
+async def test_the_document_takes_any_data_and_holds_extensions_to_their_types(
+    api: Api, event: dict[str, Any], valid: bool
+) -> None:
+    """patternProperties applies beside properties: the extension-name pattern must leave the
+    spec's own attributes out, or `data` would have to be an extension's value too."""
+    document = await _document(api)
+    schemas = document["components"]["schemas"]
+    for name, instance in (("CloudEventIn", event), ("CloudEventBatchIn", [event])):
+        schema = {"$ref": f"#/components/schemas/{name}", "components": {"schemas": schemas}}
+        assert jsonschema_rs.validator_for(schema).is_valid(instance) is valid, (name, event)

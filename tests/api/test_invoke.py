@@ -244,12 +244,6 @@ async def test_cloudevent_attribute_types_and_null_attributes(api: Api) -> None:
     assert (await api.hub.get(body["id"])).ordering_key == "order-43"
 
 
-async def test_batched_cloudevents_are_415(api: Api) -> None:
-    headers = {"Content-Type": "application/cloudevents-batch+json"}
-    status, body, _ = await invoke(api, data=b"[]", headers=headers)
-    assert status == 415 and "batch" in body["error"]
-
-
 async def test_unknown_function_is_404(api: Api) -> None:
     status, body, _ = await invoke(api, "nope", json={})
     assert status == 404

@@ -206,3 +206,46 @@ async def test_lease_takes_only_the_head_of_each_ordering_key(store: InvocationS
     assert await store.finalize(head, "a", now, Status.SUCCEEDED, "Success", None, None, Routing())
     [second], _ = await store.lease("a", time.time(), 10, now + 60)
     assert second.id == items[1].id and second.ordering_key == "k"
+
+
+@pytest.mark.parametrize("start_written_first", [False, True])
+async def test_an_attempt_records_its_start_and_outcome_alike_however_they_are_committed(
+    store: InvocationStore, start_written_first: bool
+) -> None:
+    [sub] = await store.submit([item()])
+    now = time.time()
+    [inv], _ = await store.lease("a", now, 1, now + 60)
+    await store.start(inv, "a", now + 1, now + 60)
+    if start_written_first:
+        # A write the caller awaits commits everything queued before it: the start too.
+        await store.lease("a", now + 1, 1, now + 60)
+    done = await store.finalize(
+        inv, "a", now + 2, Status.SUCCEEDED, "Success", None, b'"ok"', Routing()
+    )
+    assert done
+    record = await store.get(sub.id)
+    assert record is not None
+    assert (record.status, record.attempts, record.invoke_count) == (Status.SUCCEEDED, 1, 1)
+    assert record.started_at == pytest.approx(now + 1)
+    assert record.finished_at == pytest.approx(now + 2)
+    assert [(t.status, t.detail) for t in record.history] == [
+        ("queued", None),
+        ("running", "attempt 1"),
+        ("succeeded", "Success"),
+    ]
+    assert [t.at for t in record.history][1:] == pytest.approx([now + 1, now + 2])
+
+
+async def test_an_outcome_for_a_lost_lease_writes_neither_start_nor_outcome(
+    store: InvocationStore,
+) -> None:
+    [sub] = await store.submit([item()])
+    now = time.time()
+    [inv], _ = await store.lease("a", now, 1, now + 0.1)
+    [_], _ = await store.lease("b", now + 0.2, 1, now + 60)  # "a" lost it
+    await store.start(inv, "a", now + 0.3, now + 60)
+    assert not await store.finalize(
+        inv, "a", now + 0.4, Status.SUCCEEDED, "Success", None, None, Routing()
+    )
+    record = await store.get(sub.id)
+    assert record is not None and record.status is Status.QUEUED and record.attempts == 0
