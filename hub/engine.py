@@ -18,6 +18,7 @@ import aiohttp
 import structlog
 
 from hub import clock
+from hub.config.flow_lease import LeaseFlow
 from hub.config.functions import DEFAULT_MAX_EVENT_AGE, FunctionConfig
 from hub.config.settings import HubSettings
 from hub.destinations.loop import DeliveryLoop
@@ -159,11 +160,16 @@ class Hub:
         delay: float | None = None,
         not_before: float | None = None,
         checkpoint: Checkpoint | None = None,
+        flow: LeaseFlow | None = None,
     ) -> list[Submitted]:
         """Durably queue one invocation per event; returns after the commit. A second submit
         of an event with the same idempotency key returns the first invocation's id."""
         [submitted] = await self.submit_many(
-            [(function, events)], delay=delay, not_before=not_before, checkpoint=checkpoint
+            [(function, events)],
+            delay=delay,
+            not_before=not_before,
+            checkpoint=checkpoint,
+            flow=flow,
         )
         return submitted
 
@@ -174,11 +180,13 @@ class Hub:
         delay: float | None = None,
         not_before: float | None = None,
         checkpoint: Checkpoint | None = None,
+        flow: LeaseFlow | None = None,
     ) -> list[list[Submitted]]:
-        """Submit events to several functions (and a source checkpoint) in one commit."""
+        """Submit events to several functions (and a source checkpoint) in one commit; `flow`
+        overrides the functions' flow-control settings (a trigger's own, a request's priority)."""
         now = clock.now()
         start = start_time(now, delay, not_before)
-        items = new_invocations(batches, self.functions, now, start)
+        items = new_invocations(batches, self.functions, now, start, flow)
         results = await self.store.submit(items, checkpoint)
         out: list[list[Submitted]] = []
         for function, events in batches:

@@ -10,6 +10,7 @@ from hub.api.errors import ApiError
 from hub.api.ingest import build_event
 from hub.api.jsonbody import json_response
 from hub.api.listing import is_invocation_id, parse_list_query
+from hub.api.priority import parse_priority
 from hub.api.schedule import parse_schedule
 from hub.api.state import context
 from hub.errors import NotFoundError
@@ -25,11 +26,12 @@ async def invoke(request: web.Request) -> web.Response:
     if name not in ctx.hub.functions:
         raise ApiError(404, f"no function named {name!r}")
     schedule = parse_schedule(request.headers)
+    flow = parse_priority(request.headers)
     body = await read_limited(request, ctx.settings.max_body_bytes)
     wire = build_event(name, request.headers, request.content_type.lower(), body)
     try:
         [submitted] = await ctx.hub.submit(
-            name, [wire], delay=schedule.delay, not_before=schedule.not_before
+            name, [wire], delay=schedule.delay, not_before=schedule.not_before, flow=flow
         )
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None

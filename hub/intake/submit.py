@@ -24,6 +24,7 @@ class BatchSubmitter:
     ) -> None:
         self._hub = hub
         self._functions = list(config.function)
+        self._flow = config  # its flow-control settings override the functions' for its events
         self._matches = compile_filter(config.filter)
         self._status = status
         self._gate = gate
@@ -59,6 +60,7 @@ class BatchSubmitter:
         submitted = await self._hub.submit_many(
             [(function, events) for function in self._functions if events],
             checkpoint=checkpoint,
+            flow=self._flow,
         )
         self._gate.note_submitted(sum(1 for per in submitted for s in per if s.created))
         return [s.id for per in submitted for s in per]

@@ -89,7 +89,7 @@ class SqlStore(SqlOutbox, SqlPositions):
             )
         )
         self._announce(routing, now)
-        if inv.ordering_key is not None:
+        if inv.ordering_key is not None or inv.priority is not None:
             self._due(now)  # the next invocation of its key may start now
         return done
 

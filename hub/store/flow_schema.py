@@ -1,0 +1,50 @@
+"""The store's flow-control columns, tables and indexes (hub/store/flow_lease.py uses them).
+
+Added to a store of any age, idempotently: each column is added only when missing, so an
+existing store upgrades when a daemon of this version opens it. Rows without flow control
+leave every new column NULL and stay out of the partial indexes, so the plain path pays no
+index upkeep for them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+FLOW_COLUMNS = (
+    ("priority", "INTEGER"),  # NULL: not under flow control
+    ("flow_key", "TEXT"),
+    ("flow_limit", "INTEGER"),
+    ("rate_key", "TEXT"),
+    ("rate_interval", "{real}"),
+    ("rate_burst", "INTEGER"),
+)
+
+
+def upgrade(conn: Any, *, real: str) -> None:
+    """Run on a raw DB-API connection (sqlite3 or psycopg) right after the base schema."""
+    have = {d[0] for d in conn.execute("SELECT * FROM invocations LIMIT 0").description}
+    for name, kind in FLOW_COLUMNS:
+        if name not in have:
+            conn.execute(f"ALTER TABLE invocations ADD COLUMN {name} {kind.format(real=real)}")
+    for sql in _statements(real):
+        conn.execute(sql)
+
+
+def _statements(real: str) -> list[str]:
+    return [
+        # What is due under flow control: the lease reads only these rows for its plan.
+        "CREATE INDEX IF NOT EXISTS invocations_flow_due ON invocations (run_at) "
+        "WHERE priority IS NOT NULL AND run_at IS NOT NULL",
+        # What holds a concurrency slot: leased (or running) invocations of a key.
+        "CREATE INDEX IF NOT EXISTS invocations_flow_leased ON invocations "
+        "(function, flow_key) WHERE flow_key IS NOT NULL AND lease_owner IS NOT NULL",
+        # One GCRA bucket per (function or destination, key): `tat` the theoretical arrival
+        # time, `open_at` the first instant the next start conforms.
+        f"""CREATE TABLE IF NOT EXISTS flow_rates (
+            function TEXT NOT NULL,
+            key TEXT NOT NULL,
+            tat {real} NOT NULL,
+            open_at {real} NOT NULL,
+            PRIMARY KEY (function, key)
+        )""",
+        "CREATE INDEX IF NOT EXISTS flow_rates_open ON flow_rates (open_at)",
+    ]
