@@ -28,6 +28,7 @@ from hub.dispatcher import Dispatcher
 from hub.errors import InvalidStateError, NotFoundError, StoreError
 from hub.events import Event, WireEvent
 from hub.executor import Executor
+from hub.flow.status import FlowCounts
 from hub.hooks import Hooks
 from hub.ids import new_id
 from hub.invocation import Invocation
@@ -64,6 +65,8 @@ class Hub:
         self.supervisor = Supervisor()
         self.supervisor.adopt("store", self.store.loops)
         self.hooks = Hooks()
+        self.flow = FlowCounts()
+        self.hooks.on_started.append(self.flow.on_started)
         self.dispatcher = Dispatcher(
             self.store, self.owner, self.settings.store.lease_timeout, self.settings.queue_size
         )

@@ -18,9 +18,15 @@ routes = web.RouteTableDef()
 
 @routes.get("/v1/functions")
 async def list_functions(request: web.Request) -> web.Response:
-    functions = context(request).hub.functions
+    hub = context(request).hub
+    functions = hub.functions
     return json_response(
-        {"items": [_public_settings(name, functions[name]) for name in sorted(functions)]}
+        {
+            "items": [
+                {**_public_settings(name, functions[name]), "status": hub.flow.status(name)}
+                for name in sorted(functions)
+            ]
+        }
     )
 
 
