@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, Field, PlainValidator, Serializ
 
 from hub.config.base import Strict
 from hub.config.durations import Duration
+from hub.config.flow_lease import RatedDestination
 from hub.config.kind_unions import by_registry
 
 
@@ -17,14 +18,14 @@ class FunctionDestination(Strict):
     function: str = Field(description="Name of the function to invoke with the record as data.")
 
 
-class HttpDestination(Strict):
+class HttpDestination(RatedDestination):
     type: Literal["http"] = "http"
     url: str = Field(pattern=r"^https?://", description="URL that receives the record as a POST.")
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: Duration = Field(10.0, gt=0)
 
 
-class FileDestination(Strict):
+class FileDestination(RatedDestination):
     type: Literal["file"] = "file"
     path: str = Field(description="JSON-lines file; each record is appended and fsynced.")
 

@@ -63,3 +63,19 @@ class LeaseFlow(Strict):
         None, description="Starts per period; the excess waits in the queue, never dropped."
     )
     priority: Priority | None = None
+
+
+class DestinationRateLimit(RateLimit):
+    @model_validator(mode="after")
+    def _no_key(self) -> "DestinationRateLimit":
+        if self.key is not None:
+            raise ValueError("a destination's rate_limit has no key: it limits the destination")
+        return self
+
+
+class RatedDestination(Strict):
+    """The base of every destination's config: deliveries over the rate wait in the outbox."""
+
+    rate_limit: DestinationRateLimit | None = Field(
+        None, description="Deliveries per period to this destination; the excess waits."
+    )

@@ -14,12 +14,13 @@ from hub.store import control, invocations, reads
 from hub.store.base import Checkpoint, ListQuery, Page, Routing, Submitted
 from hub.store.outbox import SqlOutbox
 from hub.store.positions import SqlPositions
+from hub.store.ratelimits import SqlRateLimits
 from hub.store.sqlbase import Committer
 
 __all__ = ["Committer", "SqlStore"]
 
 
-class SqlStore(SqlOutbox, SqlPositions):
+class SqlStore(SqlOutbox, SqlPositions, SqlRateLimits):
     async def submit(
         self, items: Sequence[NewInvocation], checkpoint: Checkpoint | None = None
     ) -> list[Submitted]:

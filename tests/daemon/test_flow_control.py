@@ -5,6 +5,7 @@ on PostgreSQL with two sharing the store, where the limits must hold across daem
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -14,6 +15,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from tests.servers.daemon import Daemon
 from tests.servers.process import free_port
@@ -51,6 +53,9 @@ functions:
   ranked:
     target: {type: python, handler: "flowfns:record"}
     key_concurrency: {key: type, limit: 1}
+  notifying:
+    target: {type: python, handler: "flowfns:record"}
+    on_success: {type: http, url: "${SINK}", rate_limit: {limit: 5, period: 1s}}
 triggers: {}
 """
 
@@ -67,9 +72,10 @@ class Mark:
 class Cluster:
     """The daemons sharing one store, and the log their handlers write."""
 
-    def __init__(self, daemons: list[Daemon], log: Path) -> None:
+    def __init__(self, daemons: list[Daemon], log: Path, sink_port: int) -> None:
         self.daemons = daemons
         self.log = log
+        self.sink_port = sink_port
 
     @property
     def urls(self) -> list[str]:
@@ -104,6 +110,8 @@ def cluster(
     else:
         url, count = f"sqlite:///{tmp_path}/hub.db", 1
     log = tmp_path / "flow.log"
+    sink_port = free_port()
+    env = {"FLOW_LOG": str(log), "SINK": f"http://127.0.0.1:{sink_port}/sink"}
     daemons = []
     for index in range(count):
         workdir = tmp_path / f"d{index}"
@@ -116,8 +124,8 @@ def cluster(
             f'  store: {{url: "{url}", lease_timeout: 5s}}\n'
             f'  api: {{listen: "127.0.0.1:{port}"}}\n' + FUNCTIONS
         )
-        daemons.append(daemon_factory(config, workdir, api_port=port, env={"FLOW_LOG": str(log)}))
-    yield Cluster(daemons, log)
+        daemons.append(daemon_factory(config, workdir, api_port=port, env=env))
+    yield Cluster(daemons, log, sink_port)
 
 
 @pytest.fixture
@@ -270,6 +278,40 @@ async def test_higher_priority_is_started_first(
     order = [m.n for m in sorted(cluster.starts().values(), key=lambda m: m.at)]
     assert order == [0, 1, 3, 5, 7, 9, 2, 4, 6, 8, 10]
     await cluster.stop()
+
+
+@pytest.mark.timeout(120)
+async def test_a_destination_rate_limit_makes_deliveries_wait(
+    cluster: Cluster, session: aiohttp.ClientSession
+) -> None:
+    arrivals: list[float] = []
+
+    async def sink(request: web.Request) -> web.Response:
+        arrivals.append(time.time())
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/sink", sink)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", cluster.sink_port).start()
+    try:
+        await cluster.start()
+        await asyncio.gather(
+            *(
+                invoke(
+                    session, cluster.urls[n % len(cluster.urls)], "notifying", {"n": n, "key": "k"}
+                )
+                for n in range(10)
+            )
+        )
+        await until(lambda: len(arrivals) == 10, timeout=60)
+        arrivals.sort()
+        # 5 a second, one at a time: each delivery 0.2 s after the one before (clock slack).
+        assert all(b - a >= 0.2 - 0.03 for a, b in itertools.pairwise(arrivals))
+        await cluster.stop()
+    finally:
+        await runner.cleanup()
 
 
 @pytest.mark.timeout(60)
