@@ -1,25 +1,28 @@
-"""Leasing under flow control: priority with aging, concurrency per key with round-robin
-across keys, and rate limits (GCRA) whose state is in the store.
+"""Leasing under flow control: priority with aging, concurrency per key served round-robin,
+and rate limits (GCRA) whose state is in the store.
 
 Only invocations submitted with flow-control settings have `priority` set (hub/flow/columns.py);
 while none of them is due the lease is the plain one (invocations.lease), which skips them.
-When some are due, the lease plans in one transaction:
+When some are due, the lease plans in one transaction, reading only the heads of queues, never
+a whole backlog:
 
-- the candidates: each key's oldest due invocations, at most its limit of them, leaving out
-  rate buckets that are closed now; plain due invocations join them as priority 0, each its
-  own key;
-- the order: the invocation's turn within its key first (every key's 1st, then every key's
-  2nd, ...: round-robin, so a key with a huge backlog does not starve one with a few), then
-  effective priority (the priority plus one level per `AGING` seconds waited since it became
-  due, at most 9, so low priorities are never starved for good), then due time. Within a key
-  the turns go by effective priority, then due time (FIFO);
+- lanes: an invocation with a concurrency key (else a rate-limit key) queues in the lane of
+  that key. Table `flow_keys` lists the lanes least recently served first; the lease visits
+  the first few and moves them to the back of the line: round-robin, so a key with a huge
+  backlog does not starve one with a few. From each lane it reads the oldest and the
+  highest-priority due invocations, which go by effective priority, then due time (FIFO).
+  A lane with nothing left is set idle and not visited until a submit into it brings it back;
+- invocations with a priority but no lane, read per priority, oldest first, and plain due
+  invocations (priority 0), join them;
+- the order among them: each one's turn in its lane (every lane's 1st, then every lane's 2nd,
+  ...), then effective priority (the priority plus one level per `AGING` seconds waited since
+  it became due, at most 9, so low priorities are never starved for good), then due time;
 - the checks: a key's leased or running invocations (counted from the rows, so a dead daemon's
   expired lease frees its slot) plus those taken now stay within its limit; a rate bucket
   admits a start only when it conforms, and its new state is written in the same transaction.
 
 With several daemons on PostgreSQL the planning is serialized by a transaction-level advisory
-lock, taken without waiting: a daemon that finds it held leases plain work only and looks
-again shortly.
+lock, taken without waiting: a daemon that finds it held looks again shortly.
 """
 
 from __future__ import annotations
@@ -39,11 +42,21 @@ AGING = 10.0
 FLOW_LOCK = 0x666C_6F77
 RETRY_LOCKED = 0.05
 """How soon a daemon that found the planning lock held looks again."""
+LANES_PER_LEASE = 64
+"""Lanes visited beyond the lease's limit: the ones that have nothing to start are skipped."""
+HEADS_PER_LANE = 32
+IDLE = 1e18
+"""`served_at` of a lane with nothing left: last in line."""
 
 _MARK = (
     "UPDATE invocations SET priority = :priority, flow_key = :flow_key, "
     "flow_limit = :flow_limit, rate_key = :rate_key, rate_interval = :rate_interval, "
-    "rate_burst = :rate_burst WHERE id = :id"
+    "rate_burst = :rate_burst, lane = :lane WHERE id = :id"
+)
+_JOIN_LANE = (
+    "INSERT INTO flow_keys (function, key, served_at, version) VALUES (:function, :lane, 0, 0) "
+    "ON CONFLICT (function, key) DO UPDATE SET version = flow_keys.version + 1, "
+    f"served_at = CASE WHEN flow_keys.served_at >= {IDLE} THEN 0 ELSE flow_keys.served_at END"
 )
 _ANY_DUE = "SELECT 1 FROM invocations WHERE priority IS NOT NULL AND run_at <= :now LIMIT 1"
 _HEAD = (
@@ -51,28 +64,35 @@ _HEAD = (
     "WHERE o.function = c.function AND o.ordering_key = c.ordering_key "
     "AND o.run_at IS NOT NULL AND o.id < c.id))"
 )
-# Levels gained by waiting: floor((now - run_at) / AGING), capped, in SQL both backends
-# compute alike (a CAST rounds on one and truncates on the other).
-_AGED = (
-    "CASE "
-    + " ".join(f"WHEN c.run_at <= :aged{n} THEN {n}" for n in range(PRIORITY_MAX, 0, -1))
-    + " ELSE 0 END"
+_FIELDS = (
+    "c.id, c.function, c.priority, c.flow_key, c.flow_limit, c.rate_key, c.rate_interval, "
+    "c.rate_burst, c.run_at"
 )
-_FLOW_CANDIDATES = (
-    "SELECT id, function, flow_key, flow_limit, rate_key, rate_interval, rate_burst, run_at, "
-    "turn, effective FROM ("
-    "SELECT e.*, ROW_NUMBER() OVER (PARTITION BY e.function, "
-    "COALESCE(e.flow_key, e.rate_key, e.id) ORDER BY e.effective DESC, e.run_at, e.id) AS turn "
-    "FROM (SELECT c.id, c.function, c.flow_key, c.flow_limit, c.rate_key, c.rate_interval, "
-    f"c.rate_burst, c.run_at, CASE WHEN c.priority + {_AGED} > {PRIORITY_MAX} "
-    f"THEN {PRIORITY_MAX} ELSE c.priority + {_AGED} END AS effective "
-    "FROM invocations AS c WHERE c.priority IS NOT NULL AND c.run_at <= :now "
-    f"AND {_HEAD} AND NOT EXISTS (SELECT 1 FROM flow_rates AS r WHERE r.function = c.function "
-    "AND r.key = c.rate_key AND r.open_at > :now)) AS e"
-    ") AS t WHERE turn <= COALESCE(flow_limit, :limit) "
-    "ORDER BY turn, effective DESC, run_at, id LIMIT :scan"
+_LANES = (
+    f"SELECT function, key, version FROM flow_keys WHERE served_at < {IDLE} "
+    "ORDER BY served_at LIMIT :lanes"
 )
-_PLAIN_CANDIDATES = (
+# A lane's heads: its oldest due invocations (the most aged) and its highest priorities.
+_LANE_HEADS = " UNION ".join(
+    f"SELECT * FROM (SELECT {_FIELDS} FROM invocations AS c WHERE c.function = :function "
+    f"AND c.lane = :lane AND c.run_at <= :now AND {_HEAD} ORDER BY {order} LIMIT :heads) AS {name}"
+    for name, order in (("oldest", "c.run_at"), ("highest", "c.priority DESC, c.run_at"))
+)
+_LANE_ACTIVE = (
+    "SELECT 1 FROM invocations WHERE function = :function AND lane = :lane "
+    "AND run_at IS NOT NULL LIMIT 1"
+)
+_SERVED = "UPDATE flow_keys SET served_at = :now WHERE function = :function AND key = :lane"
+_SET_IDLE = (
+    f"UPDATE flow_keys SET served_at = {IDLE} WHERE function = :function AND key = :lane "
+    "AND version = :version"
+)
+_RANKED = " UNION ALL ".join(
+    f"SELECT * FROM (SELECT {_FIELDS} FROM invocations AS c WHERE c.priority = {p} "
+    f"AND c.lane IS NULL AND c.run_at <= :now AND {_HEAD} ORDER BY c.run_at LIMIT :limit) AS r{p}"
+    for p in range(PRIORITY_MAX + 1)
+)
+_PLAIN = (
     "SELECT id, run_at FROM invocations AS c WHERE run_at <= :now AND priority IS NULL "
     f"AND {_HEAD} ORDER BY run_at LIMIT :limit"
 )
@@ -88,23 +108,30 @@ _SAVE_RATE = (
 
 
 def mark(conn: Connection, items: Sequence[NewInvocation]) -> None:
-    """Write the flow-control columns of the just inserted invocations that have them."""
+    """Write the flow-control columns of the just inserted invocations that have them, and
+    bring their lanes forward."""
     rows = [_flow_row(item) for item in items if item.flow is not None]
-    if rows:
-        conn.executemany(_MARK, rows)
+    if not rows:
+        return
+    conn.executemany(_MARK, rows)
+    lanes = {(r["function"], r["lane"]) for r in rows if r["lane"] is not None}
+    conn.executemany(_JOIN_LANE, [{"function": f, "lane": lane} for f, lane in sorted(lanes)])
 
 
 def _flow_row(item: NewInvocation) -> dict[str, Any]:
     flow = item.flow
     assert flow is not None
+    lane = flow.concurrency_key if flow.concurrency_key is not None else flow.rate_key
     return {
         "id": item.id,
+        "function": item.function,
         "priority": flow.priority,
         "flow_key": flow.concurrency_key,
         "flow_limit": flow.concurrency_limit,
         "rate_key": flow.rate_key,
         "rate_interval": flow.rate_interval,
         "rate_burst": flow.rate_burst,
+        "lane": lane,
     }
 
 
@@ -116,14 +143,15 @@ def any_due(conn: Connection, *, now: float) -> bool:
 class _Candidate:
     id: str
     function: str
+    priority: int
     flow_key: str | None
     flow_limit: int | None
     rate_key: str | None
     rate_interval: float | None
     rate_burst: int | None
     run_at: float
-    turn: int
-    effective: int
+    turn: int = 1
+    effective: int = 0
 
 
 @dataclass(slots=True)
@@ -167,55 +195,87 @@ def lease(
         ).fetchone()[0]
     ):
         return [], now + RETRY_LOCKED
-    params: dict[str, Any] = {"now": now, "limit": limit, "scan": 2 * limit + 64}
-    params.update({f"aged{n}": now - n * AGING for n in range(1, PRIORITY_MAX + 1)})
-    flow = [_Candidate(*row) for row in conn.execute(_FLOW_CANDIDATES, params).fetchall()]
-    plain = [
-        _Candidate(row[0], "", None, None, None, None, None, float(row[1]), 1, 0)
-        for row in conn.execute(
-            _PLAIN_CANDIDATES + (" FOR UPDATE SKIP LOCKED" if shared else ""), params
-        ).fetchall()
+    params: dict[str, Any] = {"now": now, "limit": limit}
+    candidates, more = _lane_heads(conn, now=now, limit=limit, shared=shared)
+    candidates += [_Candidate(*row) for row in conn.execute(_RANKED, params).fetchall()]
+    plain_sql = _PLAIN + (" FOR UPDATE SKIP LOCKED" if shared else "")
+    candidates += [
+        _Candidate(row[0], "", 0, None, None, None, None, None, float(row[1]))
+        for row in conn.execute(plain_sql, params).fetchall()
     ]
-    for cand in plain:
-        cand.effective = min(PRIORITY_MAX, int((now - cand.run_at) // AGING))
+    for cand in candidates:
+        cand.effective = _effective(cand, now)
     leased_per_key: dict[tuple[str, str], int] = {
         (row[0], row[1]): int(row[2]) for row in conn.execute(_LEASED_PER_KEY, params).fetchall()
     }
     buckets: dict[tuple[str, str], Bucket] = {}
     chosen: list[str] = []
     throttled: set[str] = set()
-    for cand in sorted(flow + plain, key=lambda c: (c.turn, -c.effective, c.run_at, c.id)):
+    for cand in sorted(candidates, key=lambda c: (c.turn, -c.effective, c.run_at, c.id)):
         if len(chosen) >= limit:
+            more = True
             break
-        if cand.flow_key is not None and cand.flow_limit is not None:
-            slot = (cand.function, cand.flow_key)
-            if leased_per_key.get(slot, 0) >= cand.flow_limit:
-                continue
+        slot = None if cand.flow_key is None else (cand.function, cand.flow_key)
+        if (
+            slot is not None
+            and cand.flow_limit is not None
+            and leased_per_key.get(slot, 0) >= cand.flow_limit
+        ):
+            continue
         if cand.rate_key is not None and cand.rate_interval is not None:
             bucket = _bucket(conn, buckets, cand.function, cand.rate_key)
             if not bucket.take(now, cand.rate_interval, cand.rate_burst or 1):
                 continue
             if bucket.opened_at > cand.run_at:
                 throttled.add(cand.id)  # it was due before its bucket let it start
-        if cand.flow_key is not None:
-            slot = (cand.function, cand.flow_key)
+        if slot is not None:
             leased_per_key[slot] = leased_per_key.get(slot, 0) + 1
         chosen.append(cand.id)
-    for (function, key), bucket in buckets.items():
-        if bucket.changed:
-            conn.execute(
-                _SAVE_RATE,
-                {
-                    "function": function,
-                    "key": key,
-                    "tat": bucket.tat,
-                    "open_at": bucket.tat - bucket.tolerance,
-                },
-            )
+    _save_buckets(conn, buckets)
     leased = _take(conn, chosen, owner=owner, now=now, lease_until=lease_until)
     for inv in leased:
         inv.throttled = inv.id in throttled
-    return leased, _earliest(next_due, _next_open(conn, now=now))
+    wake = _earliest(next_due, _next_open(conn, now=now))
+    return leased, _earliest(wake, now) if more else wake
+
+
+def _lane_heads(
+    conn: Connection, *, now: float, limit: int, shared: bool
+) -> tuple[list[_Candidate], bool]:
+    """The oldest due invocations of the lanes whose turn it is, and whether a lane may have
+    more due than was read (so the dispatcher looks again at once).
+
+    On PostgreSQL the lanes are locked and those a submit holds are skipped: the lease then
+    waits on no one (so it cannot deadlock with a submit), and a submit into a lane the lease
+    sets idle waits for that and brings the lane forward again."""
+    sql = _LANES + (" FOR UPDATE SKIP LOCKED" if shared else "")
+    lanes = conn.execute(sql, {"lanes": limit + LANES_PER_LEASE}).fetchall()
+    heads = min(limit, HEADS_PER_LANE)
+    out: list[_Candidate] = []
+    more = len(lanes) == limit + LANES_PER_LEASE
+    for function, lane, version in lanes:
+        at = {"function": function, "lane": lane}
+        rows = conn.execute(_LANE_HEADS, {**at, "now": now, "heads": heads}).fetchall()
+        if rows:
+            conn.execute(_SERVED, {**at, "now": now})
+            more = more or len(rows) >= heads
+            lane_heads = [_Candidate(*row) for row in rows]
+            for cand in lane_heads:
+                cand.effective = _effective(cand, now)
+            lane_heads.sort(key=lambda c: (-c.effective, c.run_at, c.id))
+            for turn, cand in enumerate(lane_heads[:heads], 1):
+                cand.turn = turn
+                out.append(cand)
+        elif conn.execute(_LANE_ACTIVE, at).fetchone() is None:
+            conn.execute(_SET_IDLE, {**at, "version": version})
+        else:
+            conn.execute(_SERVED, {**at, "now": now})  # all leased, or due later
+    return out, more
+
+
+def _effective(cand: _Candidate, now: float) -> int:
+    aged = int((now - cand.run_at) // AGING) if now > cand.run_at else 0
+    return min(PRIORITY_MAX, cand.priority + aged)
 
 
 def _bucket(
@@ -230,6 +290,20 @@ def _bucket(
         found = Bucket(-math.inf, -math.inf) if row is None else Bucket(row[0], row[1])
         buckets[(function, key)] = found
     return found
+
+
+def _save_buckets(conn: Connection, buckets: dict[tuple[str, str], Bucket]) -> None:
+    for (function, key), bucket in buckets.items():
+        if bucket.changed:
+            conn.execute(
+                _SAVE_RATE,
+                {
+                    "function": function,
+                    "key": key,
+                    "tat": bucket.tat,
+                    "open_at": bucket.tat - bucket.tolerance,
+                },
+            )
 
 
 def _take(

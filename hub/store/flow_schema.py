@@ -16,6 +16,9 @@ FLOW_COLUMNS = (
     ("rate_key", "TEXT"),
     ("rate_interval", "{real}"),
     ("rate_burst", "INTEGER"),
+    # The invocation's queue within its function: its concurrency key, else its rate key;
+    # NULL for priority alone. The lease serves lanes round-robin (table flow_keys).
+    ("lane", "TEXT"),
 )
 
 
@@ -34,6 +37,14 @@ def _statements(real: str) -> list[str]:
         # What is due under flow control: the lease reads only these rows for its plan.
         "CREATE INDEX IF NOT EXISTS invocations_flow_due ON invocations (run_at) "
         "WHERE priority IS NOT NULL AND run_at IS NOT NULL",
+        # A lane's oldest due invocations, without reading the rest of its backlog.
+        "CREATE INDEX IF NOT EXISTS invocations_flow_lane ON invocations "
+        "(function, lane, run_at) WHERE lane IS NOT NULL AND run_at IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS invocations_flow_lane_ranked ON invocations "
+        "(function, lane, priority, run_at) WHERE lane IS NOT NULL AND run_at IS NOT NULL",
+        # Due invocations with a priority but no lane, oldest first within each priority.
+        "CREATE INDEX IF NOT EXISTS invocations_flow_ranked ON invocations (priority, run_at) "
+        "WHERE priority IS NOT NULL AND lane IS NULL AND run_at IS NOT NULL",
         # What holds a concurrency slot: leased (or running) invocations of a key.
         "CREATE INDEX IF NOT EXISTS invocations_flow_leased ON invocations "
         "(function, flow_key) WHERE flow_key IS NOT NULL AND lease_owner IS NOT NULL",
@@ -47,4 +58,15 @@ def _statements(real: str) -> list[str]:
             PRIMARY KEY (function, key)
         )""",
         "CREATE INDEX IF NOT EXISTS flow_rates_open ON flow_rates (open_at)",
+        # The lanes in the order they are served: least recently served first. `version`
+        # moves on with every submit into the lane, so a lane is set idle only if nothing was
+        # submitted into it since the lease looked.
+        f"""CREATE TABLE IF NOT EXISTS flow_keys (
+            function TEXT NOT NULL,
+            key TEXT NOT NULL,
+            served_at {real} NOT NULL,
+            version INTEGER NOT NULL,
+            PRIMARY KEY (function, key)
+        )""",
+        "CREATE INDEX IF NOT EXISTS flow_keys_turn ON flow_keys (served_at)",
     ]
