@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from hub.config.flow_lease import KeyConcurrency, LeaseFlow
+from hub.config.functions import FunctionConfig
 from hub.config.loader import load_config
 from hub.errors import ConfigError
+from hub.events import Event
+from hub.flow.columns import FlowColumns
 from hub.plugins import Registry
+from hub.submission import new_invocations
 
 F = "functions:\n  f:\n    target: {type: python, handler: 'a:b'}\n"
 
@@ -78,3 +83,32 @@ def test_a_bad_setting_is_located(
 ) -> None:
     message = load(tmp_path, registry, F + f"    {setting}\n")
     assert message.startswith(where), message
+
+
+def test_a_trigger_overrides_its_functions_settings_for_its_events() -> None:
+    function = FunctionConfig.model_validate(
+        {
+            "target": {"type": "python", "handler": "a:b"},
+            "key_concurrency": {"key": "data.tenant", "limit": 2},
+            "rate_limit": {"limit": 10, "period": "1s", "key": "subject"},
+            "priority": 1,
+        }
+    )
+    trigger = LeaseFlow(priority=7, key_concurrency=KeyConcurrency(key="data.region", limit=5))
+    event = Event(type="t", source="s", subject="sub", data={"tenant": "acme", "region": 3})
+    [own, overridden] = [
+        new_invocations([("f", [event])], {"f": function}, now=0.0, start=0.0, flow=flow)[0].flow
+        for flow in (None, trigger)
+    ]
+    assert own == FlowColumns(1, "acme", 2, "sub", 0.1, 1)
+    assert overridden == FlowColumns(7, "3", 5, "sub", 0.1, 1)  # a number keys by its JSON
+
+
+def test_no_setting_means_the_plain_path_and_a_missing_key_is_empty() -> None:
+    plain = FunctionConfig.model_validate({"target": {"type": "python", "handler": "a:b"}})
+    event = Event(type="t", source="s", data={})
+    [inv] = new_invocations([("f", [event])], {"f": plain}, now=0.0, start=0.0)
+    assert inv.flow is None
+    keyed = plain.model_copy(update={"key_concurrency": KeyConcurrency(key="data.x", limit=1)})
+    [inv] = new_invocations([("f", [event])], {"f": keyed}, now=0.0, start=0.0)
+    assert inv.flow is not None and inv.flow.concurrency_key == ""
