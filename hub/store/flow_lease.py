@@ -135,6 +135,19 @@ def _flow_row(item: NewInvocation) -> dict[str, Any]:
     }
 
 
+def wake_lane(conn: Connection, *, inv_id: str) -> None:
+    """Bring an invocation's lane back into turn: for anything that makes a final invocation
+    due again (a redrive), as a submit does for a new one."""
+    conn.execute(
+        "INSERT INTO flow_keys (function, key, served_at, version) "
+        "SELECT function, lane, 0, 0 FROM invocations WHERE id = :id AND lane IS NOT NULL "
+        "ON CONFLICT (function, key) DO UPDATE SET version = flow_keys.version + 1, "
+        f"served_at = CASE WHEN flow_keys.served_at >= {IDLE} THEN 0 "
+        "ELSE flow_keys.served_at END",
+        {"id": inv_id},
+    )
+
+
 def any_due(conn: Connection, *, now: float) -> bool:
     return conn.execute(_ANY_DUE, {"now": now}).fetchone() is not None
 

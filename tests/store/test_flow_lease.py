@@ -155,3 +155,20 @@ def test_an_older_store_gains_the_flow_columns(tmp_path: Path) -> None:
     SqliteStore(path)._connect().close()  # a second open finds them there
     names = {r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(invocations)")}
     assert {"priority", "flow_key", "flow_limit", "rate_key", "rate_interval"} <= names
+
+
+async def test_a_redriven_invocation_is_leased_again_though_its_lane_went_idle(
+    store: InvocationStore,
+) -> None:
+    now = time.time()
+    [sub] = await store.submit([item(keyed("k"), at=now)])
+    [inv], _ = await store.lease("a", now, 10, now + 60)
+    await store.start(inv, "a", now, now + 60)
+    assert await store.finalize(inv, "a", now, Status.FAILED, "Error", "boom", None, Routing())
+    # Another lane's due work has the lease plan visit this empty lane and set it idle.
+    [other] = await store.submit([item(keyed("other"), at=now)])
+    taken, _ = await store.lease("a", now, 10, now + 60)
+    assert [i.id for i in taken] == [other.id]
+    await store.redrive(sub.id, now + 1, now + 3600)
+    again, _ = await store.lease("a", now + 1, 10, now + 60)
+    assert [i.id for i in again] == [sub.id]
