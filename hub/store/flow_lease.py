@@ -249,7 +249,9 @@ def lease(
     for inv in leased:
         inv.throttled = inv.id in throttled
     wake = _earliest(next_due, _next_open(conn, now=now))
-    return leased, _earliest(wake, now) if more else wake
+    # Look again at once only after progress: lanes that are full, deferred or throttled wake
+    # the dispatcher when a run ends, their work is due or their bucket opens, not by spinning.
+    return leased, _earliest(wake, now) if more and leased else wake
 
 
 def _lane_heads(
