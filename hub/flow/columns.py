@@ -61,12 +61,17 @@ class FlowPlan:
 
 def plan_for(function: LeaseFlow, override: LeaseFlow | None) -> FlowPlan | None:
     """None when nothing asks for flow control: the invocation takes the plain, fastest path."""
-    sources = (function,) if override is None else (function, override)
-    if not any(
-        s.key_concurrency is not None or s.rate_limit is not None or s.priority for s in sources
-    ):
+    if not _asks(function) and (override is None or not _asks(override)):
         return None
     return FlowPlan(function, override)
+
+
+def _asks(settings: LeaseFlow) -> bool:
+    return (
+        settings.key_concurrency is not None
+        or settings.rate_limit is not None
+        or bool(settings.priority)
+    )
 
 
 def key_reader(selector: str) -> Callable[[Event], str]:
