@@ -44,7 +44,6 @@ RETRY_LOCKED = 0.05
 """How soon a daemon that found the planning lock held looks again."""
 LANES_PER_LEASE = 64
 """Lanes visited beyond the lease's limit: the ones that have nothing to start are skipped."""
-HEADS_PER_LANE = 32
 IDLE = 1e18
 """`served_at` of a lane with nothing left: last in line."""
 
@@ -54,8 +53,10 @@ _MARK = (
     "rate_burst = :rate_burst, lane = :lane WHERE id = :id"
 )
 _JOIN_LANE = (
-    "INSERT INTO flow_keys (function, key, served_at, version) VALUES (:function, :lane, 0, 0) "
+    "INSERT INTO flow_keys (function, key, served_at, version, width) "
+    "VALUES (:function, :lane, 0, 0, :width) "
     "ON CONFLICT (function, key) DO UPDATE SET version = flow_keys.version + 1, "
+    "width = excluded.width, "
     f"served_at = CASE WHEN flow_keys.served_at >= {IDLE} THEN 0 ELSE flow_keys.served_at END"
 )
 _ANY_DUE = "SELECT 1 FROM invocations WHERE priority IS NOT NULL AND run_at <= :now LIMIT 1"
@@ -69,7 +70,7 @@ _FIELDS = (
     "c.rate_burst, c.run_at"
 )
 _LANES = (
-    f"SELECT function, key, version FROM flow_keys WHERE served_at < {IDLE} "
+    f"SELECT function, key, version, width FROM flow_keys WHERE served_at < {IDLE} "
     "ORDER BY served_at LIMIT :lanes"
 )
 # A lane's heads: its oldest due invocations (the most aged) and its highest priorities.
@@ -114,8 +115,11 @@ def mark(conn: Connection, items: Sequence[NewInvocation]) -> None:
     if not rows:
         return
     conn.executemany(_MARK, rows)
-    lanes = {(r["function"], r["lane"]) for r in rows if r["lane"] is not None}
-    conn.executemany(_JOIN_LANE, [{"function": f, "lane": lane} for f, lane in sorted(lanes)])
+    lanes = {(r["function"], r["lane"]): r["flow_limit"] for r in rows if r["lane"] is not None}
+    conn.executemany(
+        _JOIN_LANE,
+        [{"function": f, "lane": lane, "width": lanes[f, lane]} for f, lane in sorted(lanes)],
+    )
 
 
 def _flow_row(item: NewInvocation) -> dict[str, Any]:
@@ -139,8 +143,9 @@ def wake_lane(conn: Connection, *, inv_id: str) -> None:
     """Bring an invocation's lane back into turn: for anything that makes a final invocation
     due again (a redrive), as a submit does for a new one."""
     conn.execute(
-        "INSERT INTO flow_keys (function, key, served_at, version) "
-        "SELECT function, lane, 0, 0 FROM invocations WHERE id = :id AND lane IS NOT NULL "
+        "INSERT INTO flow_keys (function, key, served_at, version, width) "
+        "SELECT function, lane, 0, 0, flow_limit FROM invocations "
+        "WHERE id = :id AND lane IS NOT NULL "
         "ON CONFLICT (function, key) DO UPDATE SET version = flow_keys.version + 1, "
         f"served_at = CASE WHEN flow_keys.served_at >= {IDLE} THEN 0 "
         "ELSE flow_keys.served_at END",
@@ -265,11 +270,12 @@ def _lane_heads(
     sets idle waits for that and brings the lane forward again."""
     sql = _LANES + (" FOR UPDATE SKIP LOCKED" if shared else "")
     lanes = conn.execute(sql, {"lanes": limit + LANES_PER_LEASE}).fetchall()
-    heads = min(limit, HEADS_PER_LANE)
     out: list[_Candidate] = []
     more = len(lanes) == limit + LANES_PER_LEASE
-    for function, lane, version in lanes:
+    for function, lane, version, width in lanes:
         at = {"function": function, "lane": lane}
+        # A keyed lane can start at most its limit at once; a rate lane as many as conform.
+        heads = min(limit, width or limit)
         rows = conn.execute(_LANE_HEADS, {**at, "now": now, "heads": heads}).fetchall()
         if rows:
             conn.execute(_SERVED, {**at, "now": now})

@@ -60,12 +60,14 @@ def _statements(real: str) -> list[str]:
         "CREATE INDEX IF NOT EXISTS flow_rates_open ON flow_rates (open_at)",
         # The lanes in the order they are served: least recently served first. `version`
         # moves on with every submit into the lane, so a lane is set idle only if nothing was
-        # submitted into it since the lease looked.
+        # submitted into it since the lease looked. `width`: how many of its heads may start at
+        # once (its concurrency limit; NULL for a rate-limit lane), so that many are read.
         f"""CREATE TABLE IF NOT EXISTS flow_keys (
             function TEXT NOT NULL,
             key TEXT NOT NULL,
             served_at {real} NOT NULL,
             version INTEGER NOT NULL,
+            width INTEGER,
             PRIMARY KEY (function, key)
         )""",
         "CREATE INDEX IF NOT EXISTS flow_keys_turn ON flow_keys (served_at)",
