@@ -12,6 +12,7 @@ import contextlib
 import os
 import socket
 from collections.abc import Mapping, Sequence
+from functools import partial
 from types import TracebackType
 
 import aiohttp
@@ -19,11 +20,11 @@ import structlog
 
 from hub import clock
 from hub.config.flow_lease import LeaseFlow
-from hub.config.functions import DEFAULT_MAX_EVENT_AGE, FunctionConfig
+from hub.config.functions import FunctionConfig, max_event_age_of
 from hub.config.settings import HubSettings
+from hub.control.pausing import PauseBook
 from hub.destinations.loop import DeliveryLoop
-from hub.destinations.record import build_record
-from hub.destinations.routing import routing_of
+from hub.destinations.routing import build_record, routing_of
 from hub.dispatcher import Dispatcher
 from hub.errors import InvalidStateError, NotFoundError, StoreError
 from hub.events import Event, WireEvent
@@ -33,14 +34,14 @@ from hub.hooks import Hooks
 from hub.ids import new_id
 from hub.invocation import Invocation
 from hub.purge import purge_forever
-from hub.runtime import FunctionRuntime
+from hub.runtime import FunctionRuntime, apply_functions
 from hub.status import Condition, Status
 from hub.store import open_store
 from hub.store.base import Checkpoint, InvocationStore, ListQuery, Page, Routing, Submitted
 from hub.store.health import StoreHealth
 from hub.submission import new_invocations, start_time
 from hub.supervisor import Supervisor
-from hub.targets.kinds import build_target
+from hub.telemetry import start_telemetry
 from hub.waiters import Waiters
 
 log = structlog.get_logger("hub")
@@ -67,6 +68,9 @@ class Hub:
         self.hooks = Hooks()
         self.flow = FlowCounts()
         self.hooks.on_started.append(self.flow.on_started)
+        self.telemetry = start_telemetry(self.settings.telemetry)
+        if self.telemetry is not None:
+            self.telemetry.attach(self.hooks)
         self.dispatcher = Dispatcher(
             self.store, self.owner, self.settings.store.lease_timeout, self.settings.queue_size
         )
@@ -78,6 +82,9 @@ class Hub:
             self._on_final,
             self.hooks,
         )
+        self.pauses = PauseBook(self.store)
+        self.executor.paused = self.pauses.function_paused
+        self.pauses.on_functions_resumed(lambda: self.dispatcher.alarm.nudge(clock.now()))
         self._waiters = Waiters()
         self._session: aiohttp.ClientSession | None = None
         self._started = False
@@ -100,14 +107,21 @@ class Hub:
             await self._session.close()
             raise
         delivery = DeliveryLoop(
-            self.store, self._session, self.owner, self.settings.destination_attempts, self.hooks
+            self.store,
+            self._session,
+            self.owner,
+            self.settings.destination_attempts,
+            self.hooks,
+            self.telemetry,
         )
+        await self.pauses.refresh()  # before any executor may start a paused function's work
         self.store.on_due(self.dispatcher.alarm.nudge)
         self.store.on_outbox(delivery.alarm.nudge)
         self.supervisor.spawn("dispatcher", self.dispatcher.run)
         for n in range(self.settings.executors):
             self.supervisor.spawn(f"executor-{n}", self.executor.worker)
         self.supervisor.spawn("destinations", delivery.run)
+        self.supervisor.spawn("pauses", self.pauses.run)
         retention = self.settings.store.retention
         self.supervisor.spawn("purge", lambda: purge_forever(self.store, retention))
         self._started = True
@@ -116,17 +130,7 @@ class Hub:
     def set_functions(self, functions: Mapping[str, FunctionConfig]) -> None:
         """Apply a function set (at start and on reload); queued invocations are untouched."""
         assert self._session is not None, "start the hub first"
-        # Every changed target is built before any is swapped in: one that cannot be built (a
-        # handler that fails to import) leaves the running set as it was.
-        built = {
-            name: FunctionRuntime(name, config, build_target(config.target, self._session))
-            for name, config in functions.items()
-            if (current := self.runtimes.get(name)) is None or current.config != config
-        }
-        for name in list(self.runtimes):
-            if name not in functions:
-                del self.runtimes[name]
-        self.runtimes.update(built)
+        apply_functions(self.runtimes, functions, self._session)
         self.functions = dict(functions)
 
     async def close(self, drain_timeout: float | None = None) -> None:
@@ -153,6 +157,8 @@ class Hub:
         if self._session is not None:
             await self._session.close()
         await self.store.close()
+        if self.telemetry is not None:
+            await self.telemetry.shutdown()
         log.info("hub stopped", released=released)
 
     async def submit(
@@ -163,6 +169,7 @@ class Hub:
         delay: float | None = None,
         not_before: float | None = None,
         checkpoint: Checkpoint | None = None,
+        source: str | None = None,
         flow: LeaseFlow | None = None,
     ) -> list[Submitted]:
         """Durably queue one invocation per event; returns after the commit. A second submit
@@ -172,6 +179,7 @@ class Hub:
             delay=delay,
             not_before=not_before,
             checkpoint=checkpoint,
+            source=source,
             flow=flow,
         )
         return submitted
@@ -183,10 +191,28 @@ class Hub:
         delay: float | None = None,
         not_before: float | None = None,
         checkpoint: Checkpoint | None = None,
+        source: str | None = None,
         flow: LeaseFlow | None = None,
     ) -> list[list[Submitted]]:
-        """Submit events to several functions (and a source checkpoint) in one commit; `flow`
+        """Submit events to several functions (and a source checkpoint) in one commit;
+        `source` (the trigger's name, say) names the receive span when tracing; `flow`
         overrides the functions' flow-control settings (a trigger's own, a request's priority)."""
+        if self.telemetry is not None:
+            submit = partial(self._submit_many, delay=delay, not_before=not_before, flow=flow)
+            return await self.telemetry.received(batches, source, submit, checkpoint)
+        return await self._submit_many(
+            batches, checkpoint, delay=delay, not_before=not_before, flow=flow
+        )
+
+    async def _submit_many(
+        self,
+        batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
+        checkpoint: Checkpoint | None,
+        *,
+        delay: float | None,
+        not_before: float | None,
+        flow: LeaseFlow | None = None,
+    ) -> list[list[Submitted]]:
         now = clock.now()
         start = start_time(now, delay, not_before)
         items = new_invocations(batches, self.functions, now, start, flow)
@@ -229,7 +255,7 @@ class Hub:
     async def redrive(self, invocation_id: str) -> Invocation:
         inv = await self.get(invocation_id)
         config = self.functions.get(inv.function)
-        max_age = config.max_event_age if config is not None else DEFAULT_MAX_EVENT_AGE
+        max_age = max_event_age_of(config)
         now = clock.now()
         await self.store.redrive(invocation_id, now, now + max_age)
         return await self.get(invocation_id)

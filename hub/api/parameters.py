@@ -24,6 +24,10 @@ class FunctionPath(BaseModel):
     name: str
 
 
+class TriggerPath(BaseModel):
+    name: str
+
+
 class InvocationPath(BaseModel):
     id: InvocationId
 

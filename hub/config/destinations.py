@@ -11,6 +11,7 @@ from hub.config.base import Strict
 from hub.config.durations import Duration
 from hub.config.flow_lease import RatedDestination
 from hub.config.kind_unions import by_registry
+from hub.config.patterns import HTTP_URL_PATTERN
 
 
 class FunctionDestination(Strict):
@@ -20,7 +21,9 @@ class FunctionDestination(Strict):
 
 class HttpDestination(RatedDestination):
     type: Literal["http"] = "http"
-    url: str = Field(pattern=r"^https?://", description="URL that receives the record as a POST.")
+    url: str = Field(
+        pattern=HTTP_URL_PATTERN, description="URL that receives the record as a POST."
+    )
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: Duration = Field(10.0, gt=0)
 

@@ -52,7 +52,8 @@ class HubPort(Protocol):
         batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
         *,
         checkpoint: Checkpoint | None = None,
+        source: str | None = None,
         flow: LeaseFlow | None = None,
     ) -> list[list[Submitted]]:
         """Submit events to several functions and move the source's checkpoint, in one
-        commit (with no events, only the checkpoint moves)."""
+        commit (with no events, only the checkpoint moves); `source` is the trigger's name."""

@@ -94,7 +94,7 @@ _RANKED = " UNION ALL ".join(
     for p in range(PRIORITY_MAX + 1)
 )
 _PLAIN = (
-    "SELECT id, run_at FROM invocations AS c WHERE run_at <= :now AND priority IS NULL "
+    "SELECT id, run_at, function FROM invocations AS c WHERE run_at <= :now AND priority IS NULL "
     f"AND {_HEAD} ORDER BY run_at LIMIT :limit"
 )
 _LEASED_PER_KEY = (
@@ -204,8 +204,10 @@ def lease(
     lease_until: float,
     shared: bool,
     next_due: float | None,
+    paused: set[str] | None = None,
 ) -> tuple[list[Invocation], float | None]:
-    """`shared`: other daemons lease from this store too (PostgreSQL)."""
+    """`shared`: other daemons lease from this store too (PostgreSQL); `paused`: functions
+    whose invocations are kept but not started."""
     if (
         shared
         and not conn.execute(
@@ -218,9 +220,11 @@ def lease(
     candidates += [_Candidate(*row) for row in conn.execute(_RANKED, params).fetchall()]
     plain_sql = _PLAIN + (" FOR UPDATE SKIP LOCKED" if shared else "")
     candidates += [
-        _Candidate(row[0], "", 0, None, None, None, None, None, float(row[1]))
+        _Candidate(row[0], row[2], 0, None, None, None, None, None, float(row[1]))
         for row in conn.execute(plain_sql, params).fetchall()
     ]
+    if paused:
+        candidates = [c for c in candidates if c.function not in paused]
     for cand in candidates:
         cand.effective = _effective(cand, now)
     leased_per_key: dict[tuple[str, str], int] = {

@@ -15,7 +15,7 @@ import orjson
 
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
-from hub.store import flow_lease, outbox, positions
+from hub.store import flow_lease, outbox, pauses, positions
 from hub.store.base import Checkpoint, Routing, Submitted
 from hub.store.connection import HISTORY, Connection, transition, with_history
 from hub.store.rows import COLUMNS, to_invocation
@@ -104,6 +104,7 @@ def _holder(conn: Connection, function: str, key: str) -> str:
 def lease(
     conn: Connection, *, owner: str, now: float, limit: int, lease_until: float, lock: str = ""
 ) -> tuple[list[Invocation], float | None]:
+    not_paused, paused = pauses.lease_filter(conn)
     if flow_lease.any_due(conn, now=now):
         return flow_lease.lease(
             conn,
@@ -113,15 +114,16 @@ def lease(
             lease_until=lease_until,
             shared=bool(lock),
             next_due=next_due(conn, now=now),
+            paused=set(paused.values()),
         )
     # Invocations under flow control (priority set) are leased only by flow_lease's plan.
     rows = conn.execute(
         "UPDATE invocations SET run_at = :lease_until, lease_owner = :owner WHERE id IN ("
         "SELECT id FROM invocations AS c WHERE run_at <= :now AND c.priority IS NULL "
         f"AND {_HEAD_OF_ITS_KEY} "
-        f"ORDER BY run_at LIMIT :limit {lock}"
+        f"{not_paused}ORDER BY run_at LIMIT :limit {lock}"
         f") RETURNING {COLUMNS}",
-        {"lease_until": lease_until, "owner": owner, "now": now, "limit": limit},
+        {"lease_until": lease_until, "owner": owner, "now": now, "limit": limit, **paused},
     ).fetchall()
     leased = sorted((to_invocation(r) for r in rows), key=lambda inv: inv.not_before)
     return leased, next_due(conn, now=now)
