@@ -172,3 +172,14 @@ async def test_a_redriven_invocation_is_leased_again_though_its_lane_went_idle(
     await store.redrive(sub.id, now + 1, now + 3600)
     again, _ = await store.lease("a", now + 1, 10, now + 60)
     assert [i.id for i in again] == [sub.id]
+
+
+async def test_a_paused_function_keeps_its_flow_controlled_work(store: InvocationStore) -> None:
+    now = time.time()
+    [sub] = await store.submit([item(keyed("k"), at=now)])
+    await store.pause("function", "f")
+    held, _ = await store.lease("a", now, 10, now + 60)
+    assert held == []
+    await store.resume("function", "f")
+    leased, _ = await store.lease("a", now, 10, now + 60)
+    assert [inv.id for inv in leased] == [sub.id]
