@@ -153,6 +153,13 @@ def wake_lane(conn: Connection, *, inv_id: str) -> None:
     )
 
 
+def plain_only(lock: str) -> str:
+    """What keeps the plain lease off flow-controlled invocations. Alone on its store (SQLite),
+    the probe `any_due` just found none due in the same transaction; with other daemons
+    (PostgreSQL) one may have been submitted since, so each row is checked."""
+    return "AND c.priority IS NULL " if lock else ""
+
+
 def any_due(conn: Connection, *, now: float) -> bool:
     return conn.execute(_ANY_DUE, {"now": now}).fetchone() is not None
 

@@ -116,10 +116,9 @@ def lease(
             next_due=next_due(conn, now=now),
             paused=set(paused.values()),
         )
-    # Invocations under flow control (priority set) are leased only by flow_lease's plan.
     rows = conn.execute(
         "UPDATE invocations SET run_at = :lease_until, lease_owner = :owner WHERE id IN ("
-        "SELECT id FROM invocations AS c WHERE run_at <= :now AND c.priority IS NULL "
+        f"SELECT id FROM invocations AS c WHERE run_at <= :now {flow_lease.plain_only(lock)}"
         f"AND {_HEAD_OF_ITS_KEY} "
         f"{not_paused}ORDER BY run_at LIMIT :limit {lock}"
         f") RETURNING {COLUMNS}",
