@@ -19,6 +19,7 @@ import aiohttp
 import structlog
 
 from hub import clock
+from hub.config.flow_lease import LeaseFlow
 from hub.config.functions import FunctionConfig, max_event_age_of
 from hub.config.settings import HubSettings
 from hub.control.pausing import PauseBook
@@ -28,6 +29,7 @@ from hub.dispatcher import Dispatcher
 from hub.errors import InvalidStateError, NotFoundError, StoreError
 from hub.events import Event, WireEvent
 from hub.executor import Executor
+from hub.flow.status import FlowCounts
 from hub.hooks import Hooks
 from hub.ids import new_id
 from hub.invocation import Invocation
@@ -64,6 +66,8 @@ class Hub:
         self.supervisor = Supervisor()
         self.supervisor.adopt("store", self.store.loops)
         self.hooks = Hooks()
+        self.flow = FlowCounts()
+        self.hooks.on_started.append(self.flow.on_started)
         self.telemetry = start_telemetry(self.settings.telemetry)
         if self.telemetry is not None:
             self.telemetry.attach(self.hooks)
@@ -166,6 +170,7 @@ class Hub:
         not_before: float | None = None,
         checkpoint: Checkpoint | None = None,
         source: str | None = None,
+        flow: LeaseFlow | None = None,
     ) -> list[Submitted]:
         """Durably queue one invocation per event; returns after the commit. A second submit
         of an event with the same idempotency key returns the first invocation's id."""
@@ -175,6 +180,7 @@ class Hub:
             not_before=not_before,
             checkpoint=checkpoint,
             source=source,
+            flow=flow,
         )
         return submitted
 
@@ -186,13 +192,17 @@ class Hub:
         not_before: float | None = None,
         checkpoint: Checkpoint | None = None,
         source: str | None = None,
+        flow: LeaseFlow | None = None,
     ) -> list[list[Submitted]]:
         """Submit events to several functions (and a source checkpoint) in one commit;
-        `source` (the trigger's name, say) names the receive span when tracing."""
+        `source` (the trigger's name, say) names the receive span when tracing; `flow`
+        overrides the functions' flow-control settings (a trigger's own, a request's priority)."""
         if self.telemetry is not None:
-            submit = partial(self._submit_many, delay=delay, not_before=not_before)
+            submit = partial(self._submit_many, delay=delay, not_before=not_before, flow=flow)
             return await self.telemetry.received(batches, source, submit, checkpoint)
-        return await self._submit_many(batches, checkpoint, delay=delay, not_before=not_before)
+        return await self._submit_many(
+            batches, checkpoint, delay=delay, not_before=not_before, flow=flow
+        )
 
     async def _submit_many(
         self,
@@ -201,10 +211,11 @@ class Hub:
         *,
         delay: float | None,
         not_before: float | None,
+        flow: LeaseFlow | None = None,
     ) -> list[list[Submitted]]:
         now = clock.now()
         start = start_time(now, delay, not_before)
-        items = new_invocations(batches, self.functions, now, start)
+        items = new_invocations(batches, self.functions, now, start, flow)
         results = await self.store.submit(items, checkpoint)
         out: list[list[Submitted]] = []
         for function, events in batches:

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from hub.events import Event, WireEvent
+from hub.flow.columns import FlowColumns
 from hub.status import Status
 from hub.timefmt import to_rfc3339
 
@@ -23,6 +24,8 @@ class NewInvocation:
     id: str = ""
     idempotency_key: str | None = None
     ordering_key: str | None = None
+    flow: FlowColumns | None = None
+    """Set only under flow control (hub/flow/): the plain path pays nothing for it."""
 
     @property
     def event_json(self) -> bytes:
@@ -59,6 +62,10 @@ class Invocation:
     history: list[Transition] = field(default_factory=list)
     lease_owner: str | None = None
     ordering_key: str | None = None
+    priority: int | None = None
+    """None unless the invocation is under flow control (hub/flow/)."""
+    throttled: bool = False
+    """Set by the lease when a rate limit held this invocation back."""
     _wire: WireEvent | None = None
 
     @property
@@ -81,6 +88,7 @@ class Invocation:
             "status": str(self.status),
             "idempotency_key": self.idempotency_key,
             "ordering_key": self.ordering_key,
+            "priority": self.priority,
             "attempts": self.attempts,
             "approximate_invoke_count": self.invoke_count,
             "created_at": to_rfc3339(self.created_at),

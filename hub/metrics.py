@@ -18,6 +18,7 @@ import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 from hub import clock
+from hub.flow.status import FlowMetrics
 from hub.hooks import Hooks
 from hub.invocation import Invocation
 from hub.scraped_metrics import ScrapeTimeCollector, TriggersStatus
@@ -106,12 +107,14 @@ class Metrics:
             ["function", "destination", "type"],
             registry=self.registry,
         )
+        self.flow = FlowMetrics(self.registry)
         self._scraped = ScrapeTimeCollector()
         self.registry.register(self._scraped)
 
     def attach(self, hooks: Hooks) -> None:
         hooks.on_submitted.append(self._on_submitted)
         hooks.on_started.append(self._on_started)
+        hooks.on_started.append(self.flow.on_started)
         hooks.on_attempted.append(self._on_attempted)
         hooks.on_finished.append(self._on_finished)
         hooks.on_delivery_failed.append(self._on_delivery_failed)
@@ -120,6 +123,7 @@ class Metrics:
         for callbacks, callback in (
             (hooks.on_submitted, self._on_submitted),
             (hooks.on_started, self._on_started),
+            (hooks.on_started, self.flow.on_started),
             (hooks.on_attempted, self._on_attempted),
             (hooks.on_finished, self._on_finished),
             (hooks.on_delivery_failed, self._on_delivery_failed),

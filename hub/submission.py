@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from hub.config.flow_lease import LeaseFlow
 from hub.config.functions import FunctionConfig
 from hub.errors import UnknownFunctionError
 from hub.events import Event, WireEvent
+from hub.flow.columns import plan_for
 from hub.ids import new_id
 from hub.invocation import NewInvocation
 
@@ -18,15 +20,18 @@ def new_invocations(
     functions: Mapping[str, FunctionConfig],
     now: float,
     start: float,
+    flow: LeaseFlow | None = None,
 ) -> list[NewInvocation]:
     """One invocation per event and function, due at `start`, expiring after the function's
-    max_event_age."""
+    max_event_age; `flow` overrides the functions' flow-control settings (a trigger's, or a
+    request's priority)."""
     items: list[NewInvocation] = []
     for function, events in batches:
         config = functions.get(function)
         if config is None:
             raise UnknownFunctionError(f"no function named {function!r}")
         deadline = start + config.max_event_age
+        plan = plan_for(config, flow)
         for given in events:
             # A wire form (from intake) is written as it is, an Event when it is stored.
             event = given.event if isinstance(given, WireEvent) else given
@@ -39,6 +44,7 @@ def new_invocations(
                     deadline=deadline,
                     idempotency_key=event.idempotency_key,
                     ordering_key=event.ordering_key,
+                    flow=None if plan is None else plan.columns(event),
                 )
             )
     return items

@@ -148,6 +148,11 @@ class Invocation(BaseModel):
     ordering_key: str | None = Field(
         description="Invocations of a function with the same key run one at a time, in order."
     )
+    priority: int | None = Field(
+        ge=0,
+        le=9,
+        description="Its priority when under flow control (0-9), otherwise null.",
+    )
     attempts: int = Field(ge=0)
     approximate_invoke_count: int = Field(ge=0)
     created_at: Timestamp
@@ -180,6 +185,15 @@ class FunctionSettings(BaseModel):
     target: dict[str, Any]
     paused: bool = Field(description="Paused: its invocations are kept and none is started.")
     paused_at: Timestamp | None
+    status: FunctionStatus
+
+
+class FunctionStatus(BaseModel):
+    """What this daemon counted since it started."""
+
+    throttled: int = Field(
+        ge=0, description="Attempts a rate_limit held back (started later than due)."
+    )
 
 
 _Name = Annotated[str, Field(min_length=1, pattern="^[^\\u0000]*$")]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, WithJsonSchema
 from hub.api.ingest import CE_VALUE_PATTERN, IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
 from hub.api.listing import DEFAULT_LIMIT, MAX_LIMIT, STATUSES
 from hub.api.models import Absent, InvocationId, Timestamp
+from hub.api.priority import PRIORITY_HEADER, PRIORITY_PATTERN
 from hub.api.schedule import DELAY_HEADER, DELAY_PATTERN, NOT_BEFORE_HEADER
 
 # ASCII, percent-encoding (valid UTF-8) for the rest, as the CloudEvents HTTP binding says.
@@ -47,6 +48,12 @@ class InvokeHeaders(BaseModel):
         None,
         alias=NOT_BEFORE_HEADER,
         description="Start no sooner than this time (RFC 3339, at most 7 days ahead). " + _NOT_BOTH,
+    )
+    priority: Annotated[str, Field(pattern=PRIORITY_PATTERN)] | Absent = Field(
+        None,
+        alias=PRIORITY_HEADER,
+        description="This invocation's priority, 0 (lowest) to 9: overrides the function's "
+        "and the trigger's; higher priority due work is leased first.",
     )
     idempotency_key: Annotated[str, Field(pattern=_TEXT, max_length=MAX_KEY_LENGTH)] | Absent = (
         Field(

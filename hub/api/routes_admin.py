@@ -24,7 +24,10 @@ async def list_functions(request: web.Request) -> web.Response:
     return json_response(
         {
             "items": [
-                _public_settings(name, functions[name], paused.get(name))
+                {
+                    **_public_settings(name, functions[name], paused.get(name)),
+                    "status": hub.flow.status(name),
+                }
                 for name in sorted(functions)
             ]
         }

@@ -11,8 +11,10 @@ from hub.api.errors import ApiError
 from hub.api.ingest import BATCH, build_event
 from hub.api.jsonbody import json_response
 from hub.api.listing import is_invocation_id, parse_list_query
+from hub.api.priority import parse_priority
 from hub.api.schedule import Schedule, parse_schedule
 from hub.api.state import ApiContext, context
+from hub.config.flow_lease import LeaseFlow
 from hub.errors import NotFoundError
 from hub.events import WireEvent
 from hub.telemetry.carriers import adopt_header
@@ -28,19 +30,25 @@ async def invoke(request: web.Request) -> web.Response:
     if name not in ctx.hub.functions:
         raise ApiError(404, f"no function named {name!r}")
     schedule = parse_schedule(request.headers)
+    flow = parse_priority(request.headers)
     body = await read_limited(request, ctx.settings.max_body_bytes)
     mimetype = request.content_type.lower()
     if mimetype == BATCH:
         wires = parse_batch(request.headers, body)
         if ctx.hub.telemetry is not None:
             wires = [adopt_header(wire, request.headers) for wire in wires]
-        return await _invoke_batch(ctx, name, schedule, wires)
+        return await _invoke_batch(ctx, name, schedule, wires, flow)
     wire = build_event(name, request.headers, mimetype, body)
     if ctx.hub.telemetry is not None:
         wire = adopt_header(wire, request.headers)
     try:
         [submitted] = await ctx.hub.submit(
-            name, [wire], delay=schedule.delay, not_before=schedule.not_before, source="api"
+            name,
+            [wire],
+            delay=schedule.delay,
+            not_before=schedule.not_before,
+            source="api",
+            flow=flow,
         )
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None
@@ -60,12 +68,21 @@ async def invoke(request: web.Request) -> web.Response:
 
 
 async def _invoke_batch(
-    ctx: ApiContext, name: str, schedule: Schedule, wires: list[WireEvent]
+    ctx: ApiContext,
+    name: str,
+    schedule: Schedule,
+    wires: list[WireEvent],
+    flow: LeaseFlow | None,
 ) -> web.Response:
     try:
         # One durable commit for every event of the request.
         submitted = await ctx.hub.submit(
-            name, wires, delay=schedule.delay, not_before=schedule.not_before, source="api"
+            name,
+            wires,
+            delay=schedule.delay,
+            not_before=schedule.not_before,
+            source="api",
+            flow=flow,
         )
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None

@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, Field, PlainValidator, Serializ
 
 from hub.config.base import Strict
 from hub.config.durations import Duration
+from hub.config.flow_lease import RatedDestination
 from hub.config.kind_unions import by_registry
 from hub.config.patterns import HTTP_URL_PATTERN
 
@@ -18,7 +19,7 @@ class FunctionDestination(Strict):
     function: str = Field(description="Name of the function to invoke with the record as data.")
 
 
-class HttpDestination(Strict):
+class HttpDestination(RatedDestination):
     type: Literal["http"] = "http"
     url: str = Field(
         pattern=HTTP_URL_PATTERN, description="URL that receives the record as a POST."
@@ -27,7 +28,7 @@ class HttpDestination(Strict):
     timeout: Duration = Field(10.0, gt=0)
 
 
-class FileDestination(Strict):
+class FileDestination(RatedDestination):
     type: Literal["file"] = "file"
     path: str = Field(description="JSON-lines file; each record is appended and fsynced.")
 

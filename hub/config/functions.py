@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, PlainValidator, SerializeAsAny, field_val
 from hub.config.base import Strict
 from hub.config.destinations import DestinationConfig
 from hub.config.durations import Duration
+from hub.config.flow_lease import LeaseFlow
 from hub.config.kind_unions import by_registry
 from hub.config.patterns import HTTP_URL_PATTERN
 
@@ -47,7 +48,7 @@ class Backoff(Strict):
     jitter: bool = Field(True, description="Full jitter: a random delay up to the computed one.")
 
 
-class FunctionConfig(Strict):
+class FunctionConfig(LeaseFlow):
     target: TargetConfig
     timeout: Duration = Field(30.0, gt=0, le=86400)
     concurrency: int = Field(16, ge=1, le=10_000)

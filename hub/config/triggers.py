@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from hub.config.base import Strict
+from hub.config.flow_lease import LeaseFlow
 from hub.config.spellings import Respelled
 from hub.filters import Filter
 
@@ -29,7 +29,7 @@ FunctionRefs = Annotated[
 ]
 
 
-class TriggerConfig(Strict):
+class TriggerConfig(LeaseFlow):
     type: str = Field(description="The trigger kind; picks the rest of the schema.")
     function: FunctionRefs
     enabled: bool = Field(True, description="A disabled trigger is validated but not started.")

@@ -16,6 +16,7 @@ from hub.alarm import Alarm
 from hub.config.functions import Backoff
 from hub.destinations.kinds import send_record
 from hub.errors import StoreError
+from hub.flow.delivery_rate import wait_for_rate
 from hub.hooks import Hooks
 from hub.redact import recorded_text
 from hub.retry import compute_backoff
@@ -67,6 +68,8 @@ class DeliveryLoop:
                 await self.alarm.sleep_until(await self.store.next_delivery())
 
     async def _deliver(self, delivery: Delivery) -> None:
+        if await wait_for_rate(self.store, delivery, self.owner, clock.now()):
+            return
         try:
             send = send_record(delivery.destination, delivery.record, self.session)
             if self.telemetry is not None:

@@ -29,11 +29,11 @@ def compile_filter(node: FilterNode | None) -> Predicate:
         inner = compile_filter(node.not_)
         return lambda event: not inner(event)
     if isinstance(node, Shorthand):
-        parts = tuple(_condition(_getter(name), ops) for name, ops in node.root.items())
+        parts = tuple(_condition(selector_getter(name), ops) for name, ops in node.root.items())
         return lambda event: all(p(event) for p in parts)
     selector = node.attribute if node.attribute is not None else node.field
     assert selector is not None
-    return _condition(_getter(selector), node)
+    return _condition(selector_getter(selector), node)
 
 
 def _always(_event: Event) -> bool:
@@ -73,7 +73,9 @@ def _equal(value: Any, expected: Any) -> bool:
     return bool(value == expected)
 
 
-def _getter(selector: str) -> Getter:
+def selector_getter(selector: str) -> Getter:
+    """What `selector` (`data.a.b`, an attribute or extension) reads of an event; MISSING
+    when absent."""
     if selector == "data" or selector.startswith("data."):
         return _field_getter(tuple(selector.split(".")[1:]))
     if selector in _CORE:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from hub.config.flow_lease import LeaseFlow
 from hub.events import Event, WireEvent
 from hub.store.base import Checkpoint, Submitted
 from hub.store.health import StoreHealth
@@ -52,6 +53,7 @@ class HubPort(Protocol):
         *,
         checkpoint: Checkpoint | None = None,
         source: str | None = None,
+        flow: LeaseFlow | None = None,
     ) -> list[list[Submitted]]:
         """Submit events to several functions and move the source's checkpoint, in one
         commit (with no events, only the checkpoint moves); `source` is the trigger's name."""

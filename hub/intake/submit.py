@@ -30,6 +30,7 @@ class BatchSubmitter:
         self._hub = hub
         self._name = name
         self._functions = list(config.function)
+        self._flow = config  # its flow-control settings override the functions' for its events
         self._matches = compile_filter(config.filter)
         self._status = status
         self._gate = gate
@@ -66,6 +67,7 @@ class BatchSubmitter:
             [(function, events) for function in self._functions if events],
             checkpoint=checkpoint,
             source=self._name,
+            flow=self._flow,
         )
         self._gate.note_submitted(sum(1 for per in submitted for s in per if s.created))
         return [s.id for per in submitted for s in per]

@@ -149,7 +149,21 @@ class Positions(Protocol):
         """Give the lease up (if `owner` holds it) so another daemon takes over at once."""
 
 
-class InvocationStore(StoreLife, Invocations, Outbox, Positions, Pauses, Bulk, Protocol):
+class RateLimits(Protocol):
+    """Rate-limit buckets kept in the store, for what the lease does not start (deliveries)."""
+
+    async def take_rate(
+        self, bucket: str, key: str, now: float, interval: float, burst: int
+    ) -> float | None:
+        """Take a start now: None when taken, else when the next one may be taken."""
+
+    async def postpone_delivery(self, delivery: Delivery, owner: str, until: float) -> None:
+        """Give a leased delivery back until `until` without counting an attempt."""
+
+
+class InvocationStore(
+    StoreLife, Invocations, Outbox, Positions, Pauses, Bulk, RateLimits, Protocol
+):
     """A whole store. Time: an operation whose caller decides the instant (a lease, an
     outcome) takes it as `now`; the others (submit, release, set_checkpoint, the write
     probe) are stamped by the store when it queues them, from `hub.clock`."""

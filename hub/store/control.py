@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hub.errors import InvalidStateError, NotFoundError
 from hub.status import ACTIVE, REDRIVABLE, Status
-from hub.store import outbox
+from hub.store import flow_lease, outbox
 from hub.store.base import Routing
 from hub.store.connection import HISTORY, Connection, transition, with_history
 from hub.store.invocations import route
@@ -88,6 +88,7 @@ def redrive(conn: Connection, *, inv_id: str, now: float, deadline: float) -> No
     )
     if not cur.rowcount:
         raise InvalidStateError(f"invocation {inv_id} changed while redriving; look again")
+    flow_lease.wake_lane(conn, inv_id=inv_id)
 
 
 def _status_of(conn: Connection, inv_id: str) -> str:

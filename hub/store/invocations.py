@@ -15,7 +15,7 @@ import orjson
 
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
-from hub.store import outbox, pauses, positions
+from hub.store import flow_lease, outbox, pauses, positions
 from hub.store.base import Checkpoint, Routing, Submitted
 from hub.store.connection import HISTORY, Connection, transition, with_history, with_two_history
 from hub.store.rows import COLUMNS, to_invocation
@@ -72,6 +72,7 @@ def submit(
         results.append(Submitted(item.id, created=True))
     if inserts:
         conn.executemany(_INSERT, _rows(inserts, now))
+        flow_lease.mark(conn, inserts)
     if checkpoint is not None:
         positions.set_checkpoint(conn, checkpoint=checkpoint, now=now)
     return results
@@ -118,9 +119,21 @@ def lease(
     conn: Connection, *, owner: str, now: float, limit: int, lease_until: float, lock: str = ""
 ) -> tuple[list[Invocation], float | None]:
     not_paused, paused = pauses.lease_filter(conn)
+    if flow_lease.any_due(conn, now=now):
+        return flow_lease.lease(
+            conn,
+            owner=owner,
+            now=now,
+            limit=limit,
+            lease_until=lease_until,
+            shared=bool(lock),
+            next_due=next_due(conn, now=now),
+            paused=set(paused.values()),
+        )
     rows = conn.execute(
         "UPDATE invocations SET run_at = :lease_until, lease_owner = :owner WHERE id IN ("
-        f"SELECT id FROM invocations AS c WHERE run_at <= :now AND {_HEAD_OF_ITS_KEY} "
+        f"SELECT id FROM invocations AS c WHERE run_at <= :now {flow_lease.plain_only(lock)}"
+        f"AND {_HEAD_OF_ITS_KEY} "
         f"{not_paused}ORDER BY run_at LIMIT :limit {lock}"
         f") RETURNING {COLUMNS}",
         {"lease_until": lease_until, "owner": owner, "now": now, "limit": limit, **paused},

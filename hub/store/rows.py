@@ -12,7 +12,7 @@ from hub.status import Status
 COLUMNS = (
     "id, function, status, event, attempts, invoke_count, created_at, not_before, deadline, "
     "idempotency_key, started_at, finished_at, last_error, response, condition, "
-    "destination_error, lease_owner, ordering_key"
+    "destination_error, lease_owner, ordering_key, priority"
 )
 
 
@@ -41,6 +41,7 @@ def to_invocation(row: Any) -> Invocation:
         destination_error=row[15],
         lease_owner=row[16],
         ordering_key=row[17],
+        priority=row[18],
     )
 
 

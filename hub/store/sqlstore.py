@@ -17,13 +17,14 @@ from hub.store.bulk import SqlBulk
 from hub.store.outbox import SqlOutbox
 from hub.store.pauses import SqlPauses
 from hub.store.positions import SqlPositions
+from hub.store.ratelimits import SqlRateLimits
 from hub.store.sqlbase import Committer
 from hub.store.starts import PendingStarts
 
 __all__ = ["Committer", "SqlStore"]
 
 
-class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk):
+class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk, SqlRateLimits):
     def __init__(self, dedup_window: float = DEFAULT_DEDUP_WINDOW) -> None:
         super().__init__(dedup_window)
         self._starts = PendingStarts()
@@ -92,7 +93,7 @@ class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk):
             )
         )
         self._announce(routing, now)
-        if inv.ordering_key is not None:
+        if inv.ordering_key is not None or inv.priority is not None:
             self._due(now)  # the next invocation of its key may start now
         return done
 

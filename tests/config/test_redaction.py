@@ -53,6 +53,7 @@ def test_secrets_are_masked(registry: Registry) -> None:
         "url": "***",  # the whole value came from DLQ_SECRET
         "headers": {},
         "timeout": 10.0,
+        "rate_limit": None,
     }
     assert shown["functions"]["g"]["target"]["argv"] == ["run", "***", "hello"]
     assert shown["functions"]["g"]["on_failure"] == {"type": "function", "function": "f"}

@@ -17,8 +17,8 @@ import structlog
 from pydantic import Field
 
 from hub import clock
-from hub.config.base import Strict
 from hub.config.durations import Duration
+from hub.config.flow_lease import RatedDestination
 from hub.destinations.clients import ClientCache
 from hub.status import Condition
 from hub.telemetry.context import TRACEPARENT, current_traceparent
@@ -41,7 +41,7 @@ class _Publisher:
         return not (self.connection.is_closed or self.channel.is_closed)
 
 
-class AmqpDestination(Strict):
+class AmqpDestination(RatedDestination):
     type: Literal["amqp"] = "amqp"
     url: str = Field(
         pattern=AMQP_URL_PATTERN,

@@ -14,8 +14,8 @@ import aiohttp
 import structlog
 from pydantic import Field
 
-from hub.config.base import Strict
 from hub.config.durations import Duration
+from hub.config.flow_lease import RatedDestination
 from hub.destinations.clients import ClientCache
 from hub.telemetry.context import TRACEPARENT, current_traceparent
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger("triggers.kafka.destination")
 
 
-class KafkaDestination(Strict):
+class KafkaDestination(RatedDestination):
     type: Literal["kafka"] = "kafka"
     bootstrap_servers: str = Field(min_length=1, description="host:port[,host:port…].")
     topic: str = Field(min_length=1, description="Topic each record is published to (acks=all).")

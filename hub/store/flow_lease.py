@@ -1,0 +1,368 @@
+"""Leasing under flow control: priority with aging, concurrency per key served round-robin,
+and rate limits (GCRA) whose state is in the store.
+
+Only invocations submitted with flow-control settings have `priority` set (hub/flow/columns.py);
+while none of them is due the lease is the plain one (invocations.lease), which skips them.
+When some are due, the lease plans in one transaction, reading only the heads of queues, never
+a whole backlog:
+
+- lanes: an invocation with a concurrency key (else a rate-limit key) queues in the lane of
+  that key. Table `flow_keys` lists the lanes least recently served first; the lease visits
+  the first few and moves them to the back of the line: round-robin, so a key with a huge
+  backlog does not starve one with a few. From each lane it reads the oldest and the
+  highest-priority due invocations, which go by effective priority, then due time (FIFO).
+  A lane with nothing left is set idle and not visited until a submit into it brings it back;
+- invocations with a priority but no lane, read per priority, oldest first, and plain due
+  invocations (priority 0), join them;
+- the order among them: each one's turn in its lane (every lane's 1st, then every lane's 2nd,
+  ...), then effective priority (the priority plus one level per `AGING` seconds waited since
+  it became due, at most 9, so low priorities are never starved for good), then due time;
+- the checks: a key's leased or running invocations (counted from the rows, so a dead daemon's
+  expired lease frees its slot) plus those taken now stay within its limit; a rate bucket
+  admits a start only when it conforms, and its new state is written in the same transaction.
+
+With several daemons on PostgreSQL the planning is serialized by a transaction-level advisory
+lock, taken without waiting: a daemon that finds it held looks again shortly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hub.config.flow_lease import PRIORITY_MAX
+from hub.invocation import Invocation, NewInvocation
+from hub.store.connection import Connection
+from hub.store.rows import COLUMNS, to_invocation
+
+AGING = 10.0
+"""Seconds of waiting after being due that raise an invocation's priority by one level."""
+FLOW_LOCK = 0x666C_6F77
+RETRY_LOCKED = 0.05
+"""How soon a daemon that found the planning lock held looks again."""
+LANES_PER_LEASE = 64
+"""Lanes visited beyond the lease's limit: the ones that have nothing to start are skipped."""
+IDLE = 1e18
+"""`served_at` of a lane with nothing left: last in line."""
+
+_MARK = (
+    "UPDATE invocations SET priority = :priority, flow_key = :flow_key, "
+    "flow_limit = :flow_limit, rate_key = :rate_key, rate_interval = :rate_interval, "
+    "rate_burst = :rate_burst, lane = :lane WHERE id = :id"
+)
+_JOIN_LANE = (
+    "INSERT INTO flow_keys (function, key, served_at, version, width) "
+    "VALUES (:function, :lane, 0, 0, :width) "
+    "ON CONFLICT (function, key) DO UPDATE SET version = flow_keys.version + 1, "
+    "width = excluded.width, "
+    f"served_at = CASE WHEN flow_keys.served_at >= {IDLE} THEN 0 ELSE flow_keys.served_at END"
+)
+_ANY_DUE = "SELECT 1 FROM invocations WHERE priority IS NOT NULL AND run_at <= :now LIMIT 1"
+_HEAD = (
+    "(c.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM invocations AS o "
+    "WHERE o.function = c.function AND o.ordering_key = c.ordering_key "
+    "AND o.run_at IS NOT NULL AND o.id < c.id))"
+)
+_FIELDS = (
+    "c.id, c.function, c.priority, c.flow_key, c.flow_limit, c.rate_key, c.rate_interval, "
+    "c.rate_burst, c.run_at"
+)
+_LANES = (
+    f"SELECT function, key, version, width FROM flow_keys WHERE served_at < {IDLE} "
+    "ORDER BY served_at LIMIT :lanes"
+)
+# A lane's heads: its oldest due invocations (the most aged) and its highest priorities.
+_LANE_HEADS = " UNION ".join(
+    f"SELECT * FROM (SELECT {_FIELDS} FROM invocations AS c WHERE c.function = :function "
+    f"AND c.lane = :lane AND c.run_at <= :now AND {_HEAD} ORDER BY {order} LIMIT :heads) AS {name}"
+    for name, order in (("oldest", "c.run_at"), ("highest", "c.priority DESC, c.run_at"))
+)
+_LANE_ACTIVE = (
+    "SELECT 1 FROM invocations WHERE function = :function AND lane = :lane "
+    "AND run_at IS NOT NULL LIMIT 1"
+)
+_SERVED = "UPDATE flow_keys SET served_at = :now WHERE function = :function AND key = :lane"
+_SET_IDLE = (
+    f"UPDATE flow_keys SET served_at = {IDLE} WHERE function = :function AND key = :lane "
+    "AND version = :version"
+)
+_RANKED = " UNION ALL ".join(
+    f"SELECT * FROM (SELECT {_FIELDS} FROM invocations AS c WHERE c.priority = {p} "
+    f"AND c.lane IS NULL AND c.run_at <= :now AND {_HEAD} ORDER BY c.run_at LIMIT :limit) AS r{p}"
+    for p in range(PRIORITY_MAX + 1)
+)
+_PLAIN = (
+    "SELECT id, run_at, function FROM invocations AS c WHERE run_at <= :now AND priority IS NULL "
+    f"AND {_HEAD} ORDER BY run_at LIMIT :limit"
+)
+_LEASED_PER_KEY = (
+    "SELECT function, flow_key, COUNT(*) FROM invocations WHERE flow_key IS NOT NULL "
+    "AND lease_owner IS NOT NULL AND run_at > :now GROUP BY function, flow_key"
+)
+_SAVE_RATE = (
+    "INSERT INTO flow_rates (function, key, tat, open_at) VALUES (:function, :key, :tat, "
+    ":open_at) ON CONFLICT (function, key) DO UPDATE SET tat = excluded.tat, "
+    "open_at = excluded.open_at"
+)
+
+
+def mark(conn: Connection, items: Sequence[NewInvocation]) -> None:
+    """Write the flow-control columns of the just inserted invocations that have them, and
+    bring their lanes forward."""
+    rows = [_flow_row(item) for item in items if item.flow is not None]
+    if not rows:
+        return
+    conn.executemany(_MARK, rows)
+    lanes = {(r["function"], r["lane"]): r["flow_limit"] for r in rows if r["lane"] is not None}
+    conn.executemany(
+        _JOIN_LANE,
+        [{"function": f, "lane": lane, "width": lanes[f, lane]} for f, lane in sorted(lanes)],
+    )
+
+
+def _flow_row(item: NewInvocation) -> dict[str, Any]:
+    flow = item.flow
+    assert flow is not None
+    lane = flow.concurrency_key if flow.concurrency_key is not None else flow.rate_key
+    return {
+        "id": item.id,
+        "function": item.function,
+        "priority": flow.priority,
+        "flow_key": flow.concurrency_key,
+        "flow_limit": flow.concurrency_limit,
+        "rate_key": flow.rate_key,
+        "rate_interval": flow.rate_interval,
+        "rate_burst": flow.rate_burst,
+        "lane": lane,
+    }
+
+
+def wake_lane(conn: Connection, *, inv_id: str) -> None:
+    """Bring an invocation's lane back into turn: for anything that makes a final invocation
+    due again (a redrive), as a submit does for a new one."""
+    conn.execute(
+        "INSERT INTO flow_keys (function, key, served_at, version, width) "
+        "SELECT function, lane, 0, 0, flow_limit FROM invocations "
+        "WHERE id = :id AND lane IS NOT NULL "
+        "ON CONFLICT (function, key) DO UPDATE SET version = flow_keys.version + 1, "
+        f"served_at = CASE WHEN flow_keys.served_at >= {IDLE} THEN 0 "
+        "ELSE flow_keys.served_at END",
+        {"id": inv_id},
+    )
+
+
+def plain_only(lock: str) -> str:
+    """What keeps the plain lease off flow-controlled invocations. Alone on its store (SQLite),
+    the probe `any_due` just found none due in the same transaction; with other daemons
+    (PostgreSQL) one may have been submitted since, so each row is checked."""
+    return "AND c.priority IS NULL " if lock else ""
+
+
+def any_due(conn: Connection, *, now: float) -> bool:
+    return conn.execute(_ANY_DUE, {"now": now}).fetchone() is not None
+
+
+@dataclass(slots=True)
+class _Candidate:
+    id: str
+    function: str
+    priority: int
+    flow_key: str | None
+    flow_limit: int | None
+    rate_key: str | None
+    rate_interval: float | None
+    rate_burst: int | None
+    run_at: float
+    turn: int = 1
+    effective: int = 0
+
+
+@dataclass(slots=True)
+class Bucket:
+    """GCRA: a start conforms at `now` when `now >= tat - (burst - 1) * interval`; each start
+    moves `tat` on by one interval from max(tat, now)."""
+
+    tat: float
+    opened_at: float
+    """When it last opened, as the store had it: work due before that waited for it."""
+    changed: bool = False
+    tolerance: float = 0.0
+
+    def open_at(self, interval: float, burst: int) -> float:
+        return self.tat - (burst - 1) * interval
+
+    def take(self, now: float, interval: float, burst: int) -> bool:
+        if now < self.open_at(interval, burst):
+            return False
+        self.tat = max(self.tat, now) + interval
+        self.tolerance = (burst - 1) * interval
+        self.changed = True
+        return True
+
+
+def lease(
+    conn: Connection,
+    *,
+    owner: str,
+    now: float,
+    limit: int,
+    lease_until: float,
+    shared: bool,
+    next_due: float | None,
+    paused: set[str] | None = None,
+) -> tuple[list[Invocation], float | None]:
+    """`shared`: other daemons lease from this store too (PostgreSQL); `paused`: functions
+    whose invocations are kept but not started."""
+    if (
+        shared
+        and not conn.execute(
+            "SELECT pg_try_advisory_xact_lock(:lock)", {"lock": FLOW_LOCK}
+        ).fetchone()[0]
+    ):
+        return [], now + RETRY_LOCKED
+    params: dict[str, Any] = {"now": now, "limit": limit}
+    candidates, more = _lane_heads(conn, now=now, limit=limit, shared=shared)
+    candidates += [_Candidate(*row) for row in conn.execute(_RANKED, params).fetchall()]
+    plain_sql = _PLAIN + (" FOR UPDATE SKIP LOCKED" if shared else "")
+    candidates += [
+        _Candidate(row[0], row[2], 0, None, None, None, None, None, float(row[1]))
+        for row in conn.execute(plain_sql, params).fetchall()
+    ]
+    if paused:
+        candidates = [c for c in candidates if c.function not in paused]
+    for cand in candidates:
+        cand.effective = _effective(cand, now)
+    leased_per_key: dict[tuple[str, str], int] = {
+        (row[0], row[1]): int(row[2]) for row in conn.execute(_LEASED_PER_KEY, params).fetchall()
+    }
+    buckets: dict[tuple[str, str], Bucket] = {}
+    chosen: list[str] = []
+    throttled: set[str] = set()
+    for cand in sorted(candidates, key=lambda c: (c.turn, -c.effective, c.run_at, c.id)):
+        if len(chosen) >= limit:
+            more = True
+            break
+        slot = None if cand.flow_key is None else (cand.function, cand.flow_key)
+        if (
+            slot is not None
+            and cand.flow_limit is not None
+            and leased_per_key.get(slot, 0) >= cand.flow_limit
+        ):
+            continue
+        if cand.rate_key is not None and cand.rate_interval is not None:
+            bucket = _bucket(conn, buckets, cand.function, cand.rate_key)
+            if not bucket.take(now, cand.rate_interval, cand.rate_burst or 1):
+                continue
+            if bucket.opened_at > cand.run_at:
+                throttled.add(cand.id)  # it was due before its bucket let it start
+        if slot is not None:
+            leased_per_key[slot] = leased_per_key.get(slot, 0) + 1
+        chosen.append(cand.id)
+    _save_buckets(conn, buckets)
+    leased = _take(conn, chosen, owner=owner, now=now, lease_until=lease_until)
+    for inv in leased:
+        inv.throttled = inv.id in throttled
+    wake = _earliest(next_due, _next_open(conn, now=now))
+    # Look again at once only after progress: lanes that are full, deferred or throttled wake
+    # the dispatcher when a run ends, their work is due or their bucket opens, not by spinning.
+    return leased, _earliest(wake, now) if more and leased else wake
+
+
+def _lane_heads(
+    conn: Connection, *, now: float, limit: int, shared: bool
+) -> tuple[list[_Candidate], bool]:
+    """The oldest due invocations of the lanes whose turn it is, and whether a lane may have
+    more due than was read (so the dispatcher looks again at once).
+
+    On PostgreSQL the lanes are locked and those a submit holds are skipped: the lease then
+    waits on no one (so it cannot deadlock with a submit), and a submit into a lane the lease
+    sets idle waits for that and brings the lane forward again."""
+    sql = _LANES + (" FOR UPDATE SKIP LOCKED" if shared else "")
+    lanes = conn.execute(sql, {"lanes": limit + LANES_PER_LEASE}).fetchall()
+    out: list[_Candidate] = []
+    more = len(lanes) == limit + LANES_PER_LEASE
+    for function, lane, version, width in lanes:
+        at = {"function": function, "lane": lane}
+        # A keyed lane can start at most its limit at once; a rate lane as many as conform.
+        heads = min(limit, width or limit)
+        rows = conn.execute(_LANE_HEADS, {**at, "now": now, "heads": heads}).fetchall()
+        if rows:
+            conn.execute(_SERVED, {**at, "now": now})
+            more = more or len(rows) >= heads
+            lane_heads = [_Candidate(*row) for row in rows]
+            for cand in lane_heads:
+                cand.effective = _effective(cand, now)
+            lane_heads.sort(key=lambda c: (-c.effective, c.run_at, c.id))
+            for turn, cand in enumerate(lane_heads[:heads], 1):
+                cand.turn = turn
+                out.append(cand)
+        elif conn.execute(_LANE_ACTIVE, at).fetchone() is None:
+            conn.execute(_SET_IDLE, {**at, "version": version})
+        else:
+            conn.execute(_SERVED, {**at, "now": now})  # all leased, or due later
+    return out, more
+
+
+def _effective(cand: _Candidate, now: float) -> int:
+    aged = int((now - cand.run_at) // AGING) if now > cand.run_at else 0
+    return min(PRIORITY_MAX, cand.priority + aged)
+
+
+def _bucket(
+    conn: Connection, buckets: dict[tuple[str, str], Bucket], function: str, key: str
+) -> Bucket:
+    found = buckets.get((function, key))
+    if found is None:
+        row = conn.execute(
+            "SELECT tat, open_at FROM flow_rates WHERE function = :function AND key = :key",
+            {"function": function, "key": key},
+        ).fetchone()
+        found = Bucket(-math.inf, -math.inf) if row is None else Bucket(row[0], row[1])
+        buckets[(function, key)] = found
+    return found
+
+
+def _save_buckets(conn: Connection, buckets: dict[tuple[str, str], Bucket]) -> None:
+    for (function, key), bucket in buckets.items():
+        if bucket.changed:
+            conn.execute(
+                _SAVE_RATE,
+                {
+                    "function": function,
+                    "key": key,
+                    "tat": bucket.tat,
+                    "open_at": bucket.tat - bucket.tolerance,
+                },
+            )
+
+
+def _take(
+    conn: Connection, ids: list[str], *, owner: str, now: float, lease_until: float
+) -> list[Invocation]:
+    if not ids:
+        return []
+    names = {f"i{n}": inv_id for n, inv_id in enumerate(ids)}
+    order = {inv_id: n for n, inv_id in enumerate(ids)}
+    rows = conn.execute(
+        "UPDATE invocations SET run_at = :lease_until, lease_owner = :owner "
+        f"WHERE id IN ({', '.join(':' + name for name in names)}) AND run_at <= :now "
+        f"RETURNING {COLUMNS}",
+        {"lease_until": lease_until, "owner": owner, "now": now, **names},
+    ).fetchall()
+    return sorted((to_invocation(r) for r in rows), key=lambda inv: order[inv.id])
+
+
+def _next_open(conn: Connection, *, now: float) -> float | None:
+    """When a closed rate bucket opens: the due work it holds back may start then."""
+    row = conn.execute(
+        "SELECT MIN(open_at) FROM flow_rates WHERE open_at > :now", {"now": now}
+    ).fetchone()
+    return None if row is None or row[0] is None else float(row[0])
+
+
+def _earliest(a: float | None, b: float | None) -> float | None:
+    if a is None:
+        return b
+    return a if b is None else min(a, b)
