@@ -27,6 +27,7 @@ from hub.dispatcher import Dispatcher
 from hub.errors import InvalidStateError, NotFoundError, StoreError
 from hub.events import Event, WireEvent
 from hub.executor import Executor
+from hub.flow.intake import IntakeFlow
 from hub.hooks import Hooks
 from hub.ids import new_id
 from hub.invocation import Invocation
@@ -75,6 +76,7 @@ class Hub:
             self.hooks,
         )
         self._waiters = Waiters()
+        self.flow = IntakeFlow(self.store, self.executor.cancel, self._waiters.notify)
         self._session: aiohttp.ClientSession | None = None
         self._started = False
 
@@ -124,6 +126,7 @@ class Hub:
                 del self.runtimes[name]
         self.runtimes.update(built)
         self.functions = dict(functions)
+        self.flow.set_functions(self.functions)
 
     async def close(self, drain_timeout: float | None = None) -> None:
         """Graceful stop: no more leasing, let running attempts finish within the drain
@@ -174,12 +177,17 @@ class Hub:
         delay: float | None = None,
         not_before: float | None = None,
         checkpoint: Checkpoint | None = None,
+        trigger: str | None = None,
     ) -> list[list[Submitted]]:
-        """Submit events to several functions (and a source checkpoint) in one commit."""
+        """Submit events to several functions (and a source checkpoint) in one commit;
+        `trigger`, the one they came from, for its `cancel_on` listeners."""
         now = clock.now()
         start = start_time(now, delay, not_before)
         items = new_invocations(batches, self.functions, now, start)
-        results = await self.store.submit(items, checkpoint)
+        if self.flow.active:
+            results = await self.flow.submit(items, batches, checkpoint, trigger)
+        else:
+            results = await self.store.submit(items, checkpoint)
         out: list[list[Submitted]] = []
         for function, events in batches:
             out.append(results[: len(events)])

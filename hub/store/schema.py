@@ -7,8 +7,14 @@ once final, and a partial index on it makes "what is due" and "when is the next"
 backlog size.
 """
 
+from hub.flow import schema as flow_schema
+
 
 def statements(blob: str, real: str, json: str) -> list[str]:
+    return [*_invocation_store(blob, real, json), *flow_schema.statements(real)]
+
+
+def _invocation_store(blob: str, real: str, json: str) -> list[str]:
     return [
         f"""CREATE TABLE IF NOT EXISTS invocations (
             id TEXT PRIMARY KEY,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+from hub.flow.store import FlowIntakeSql
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
 from hub.store import control, invocations, reads
@@ -19,7 +20,7 @@ from hub.store.sqlbase import Committer
 __all__ = ["Committer", "SqlStore"]
 
 
-class SqlStore(SqlOutbox, SqlPositions):
+class SqlStore(SqlOutbox, SqlPositions, FlowIntakeSql):
     async def submit(
         self, items: Sequence[NewInvocation], checkpoint: Checkpoint | None = None
     ) -> list[Submitted]:

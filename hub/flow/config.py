@@ -1,0 +1,84 @@
+"""The intake-side flow settings of a function (`debounce`, `singleton`, `cancel_on`), as a
+mixin of the function's config model, so they are validated with located errors and shown in
+`GET /v1/functions` like every other setting."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from hub.config.base import Strict
+from hub.config.durations import Duration
+from hub.config.triggers import Name
+from hub.flow.fields import FieldPath
+
+MAX_PERIOD = 7 * 86400.0
+
+
+class Debounce(Strict):
+    """A burst of events with the same key becomes one invocation carrying the last event."""
+
+    key: FieldPath | None = Field(
+        None, description="Events with the same value here are one burst; none: all events."
+    )
+    period: Duration = Field(
+        gt=0, le=MAX_PERIOD, description="The invocation starts this long after the last event."
+    )
+    max_wait: Duration | None = Field(
+        None,
+        gt=0,
+        le=MAX_PERIOD,
+        description="...and at most this long after the first event of the burst.",
+    )
+
+    @model_validator(mode="after")
+    def _wait_not_below_period(self) -> Debounce:
+        if self.max_wait is not None and self.max_wait < self.period:
+            raise ValueError("debounce.max_wait must not be smaller than debounce.period")
+        return self
+
+
+class Singleton(Strict):
+    """At most one invocation per key queued or running."""
+
+    key: FieldPath | None = Field(
+        None, description="One active invocation per value of this field; none: per function."
+    )
+    mode: Literal["skip", "cancel"] = Field(
+        "skip",
+        description="`skip`: a new invocation is recorded as stopped (condition Skipped) with "
+        "the id it yielded to; `cancel`: the active one is stopped (condition Cancelled) and "
+        "the new one queued.",
+    )
+
+
+class CancelOn(Strict):
+    """Events of `trigger` stop this function's active invocations whose fields match."""
+
+    trigger: Name = Field(description="The trigger whose events cancel.")
+    match: dict[FieldPath, FieldPath] = Field(
+        min_length=1,
+        description="This function's event field: the cancelling event's field; every pair "
+        "must be equal.",
+    )
+
+
+class IntakeFlowSettings(Strict):
+    debounce: Debounce | None = None
+    singleton: Singleton | None = None
+    cancel_on: list[CancelOn] = Field(default_factory=list, max_length=16)
+
+    @model_validator(mode="after")
+    def _debounce_or_singleton(self) -> IntakeFlowSettings:
+        if self.debounce is not None and self.singleton is not None:
+            raise ValueError(
+                "give either debounce or singleton: a debounce already keeps one pending "
+                "invocation per key"
+            )
+        return self
+
+    @property
+    def shapes_intake(self) -> bool:
+        """Whether a submit of this function takes the flow-controlled path."""
+        return self.debounce is not None or self.singleton is not None or bool(self.cancel_on)

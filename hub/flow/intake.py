@@ -1,0 +1,67 @@
+"""The hub's side of flow control at intake: which submits take the flow-controlled path, the
+plan of each of their invocations, and what follows a commit that stopped running ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from hub.config.functions import FunctionConfig
+from hub.events import Event, WireEvent
+from hub.flow.plan import FlowPlan, cancels_of, plan_of
+from hub.invocation import NewInvocation
+from hub.store.base import Checkpoint, InvocationStore, Submitted
+
+
+class IntakeFlow:
+    def __init__(
+        self,
+        store: InvocationStore,
+        cancel_running: Callable[[str], bool],
+        notify: Callable[[str], None],
+    ) -> None:
+        self._store = store
+        self._cancel_running = cancel_running
+        self._notify = notify
+        self._functions: Mapping[str, FunctionConfig] = {}
+        self.active = False
+        """Whether any function has a flow setting: if not, every submit is a plain one."""
+
+    def set_functions(self, functions: Mapping[str, FunctionConfig]) -> None:
+        self._functions = functions
+        self.active = any(config.shapes_intake for config in functions.values())
+
+    async def submit(
+        self,
+        items: Sequence[NewInvocation],
+        batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
+        checkpoint: Checkpoint | None,
+        trigger: str | None,
+    ) -> list[Submitted]:
+        """`items` as made from `batches` (one per event and function, in order)."""
+        cancels = []
+        if trigger is not None:
+            cancels = cancels_of(trigger, _distinct(batches), self._functions)
+        plans: list[FlowPlan | None] = []
+        for item in items:
+            config = self._functions.get(item.function)
+            shaped = config is not None and config.shapes_intake
+            plans.append(plan_of(config, item.event) if shaped and config else None)
+        if not cancels and all(plan is None for plan in plans):
+            return await self._store.submit(items, checkpoint)
+        outcome = await self._store.submit_flow(items, plans, cancels, checkpoint)
+        for stopped in outcome.stopped:
+            if stopped.before == "running":
+                self._cancel_running(stopped.id)  # one running on another daemon ends there
+            self._notify(stopped.id)
+        return outcome.submitted
+
+
+def _distinct(
+    batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
+) -> list[Event | WireEvent]:
+    """A trigger's events, once: its batches hand the same events to each of its functions."""
+    seen: dict[int, Event | WireEvent] = {}
+    for _, events in batches:
+        for event in events:
+            seen.setdefault(id(event), event)
+    return list(seen.values())

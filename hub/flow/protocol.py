@@ -1,0 +1,25 @@
+"""The flow-controlled submit every store offers (its SQL in store_ops.py). Imports only for
+typing: the store's base protocol names it, and the store imports this package."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from hub.flow.plan import Cancel, FlowPlan
+    from hub.flow.store_ops import FlowOutcome
+    from hub.invocation import NewInvocation
+    from hub.store.base import Checkpoint
+
+
+class FlowIntake(Protocol):
+    async def submit_flow(
+        self,
+        items: Sequence[NewInvocation],
+        plans: Sequence[FlowPlan | None],
+        cancels: Sequence[Cancel],
+        checkpoint: Checkpoint | None = None,
+    ) -> FlowOutcome:
+        """Like `submit`, with each item's flow plan (None: an ordinary submit) and the
+        cancellations its events ask for, in one commit."""
