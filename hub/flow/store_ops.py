@@ -89,7 +89,7 @@ def _one(
         pending = _debounce(conn, item, plan.debounce, now)
         if pending is not None:
             _point_key_at(conn, item, pending, now, dedup_window)
-            return Submitted(pending, created=False)
+            return Submitted(pending, created=False, folded=True)
     skip_for: str | None = None
     if plan.singleton is not None:
         skip_for = _singleton(conn, item, plan.singleton, outcome, now)

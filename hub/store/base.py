@@ -47,6 +47,8 @@ class Routing:
 class Submitted:
     id: str
     created: bool
+    folded: bool = False
+    """Not created, but carried: a debounce put the event on the pending invocation `id`."""
 
 
 @dataclass(slots=True)
