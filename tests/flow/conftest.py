@@ -106,7 +106,8 @@ async def start_cluster(
         store = f"sqlite:///{tmp_path}/hub.db"
         names = ["a"]
     runs_file = tmp_path / "runs.jsonl"
-    async with aiohttp.ClientSession() as session:
+    # A fresh connection per request: a test restarts daemons under the same port.
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as session:
 
         def start(functions: str, triggers: str = "{}") -> Cluster:
             daemons = []
