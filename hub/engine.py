@@ -27,6 +27,7 @@ from hub.dispatcher import Dispatcher
 from hub.errors import InvalidStateError, NotFoundError, StoreError
 from hub.events import Event, WireEvent
 from hub.executor import Executor
+from hub.flow.batching import with_batch_failures
 from hub.flow.intake import IntakeFlow
 from hub.hooks import Hooks
 from hub.ids import new_id
@@ -117,7 +118,11 @@ class Hub:
         # Every changed target is built before any is swapped in: one that cannot be built (a
         # handler that fails to import) leaves the running set as it was.
         built = {
-            name: FunctionRuntime(name, config, build_target(config.target, self._session))
+            name: FunctionRuntime(
+                name,
+                config,
+                with_batch_failures(config, build_target(config.target, self._session), self.store),
+            )
             for name, config in functions.items()
             if (current := self.runtimes.get(name)) is None or current.config != config
         }

@@ -64,21 +64,44 @@ class CancelOn(Strict):
     )
 
 
+class EventBatching(Strict):
+    """Events gathered into one invocation whose data is the list of them."""
+
+    max_size: int = Field(100, ge=1, le=10_000, description="Events per invocation at most.")
+    max_wait: Duration = Field(
+        1.0, gt=0, le=3600, description="A batch starts at most this long after its first event."
+    )
+    key: FieldPath | None = Field(
+        None, description="Only events with the same value here share a batch."
+    )
+
+
 class IntakeFlowSettings(Strict):
     debounce: Debounce | None = None
+    batching: EventBatching | None = None
     singleton: Singleton | None = None
     cancel_on: list[CancelOn] = Field(default_factory=list, max_length=16)
 
     @model_validator(mode="after")
-    def _debounce_or_singleton(self) -> IntakeFlowSettings:
-        if self.debounce is not None and self.singleton is not None:
+    def _one_way_to_gather(self) -> IntakeFlowSettings:
+        given = [
+            name
+            for name in ("debounce", "batching", "singleton")
+            if getattr(self, name) is not None
+        ]
+        if len(given) > 1:
             raise ValueError(
-                "give either debounce or singleton: a debounce already keeps one pending "
-                "invocation per key"
+                f"give only one of debounce, batching and singleton (found {' and '.join(given)})"
+                ": each decides on its own how many invocations a key's events become"
             )
         return self
 
     @property
     def shapes_intake(self) -> bool:
         """Whether a submit of this function takes the flow-controlled path."""
-        return self.debounce is not None or self.singleton is not None or bool(self.cancel_on)
+        return (
+            self.debounce is not None
+            or self.batching is not None
+            or self.singleton is not None
+            or bool(self.cancel_on)
+        )

@@ -14,7 +14,9 @@ from hub.flow.config import CancelOn
 from hub.flow.fields import MISSING, field_value, key_text
 
 WHOLE_FUNCTION = "*"
-"""The key of a debounce or singleton without `key`: one for the whole function."""
+"""The key of a debounce, batching or singleton without `key`: one for the whole function."""
+NO_KEY = "-"
+"""The batch key of events that lack the key field (a JSON text is never `-`)."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -30,9 +32,17 @@ class SingletonPlan:
     cancel: bool
 
 
+@dataclass(slots=True, frozen=True)
+class BatchPlan:
+    key: str
+    max_size: int
+    max_wait: float
+
+
 @dataclass(slots=True)
 class FlowPlan:
     debounce: DebouncePlan | None = None
+    batch: BatchPlan | None = None
     singleton: SingletonPlan | None = None
     marks: list[str] = field(default_factory=list)
     """One per `cancel_on` entry: what an event of that trigger must carry to cancel it."""
@@ -53,13 +63,19 @@ def attributes(event: Event | WireEvent) -> dict[str, Any]:
 
 def plan_of(config: FunctionConfig, event: Event | WireEvent) -> FlowPlan:
     """An event without a key field is not debounced or held to a singleton (it runs as an
-    ordinary invocation), and one without a `cancel_on` field cannot be cancelled by it."""
+    ordinary invocation), is batched with the others that lack it, and one without a
+    `cancel_on` field cannot be cancelled by it."""
     attrs = attributes(event)
     plan = FlowPlan()
     if (debounce := config.debounce) is not None:
         key = _key(attrs, debounce.key)
         if key is not None:
             plan.debounce = DebouncePlan(key, debounce.period, debounce.max_wait)
+    if (batching := config.batching) is not None:
+        # Without its key field an event still needs a batch (the function expects a list):
+        # it shares one with the other events that lack it.
+        key = _key(attrs, batching.key) or NO_KEY
+        plan.batch = BatchPlan(key, batching.max_size, batching.max_wait)
     if (singleton := config.singleton) is not None:
         key = _key(attrs, singleton.key)
         if key is not None:

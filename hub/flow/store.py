@@ -54,3 +54,6 @@ class FlowIntakeSql:
         if outcome.stopped:
             self._due(now)  # a stopped one may have held back others of its ordering key
         return outcome
+
+    async def narrow_batch(self: _SqlStore, invocation_id: str, event: bytes) -> bool:
+        return await self._commit(partial(store_ops.narrow, inv_id=invocation_id, event=event))

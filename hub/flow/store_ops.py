@@ -14,21 +14,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.flow.plan import Cancel, DebouncePlan, FlowPlan, SingletonPlan
+import orjson
+
+from hub.events import WireEvent
+from hub.flow.plan import BatchPlan, Cancel, DebouncePlan, FlowPlan, SingletonPlan
 from hub.invocation import NewInvocation
 from hub.status import Condition
 from hub.store import invocations, positions
 from hub.store.base import Checkpoint, Submitted
 from hub.store.connection import HISTORY, Connection, transition, with_history
 
-# Past its deadline an invocation is no longer started, and an attempt begun before it lasts at
-# most a function timeout (at most a day): then its key and marks are certainly free.
-LONGEST_ATTEMPT = 86400.0
+# Past its deadline an invocation is no longer started, an attempt begun before it lasts at most
+# a function timeout (a day), and a debounce or batch may push the deadline on by its period (at
+# most 7 days): after that its key and marks are certainly free.
+LONGEST_ATTEMPT = 8 * 86400.0
 # A holder id not found in `invocations`: purged long ago, or committed by another daemon so
 # recently that this statement's snapshot missed it. Only the first is free.
 UNSEEN_GRACE = 60.0
 
 _ACTIVE = ("queued", "running", "retrying")
+BATCH_TYPE = "triggerhub.batch"
 _ACTIVE_SQL = "('queued', 'running', 'retrying')"
 
 
@@ -85,8 +90,12 @@ def _one(
         seen = _deduplicated(conn, item, now)
         if seen is not None:
             return Submitted(seen, created=False)
-    if plan.debounce is not None:
-        pending = _debounce(conn, item, plan.debounce, now)
+    if plan.debounce is not None or plan.batch is not None:
+        if plan.debounce is not None:
+            pending = _debounce(conn, item, plan.debounce, now)
+        else:
+            assert plan.batch is not None
+            pending = _batch(conn, item, plan.batch, now)
         if pending is not None:
             _point_key_at(conn, item, pending, now, dedup_window)
             return Submitted(pending, created=False, folded=True)
@@ -155,17 +164,84 @@ def _debounce(conn: Connection, item: NewInvocation, plan: DebouncePlan, now: fl
         if plan.max_wait is not None:
             due = min(due, since + plan.max_wait)
         # Only while nobody leased it: a started one has its event, this one needs its own.
+        # max_event_age counts from when the invocation is due: the deadline moves with it.
         cur = conn.execute(
             "UPDATE invocations SET event = :event, idempotency_key = :key, "
-            "not_before = :due, run_at = :due "
+            "deadline = :due + (deadline - not_before), not_before = :due, run_at = :due "
             "WHERE id = :id AND status = 'queued' AND lease_owner IS NULL",
             {"event": item.event_json, "key": item.idempotency_key, "due": due, "id": holder},
         )
         if cur.rowcount:
             return holder
         _hand_over(conn, item, "debounce", plan.key, now)
-    item.not_before = max(item.not_before, now + plan.period)
+    _defer(item, now + plan.period)
     return None
+
+
+def _defer(item: NewInvocation, due: float) -> None:
+    if due > item.not_before:
+        item.deadline += due - item.not_before
+        item.not_before = due
+
+
+def _batch(conn: Connection, item: NewInvocation, plan: BatchPlan, now: float) -> str | None:
+    """Append `item`'s event to its key's open batch (returning the batch's id), or make
+    `item` a new batch of one, due `max_wait` from now (and None). A batch that reaches
+    `max_size` is due at once and closed: the key's next event opens another."""
+    member = orjson.loads(item.event_json)
+    held = _take(conn, item, "batch", plan.key, now)
+    if held is not None:
+        holder, _ = held
+        open_batch = "WHERE id = :id AND status = 'queued' AND lease_owner IS NULL"
+        row = conn.execute(f"SELECT event FROM invocations {open_batch}", {"id": holder}).fetchone()
+        if row is not None:
+            batch = orjson.loads(bytes(row[0]))
+            batch["data"].append(member)
+            full = len(batch["data"]) >= plan.max_size
+            due = ", deadline = :now + (deadline - not_before), not_before = :now, run_at = :now"
+            cur = conn.execute(
+                f"UPDATE invocations SET event = :event{due if full else ''} {open_batch}",
+                {"event": orjson.dumps(batch), "now": now, "id": holder},
+            )
+            if cur.rowcount:
+                if full:
+                    _close(conn, item.function, "batch", plan.key)
+                return holder
+        _hand_over(conn, item, "batch", plan.key, now)
+    item.event = WireEvent(orjson.dumps(_new_batch(item, member)))
+    if plan.max_size == 1:
+        _close(conn, item.function, "batch", plan.key)
+    else:
+        _defer(item, now + plan.max_wait)
+    return None
+
+
+def _new_batch(item: NewInvocation, member: dict[str, Any]) -> dict[str, Any]:
+    """The batch's own CloudEvent: its id is the invocation's, so a partial failure can be
+    written back to it (hub/flow/batching.py); each event keeps its id and idempotency key."""
+    return {
+        "specversion": "1.0",
+        "id": item.id,
+        "source": f"triggerhub/batch/{item.function}",
+        "type": BATCH_TYPE,
+        "data": [member],
+    }
+
+
+def _close(conn: Connection, function: str, kind: str, key: str) -> None:
+    conn.execute(
+        "DELETE FROM flow_keys WHERE function = :function AND kind = :kind AND key = :key",
+        {"function": function, "kind": kind, "key": key},
+    )
+
+
+def narrow(conn: Connection, *, inv_id: str, event: bytes) -> bool:
+    """A running batch's event cut down to the events its attempt reported failed."""
+    cur = conn.execute(
+        "UPDATE invocations SET event = :event WHERE id = :id AND status = 'running'",
+        {"event": event, "id": inv_id},
+    )
+    return bool(cur.rowcount)
 
 
 def _singleton(
