@@ -35,6 +35,11 @@ async def work(event):
     await asyncio.sleep(seconds)
     _note("end", event)
     return "ok"
+
+async def gather(event):
+    _note("start", event)
+    _note("end", event)
+    return {"failed": [m["id"] for m in event.data if m["data"].get("fail")]}
 """
 
 
