@@ -227,9 +227,9 @@ def test_every_phase_reports_in_one_run(tmp_path: Path, registry: Registry) -> N
         load_config(path, env={}, registry=registry)
     known = "which is not configured; configured functions: f"
     assert str(caught.value).replace(f"{tmp_path}/", "").splitlines() == [
-        "cfg.yaml:4:5: functions.f.timout: unknown key 'timout'; expected one of: concurrency, "
-        "max_event_age, max_retry_attempts, on_failure, on_success, response_limit, "
-        "retry_backoff, target, timeout",
+        "cfg.yaml:4:5: functions.f.timout: unknown key 'timout'; expected one of: batching, "
+        "cancel_on, concurrency, debounce, max_event_age, max_retry_attempts, on_failure, "
+        "on_success, response_limit, retry_backoff, singleton, target, timeout",
         f"cfg.yaml:5:44: functions.f.on_failure.function: the destination names function "
         f"'dlq', {known}",
         "cfg.yaml:9:14: triggers.orders.channel: environment variable CHANNEL is not set "
