@@ -28,6 +28,7 @@ from hub.errors import InvalidStateError, NotFoundError, StoreError
 from hub.events import Event, WireEvent
 from hub.executor import Executor
 from hub.flow.batching import with_batch_failures
+from hub.flow.config import Gathering
 from hub.flow.intake import IntakeFlow
 from hub.hooks import Hooks
 from hub.ids import new_id
@@ -183,14 +184,16 @@ class Hub:
         not_before: float | None = None,
         checkpoint: Checkpoint | None = None,
         trigger: str | None = None,
+        overrides: Gathering | None = None,
     ) -> list[list[Submitted]]:
         """Submit events to several functions (and a source checkpoint) in one commit;
-        `trigger`, the one they came from, for its `cancel_on` listeners."""
+        `trigger`, the one they came from, for its `cancel_on` listeners, and its `overrides`
+        of the functions' flow settings."""
         now = clock.now()
         start = start_time(now, delay, not_before)
         items = new_invocations(batches, self.functions, now, start)
-        if self.flow.active:
-            results = await self.flow.submit(items, batches, checkpoint, trigger)
+        if self.flow.active or overrides is not None:
+            results = await self.flow.submit(items, batches, checkpoint, trigger, overrides)
         else:
             results = await self.store.submit(items, checkpoint)
         out: list[list[Submitted]] = []

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from hub.config.base import Strict
 from hub.config.spellings import Respelled
 from hub.filters import Filter
+from hub.flow.config import TriggerFlowOverrides
 
 NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
 NAME_HELP = (
@@ -29,7 +29,7 @@ FunctionRefs = Annotated[
 ]
 
 
-class TriggerConfig(Strict):
+class TriggerConfig(TriggerFlowOverrides):
     type: str = Field(description="The trigger kind; picks the rest of the schema.")
     function: FunctionRefs
     enabled: bool = Field(True, description="A disabled trigger is validated but not started.")

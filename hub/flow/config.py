@@ -10,7 +10,6 @@ from pydantic import Field, model_validator
 
 from hub.config.base import Strict
 from hub.config.durations import Duration
-from hub.config.triggers import Name
 from hub.flow.fields import FieldPath
 
 MAX_PERIOD = 7 * 86400.0
@@ -56,7 +55,8 @@ class Singleton(Strict):
 class CancelOn(Strict):
     """Events of `trigger` stop this function's active invocations whose fields match."""
 
-    trigger: Name = Field(description="The trigger whose events cancel.")
+    # A name of `triggers:` (checked against them at load, hub/flow/references.py).
+    trigger: str = Field(min_length=1, description="The trigger whose events cancel.")
     match: dict[FieldPath, FieldPath] = Field(
         min_length=1,
         description="This function's event field: the cancelling event's field; every pair "
@@ -76,14 +76,15 @@ class EventBatching(Strict):
     )
 
 
-class IntakeFlowSettings(Strict):
+class Gathering(Strict):
+    """How many invocations a key's events become: at most one of the three."""
+
     debounce: Debounce | None = None
     batching: EventBatching | None = None
     singleton: Singleton | None = None
-    cancel_on: list[CancelOn] = Field(default_factory=list, max_length=16)
 
     @model_validator(mode="after")
-    def _one_way_to_gather(self) -> IntakeFlowSettings:
+    def _one_way_to_gather(self) -> Gathering:
         given = [
             name
             for name in ("debounce", "batching", "singleton")
@@ -97,11 +98,22 @@ class IntakeFlowSettings(Strict):
         return self
 
     @property
+    def gathers(self) -> bool:
+        return self.debounce is not None or self.batching is not None or self.singleton is not None
+
+
+class TriggerFlowOverrides(Gathering):
+    """A trigger's own `debounce`, `batching` or `singleton`: for its events, it replaces
+    whichever of the three its functions have."""
+
+    def flow_overrides(self) -> Gathering | None:
+        return self if self.gathers else None
+
+
+class IntakeFlowSettings(Gathering):
+    cancel_on: list[CancelOn] = Field(default_factory=list, max_length=16)
+
+    @property
     def shapes_intake(self) -> bool:
         """Whether a submit of this function takes the flow-controlled path."""
-        return (
-            self.debounce is not None
-            or self.batching is not None
-            or self.singleton is not None
-            or bool(self.cancel_on)
-        )
+        return self.gathers or bool(self.cancel_on)

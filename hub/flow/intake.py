@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from hub.config.functions import FunctionConfig
 from hub.events import Event, WireEvent
+from hub.flow.config import Gathering
 from hub.flow.plan import FlowPlan, cancels_of, plan_of
 from hub.invocation import NewInvocation
 from hub.store.base import Checkpoint, InvocationStore, Submitted
@@ -36,16 +37,20 @@ class IntakeFlow:
         batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
         checkpoint: Checkpoint | None,
         trigger: str | None,
+        overrides: Gathering | None = None,
     ) -> list[Submitted]:
-        """`items` as made from `batches` (one per event and function, in order)."""
+        """`items` as made from `batches` (one per event and function, in order); `overrides`,
+        the trigger's own debounce, batching or singleton."""
         cancels = []
         if trigger is not None:
             cancels = cancels_of(trigger, _distinct(batches), self._functions)
         plans: list[FlowPlan | None] = []
         for item in items:
             config = self._functions.get(item.function)
-            shaped = config is not None and config.shapes_intake
-            plans.append(plan_of(config, item.event) if shaped and config else None)
+            if config is not None and (overrides is not None or config.shapes_intake):
+                plans.append(plan_of(config, item.event, overrides))
+            else:
+                plans.append(None)
         if not cancels and all(plan is None for plan in plans):
             return await self._store.submit(items, checkpoint)
         outcome = await self._store.submit_flow(items, plans, cancels, checkpoint)

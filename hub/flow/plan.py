@@ -10,7 +10,7 @@ from typing import Any
 
 from hub.config.functions import FunctionConfig
 from hub.events import Event, WireEvent
-from hub.flow.config import CancelOn
+from hub.flow.config import CancelOn, Gathering
 from hub.flow.fields import MISSING, field_value, key_text
 
 WHOLE_FUNCTION = "*"
@@ -61,22 +61,26 @@ def attributes(event: Event | WireEvent) -> dict[str, Any]:
     return event.attributes() if isinstance(event, WireEvent) else event.to_dict()
 
 
-def plan_of(config: FunctionConfig, event: Event | WireEvent) -> FlowPlan:
+def plan_of(
+    config: FunctionConfig, event: Event | WireEvent, overrides: Gathering | None = None
+) -> FlowPlan:
     """An event without a key field is not debounced or held to a singleton (it runs as an
     ordinary invocation), is batched with the others that lack it, and one without a
-    `cancel_on` field cannot be cancelled by it."""
+    `cancel_on` field cannot be cancelled by it. A trigger's `overrides` replace the
+    function's debounce, batching and singleton."""
     attrs = attributes(event)
     plan = FlowPlan()
-    if (debounce := config.debounce) is not None:
+    gathering: Gathering = overrides or config
+    if (debounce := gathering.debounce) is not None:
         key = _key(attrs, debounce.key)
         if key is not None:
             plan.debounce = DebouncePlan(key, debounce.period, debounce.max_wait)
-    if (batching := config.batching) is not None:
+    if (batching := gathering.batching) is not None:
         # Without its key field an event still needs a batch (the function expects a list):
         # it shares one with the other events that lack it.
         key = _key(attrs, batching.key) or NO_KEY
         plan.batch = BatchPlan(key, batching.max_size, batching.max_wait)
-    if (singleton := config.singleton) is not None:
+    if (singleton := gathering.singleton) is not None:
         key = _key(attrs, singleton.key)
         if key is not None:
             plan.singleton = SingletonPlan(key, singleton.mode == "cancel")

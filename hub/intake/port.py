@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from hub.events import Event, WireEvent
+from hub.flow.config import Gathering
 from hub.store.base import Checkpoint, Submitted
 from hub.store.health import StoreHealth
 from hub.supervisor import Supervisor
@@ -52,6 +53,8 @@ class HubPort(Protocol):
         *,
         checkpoint: Checkpoint | None = None,
         trigger: str | None = None,
+        overrides: Gathering | None = None,
     ) -> list[list[Submitted]]:
         """Submit events to several functions and move the source's checkpoint, in one
-        commit (with no events, only the checkpoint moves); `trigger` names their source."""
+        commit (with no events, only the checkpoint moves); `trigger` names their source, and
+        `overrides` are its own flow settings (hub/flow/config.py)."""

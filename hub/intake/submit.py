@@ -30,6 +30,7 @@ class BatchSubmitter:
     ) -> None:
         self._hub = hub
         self._trigger = trigger
+        self._overrides = config.flow_overrides()
         self._functions = list(config.function)
         self._matches = compile_filter(config.filter)
         self._status = status
@@ -67,6 +68,7 @@ class BatchSubmitter:
             [(function, events) for function in self._functions if events],
             checkpoint=checkpoint,
             trigger=self._trigger,
+            overrides=self._overrides,
         )
         self._gate.note_submitted(sum(1 for per in submitted for s in per if s.created))
         return [s.id for per in submitted for s in per]

@@ -88,7 +88,7 @@ CASES: dict[str, tuple[str, str]] = {
         F + "triggers:\n  orders:\n    type: memory\n    channel: c\n    function: f\n"
         "    batchsize: 5\n",
         "cfg.yaml:9:5: triggers.orders.batchsize: unknown key 'batchsize'; expected one of: "
-        "batch_size, channel, enabled, filter, function, type",
+        "batch_size, batching, channel, debounce, enabled, filter, function, singleton, type",
     ),
     "max_retry_attempts: 9": (
         F + "    max_retry_attempts: 9\n",
@@ -236,7 +236,7 @@ def test_every_phase_reports_in_one_run(tmp_path: Path, registry: Registry) -> N
         "(or write ${CHANNEL:-default})",
         f"cfg.yaml:10:19: triggers.orders.function[1]: the trigger names function 'g', {known}",
         "cfg.yaml:11:5: triggers.orders.batchsize: unknown key 'batchsize'; expected one of: "
-        "batch_size, channel, enabled, filter, function, type",
+        "batch_size, batching, channel, debounce, enabled, filter, function, singleton, type",
         "cfg.yaml:13:11: triggers.audit.type: unknown trigger type 'nope'; known types: memory, "
         "ticker",
         f"cfg.yaml:14:15: triggers.audit.function: the trigger names function 'h', {known}",

@@ -35,43 +35,60 @@ def problems(settings: str, triggers: str = TRIGGERS) -> str:
 
 
 @pytest.mark.parametrize(
-    ("settings", "expected"),
+    ("settings", "expected", "triggers"),
     [
         (
             "debounce: {key: data.doc, period: 5s, max_wait: 1s}\n",
             "flow.yaml:5:5: functions.fulfil.debounce: debounce.max_wait must not be smaller "
             "than debounce.period",
+            TRIGGERS,
         ),
         (
             "debounce: {key: data.doc}\n",
             "flow.yaml:5:5: functions.fulfil.debounce.period: missing required key 'period'",
+            TRIGGERS,
         ),
         (
             "debounce: {key: 'data..doc', period: 1s}\n",
             "flow.yaml:5:21: functions.fulfil.debounce.key: invalid value 'data..doc'",
+            TRIGGERS,
         ),
         (
             "singleton: {key: data.job, mode: queue}\n",
             "flow.yaml:5:38: functions.fulfil.singleton.mode: expected 'skip' or 'cancel'; "
             "got 'queue'",
+            TRIGGERS,
         ),
         (
             "singleton: {key: data.job}\ndebounce: {period: 1s}\n",
-            "flow.yaml:3:3: functions.fulfil: give either debounce or singleton",
+            "flow.yaml:3:3: functions.fulfil: give only one of debounce, batching and singleton "
+            "(found debounce and singleton)",
+            TRIGGERS,
         ),
         (
             "cancel_on: [{trigger: orders-canceled, match: {data.id: data.id}}]\n",
             "flow.yaml:5:27: functions.fulfil.cancel_on[0].trigger: cancel_on names trigger "
             "'orders-canceled', which is not configured; configured triggers: orders-cancelled",
+            TRIGGERS,
+        ),
+        (
+            "debounce: {period: 1s}\n",
+            "flow.yaml:7:3: triggers.orders-cancelled: give only one of debounce, batching and "
+            "singleton (found debounce and singleton)",
+            "triggers:\n  orders-cancelled: {type: timer, function: fulfil, "
+            "schedule: 'rate(1 hour)', singleton: {key: data.x}, debounce: {period: 1s}}\n",
         ),
         (
             "cancel_on: [{trigger: orders-cancelled, match: {}}]\n",
             "flow.yaml:5:45: functions.fulfil.cancel_on[0].match: must have at least 1 item",
+            TRIGGERS,
         ),
     ],
 )
-def test_a_bad_setting_is_named_where_it_is_written(settings: str, expected: str) -> None:
-    assert expected in problems(settings)
+def test_a_bad_setting_is_named_where_it_is_written(
+    settings: str, expected: str, triggers: str
+) -> None:
+    assert expected in problems(settings, triggers)
 
 
 def test_good_settings_load() -> None:

@@ -5,7 +5,9 @@ first; kept in the store, so several daemons and a restart see the same pending 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from pathlib import Path
 
 from tests.flow.conftest import StartCluster, at
 from tests.waiting import until
@@ -85,3 +87,33 @@ async def test_a_restart_mid_debounce_loses_nothing(start_cluster: StartCluster)
         assert first["event"]["data"] == {"doc": "d", "n": 2}
         assert (await cluster.wait(after))["event"]["data"] == {"doc": "d", "n": 3}
     await until(lambda: len(cluster.runs("end")) == len({pending, after}))
+
+
+async def test_a_trigger_overrides_the_function_for_its_own_events(
+    start_cluster: StartCluster, tmp_path: Path
+) -> None:
+    lines = tmp_path / "edits.jsonl"
+    lines.touch()
+    cluster = start_cluster(
+        'plain:\n  target: {type: python, handler: "flowfns:work"}\n',
+        f"""\
+        edits:
+          type: log_stream
+          function: plain
+          paths: ["{lines}"]
+          from: start
+          format: jsonl
+          poll_interval: 100ms
+          debounce: {{key: data.doc, period: 1500ms}}
+        """,
+    )
+    for n in range(4):
+        with lines.open("a") as f:
+            f.write(json.dumps({"doc": "d", "n": n}) + "\n")
+        await asyncio.sleep(0.2)
+    # The function itself is not debounced: its API submits run one by one.
+    direct = [await cluster.invoke("plain", {"doc": "d", "n": f"api{n}"}) for n in range(2)]
+    assert len({d["id"] for d in direct}) == 2
+    await until(lambda: len(cluster.runs("end")) == 3, timeout=20)
+    ran = sorted(str(r["data"]["n"]) for r in cluster.runs())
+    assert ran == ["3", "api0", "api1"]
