@@ -30,6 +30,7 @@ from hub.executor import Executor
 from hub.flow.batching import with_batch_failures
 from hub.flow.config import Gathering
 from hub.flow.intake import IntakeFlow
+from hub.flow.stop_watch import watch_stops
 from hub.hooks import Hooks
 from hub.ids import new_id
 from hub.invocation import Invocation
@@ -108,6 +109,10 @@ class Hub:
         for n in range(self.settings.executors):
             self.supervisor.spawn(f"executor-{n}", self.executor.worker)
         self.supervisor.spawn("destinations", delivery.run)
+        self.supervisor.spawn(
+            "stop-watch",
+            lambda: watch_stops(self.store, self.executor.running.keys, self.executor.cancel),
+        )
         retention = self.settings.store.retention
         self.supervisor.spawn("purge", lambda: purge_forever(self.store, retention))
         self._started = True

@@ -24,6 +24,9 @@ class FlowIntake(Protocol):
         """Like `submit`, with each item's flow plan (None: an ordinary submit) and the
         cancellations its events ask for, in one commit."""
 
+    async def stopped_among(self, invocation_ids: Sequence[str]) -> list[str]:
+        """Those of `invocation_ids` that are stopped."""
+
     async def narrow_batch(self, invocation_id: str, event: bytes) -> bool:
         """Cut a running batch's event down to `event` (the events that failed), so its
         retry runs those alone; False if it is no longer running."""

@@ -24,6 +24,7 @@ class _SqlStore(Protocol):
     def now(self) -> float: ...
     def _commit(self, op: Op[T]) -> Coroutine[Any, Any, T]: ...
     def _due(self, run_at: float) -> None: ...
+    async def _read(self, op: Op[T]) -> T: ...
 
 
 class FlowIntakeSql:
@@ -54,6 +55,9 @@ class FlowIntakeSql:
         if outcome.stopped:
             self._due(now)  # a stopped one may have held back others of its ordering key
         return outcome
+
+    async def stopped_among(self: _SqlStore, invocation_ids: Sequence[str]) -> list[str]:
+        return await self._read(partial(store_ops.stopped_among, inv_ids=invocation_ids))
 
     async def narrow_batch(self: _SqlStore, invocation_id: str, event: bytes) -> bool:
         return await self._commit(partial(store_ops.narrow, inv_id=invocation_id, event=event))

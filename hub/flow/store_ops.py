@@ -235,6 +235,15 @@ def _close(conn: Connection, function: str, kind: str, key: str) -> None:
     )
 
 
+def stopped_among(conn: Connection, *, inv_ids: Sequence[str]) -> list[str]:
+    names = {f"i{n}": inv_id for n, inv_id in enumerate(inv_ids)}
+    listed = ", ".join(f":{name}" for name in names)
+    rows = conn.execute(
+        f"SELECT id FROM invocations WHERE id IN ({listed}) AND status = 'stopped'", names
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
 def narrow(conn: Connection, *, inv_id: str, event: bytes) -> bool:
     """A running batch's event cut down to the events its attempt reported failed."""
     cur = conn.execute(

@@ -32,7 +32,11 @@ def _note(phase, event):
 async def work(event):
     _note("start", event)
     seconds = event.data.get("seconds", 0) if isinstance(event.data, dict) else 0
-    await asyncio.sleep(seconds)
+    try:
+        await asyncio.sleep(seconds)
+    except asyncio.CancelledError:
+        _note("cancelled", event)
+        raise
     _note("end", event)
     return "ok"
 
@@ -85,6 +89,11 @@ class Cluster:
                 if inv["status"] in statuses:
                     return inv
                 await asyncio.sleep(0.05)
+
+    def elsewhere(self, pid: int) -> int:
+        """The index of a daemon other than process `pid` (the only one, with one daemon)."""
+        others = [n for n, daemon in enumerate(self.daemons) if daemon.pid != pid]
+        return others[0] if others else 0
 
     def runs(self, phase: str = "start") -> list[dict[str, Any]]:
         if not self.runs_file.exists():

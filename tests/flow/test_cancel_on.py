@@ -59,6 +59,7 @@ async def test_an_event_of_the_trigger_cancels_matching_invocations(
         inv = await cluster.wait(inv_id, timeout=15)
         assert (inv["status"], inv["condition"]) == ("stopped", "Cancelled"), inv
         assert inv["last_error"].startswith("cancelled by event ")
+    await until(lambda: [r["data"]["n"] for r in cluster.runs("cancelled")] == ["running"])
     await until(lambda: len(cluster.runs("end")) == 2)  # the two events of the trigger, noted
     assert {r["data"].get("order_id") for r in cluster.runs("end")} == {None, "o1"}
     assert (await cluster.get(other["id"]))["status"] == "queued"

@@ -52,10 +52,15 @@ async def test_cancel_stops_the_holder_and_queues_the_newcomer(
     cluster = start_cluster(CANCEL)
     first = await cluster.invoke("job", {"job": "a", "n": 1, "seconds": 30})
     await cluster.wait(first["id"], {"running"})
+    await until(lambda: len(cluster.runs()) == 1)
+    # Submitted to the daemon that does not run the first, when there are two.
+    elsewhere = cluster.elsewhere(cluster.runs()[0]["pid"])
     deferred = {"X-Triggerhub-Delay": "60"}
-    second = await cluster.invoke("job", {"job": "a", "n": 2}, **deferred)
+    second = await cluster.invoke("job", {"job": "a", "n": 2}, elsewhere, **deferred)
     old = await cluster.wait(first["id"], timeout=10)
     assert (old["status"], old["condition"]) == ("stopped", "Cancelled")
+    # Its attempt is cancelled, by whichever daemon runs it.
+    await until(lambda: [r["data"]["n"] for r in cluster.runs("cancelled")] == [1])
     assert old["last_error"] == f"singleton: replaced by {second['id']}"
     # A third replaces the deferred second in turn, and runs.
     third = await cluster.invoke("job", {"job": "a", "n": 3})
