@@ -79,7 +79,7 @@ class Hub:
             self.hooks,
         )
         self._waiters = Waiters()
-        self.flow = IntakeFlow(self.store, self.executor.cancel, self._waiters.notify)
+        self.flow = IntakeFlow(self.store, self.executor.cancel, self._on_final, self.hooks)
         self._session: aiohttp.ClientSession | None = None
         self._started = False
 

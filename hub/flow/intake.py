@@ -1,5 +1,5 @@
 """The hub's side of flow control at intake: which submits take the flow-controlled path, the
-plan of each of their invocations, and what follows a commit that stopped running ones."""
+plan of each of their invocations, and what follows a commit that stopped some."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from hub.config.functions import FunctionConfig
 from hub.events import Event, WireEvent
 from hub.flow.config import Gathering
 from hub.flow.plan import FlowPlan, cancels_of, plan_of
-from hub.invocation import NewInvocation
+from hub.hooks import Hooks
+from hub.invocation import Invocation, NewInvocation
+from hub.status import Status
 from hub.store.base import Checkpoint, InvocationStore, Submitted
 
 
@@ -18,11 +20,13 @@ class IntakeFlow:
         self,
         store: InvocationStore,
         cancel_running: Callable[[str], bool],
-        notify: Callable[[str], None],
+        on_final: Callable[[Invocation, Status], None],
+        hooks: Hooks,
     ) -> None:
         self._store = store
         self._cancel_running = cancel_running
-        self._notify = notify
+        self._on_final = on_final
+        self._hooks = hooks
         self._functions: Mapping[str, FunctionConfig] = {}
         self.active = False
         """Whether any function has a flow setting: if not, every submit is a plain one."""
@@ -57,7 +61,11 @@ class IntakeFlow:
         for stopped in outcome.stopped:
             if stopped.before == "running":
                 self._cancel_running(stopped.id)  # one running on another daemon ends there
-            self._notify(stopped.id)
+            # Waiters, metrics and the outcome log learn of it as of any stop.
+            inv = await self._store.get(stopped.id)
+            if inv is not None:
+                self._on_final(inv, Status.STOPPED)
+                self._hooks.ended_with(inv, stopped.condition, stopped.detail, None, None)
         return outcome.submitted
 
 

@@ -39,10 +39,12 @@ _ACTIVE_SQL = "('queued', 'running', 'retrying')"
 
 @dataclass(slots=True, frozen=True)
 class Stopped:
-    """An active invocation this submit stopped, and the status it had."""
+    """An invocation this submit made final (cancelled, or skipped), the status it had, why."""
 
     id: str
     before: str
+    condition: Condition
+    detail: str
 
 
 @dataclass(slots=True)
@@ -106,7 +108,9 @@ def _one(
     if not done.created:
         return done
     if skip_for is not None:
-        _stop(conn, item.id, "queued", Condition.SKIPPED, f"singleton: yielded to {skip_for}", now)
+        detail = f"singleton: yielded to {skip_for}"
+        if _stop(conn, item.id, "queued", Condition.SKIPPED, detail, now):
+            outcome.stopped.append(Stopped(item.id, "queued", Condition.SKIPPED, detail))
     elif plan.marks:
         conn.executemany(
             "INSERT INTO flow_marks (function, mark, invocation_id, expires_at) "
@@ -270,7 +274,7 @@ def _singleton(
     if not free and status is not None:
         detail = f"singleton: replaced by {item.id}"
         if _stop(conn, holder, status, Condition.CANCELLED, detail, now):
-            outcome.stopped.append(Stopped(holder, status))
+            outcome.stopped.append(Stopped(holder, status, Condition.CANCELLED, detail))
     _hand_over(conn, item, "singleton", plan.key, now)
     return None
 
@@ -322,7 +326,7 @@ def _cancel(conn: Connection, cancel: Cancel, now: float) -> list[Stopped]:
     ).fetchall()
     detail = f"cancelled by event {cancel.by}"
     stopped = [
-        Stopped(str(inv_id), str(status))
+        Stopped(str(inv_id), str(status), Condition.CANCELLED, detail)
         for inv_id, status in rows
         if _stop(conn, str(inv_id), str(status), Condition.CANCELLED, detail, now)
     ]

@@ -36,6 +36,13 @@ async def test_skip_keeps_one_per_key_and_records_the_rest(start_cluster: StartC
         assert inv["status"] == "stopped"
         assert inv["last_error"] == f"singleton: yielded to {winner}"
         assert inv["started_at"] is None
+
+    # Each skip is logged as an outcome, as a stop is.
+    def skips_logged() -> int:
+        lines = [line for d in cluster.daemons for line in d.log().splitlines()]
+        return sum("invocation stopped" in line and "Skipped" in line for line in lines)
+
+    await until(lambda: skips_logged() == 7)
     # Other keys, and an event without the key field, are not held back by "a".
     assert (await cluster.wait(other["id"]))["status"] == "succeeded"
     assert (await cluster.wait(keyless["id"]))["status"] == "succeeded"
