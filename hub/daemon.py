@@ -54,6 +54,7 @@ class Daemon:
             async with Hub(self.config.hub, self.config.functions) as hub:
                 self.outcomes.attach(hub.hooks)
                 triggers = TriggerSet(hub)
+                hub.pauses.on_triggers_changed(triggers.set_paused)
                 default_registry()  # every kind (webhook kinds too) is registered before the API
                 app = create_app(
                     hub,
@@ -82,6 +83,7 @@ class Daemon:
 
     async def _serve(self, hub: Hub, triggers: TriggerSet, server: ApiServer) -> None:
         try:
+            await triggers.set_paused(hub.pauses.triggers)  # paused before, paused now
             await triggers.start(self.config.triggers)
             self._install_signals()
             loops = hub.supervisor.group("daemon")
@@ -150,7 +152,7 @@ class Daemon:
         # them is all or nothing: a failure changes nothing), and only then the new set, so
         # invocations of removed functions wait, not fail.
         hub.set_functions({**hub.functions, **new.functions})
-        for section in ("store", "executors", "queue_size", "api"):
+        for section in ("store", "executors", "queue_size", "api", "telemetry"):
             if getattr(new.hub, section) != getattr(self.config.hub, section):
                 log.warning("hub setting changed; it applies after a restart", setting=section)
         await triggers.apply(new.triggers)

@@ -10,6 +10,7 @@ from hub.api.draining import refuse_new_work
 from hub.api.errors import json_errors
 from hub.api.openapi import openapi_json
 from hub.api.routes_admin import routes as admin_routes
+from hub.api.routes_control import routes as control_routes
 from hub.api.routes_invocations import routes as invocation_routes
 from hub.api.routes_webhooks import routes as webhook_routes
 from hub.api.state import (
@@ -19,13 +20,14 @@ from hub.api.state import (
     Draining,
     Ready,
     TriggerLookup,
-    TriggersStatus,
 )
+from hub.api_defaults import BODY_TIMEOUT
 from hub.engine import Hub
 from hub.hooks import Hooks
 from hub.metrics import Metrics
 from hub.plugins.webhooks import webhook_openapi_paths
 from hub.redact import remember
+from hub.scraped_metrics import TriggersStatus
 
 
 def create_app(
@@ -37,7 +39,7 @@ def create_app(
     ready: Ready | None = None,
     metrics: Metrics | None = None,
     trigger_config: TriggerLookup | None = None,
-    body_timeout: float = 60.0,
+    body_timeout: float = BODY_TIMEOUT,
     draining: Draining | None = None,
     access_keys: clouds.AccessKeys | None = None,
 ) -> web.Application:
@@ -74,6 +76,7 @@ def create_app(
         trigger_config=trigger_config,
         draining=draining,
     )
+    app.add_routes(control_routes)  # before /v1/invocations/{id}/… so it is not an id
     app.add_routes(invocation_routes)
     app.add_routes(admin_routes)
     clouds.add_cloud_routes(app)

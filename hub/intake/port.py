@@ -52,9 +52,9 @@ class HubPort(Protocol):
         batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
         *,
         checkpoint: Checkpoint | None = None,
-        trigger: str | None = None,
+        source: str | None = None,
         overrides: Gathering | None = None,
     ) -> list[list[Submitted]]:
         """Submit events to several functions and move the source's checkpoint, in one
-        commit (with no events, only the checkpoint moves); `trigger` names their source, and
-        `overrides` are its own flow settings (hub/flow/config.py)."""
+        commit (with no events, only the checkpoint moves); `source` is the trigger's name,
+        `overrides` its own flow settings (hub/flow/config.py)."""

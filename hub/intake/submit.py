@@ -25,11 +25,10 @@ class BatchSubmitter:
         config: TriggerConfig,
         status: TriggerStatus,
         gate: BacklogGate,
-        *,
-        trigger: str | None = None,
+        name: str | None = None,
     ) -> None:
         self._hub = hub
-        self._trigger = trigger
+        self._name = name
         self._overrides = config.flow_overrides()
         self._functions = list(config.function)
         self._matches = compile_filter(config.filter)
@@ -67,7 +66,7 @@ class BatchSubmitter:
         submitted = await self._hub.submit_many(
             [(function, events) for function in self._functions if events],
             checkpoint=checkpoint,
-            trigger=self._trigger,
+            source=self._name,
             overrides=self._overrides,
         )
         self._gate.note_submitted(sum(1 for per in submitted for s in per if s.created))

@@ -11,6 +11,7 @@ from hub.flow.protocol import FlowIntake
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
 from hub.store.health import StoreHealth
+from hub.store.operator import Bulk, Pauses
 from hub.supervisor import Supervisor
 
 
@@ -151,7 +152,9 @@ class Positions(Protocol):
         """Give the lease up (if `owner` holds it) so another daemon takes over at once."""
 
 
-class InvocationStore(StoreLife, Invocations, Outbox, Positions, FlowIntake, Protocol):
+class InvocationStore(
+    StoreLife, Invocations, Outbox, Positions, Pauses, Bulk, FlowIntake, Protocol
+):
     """A whole store. Time: an operation whose caller decides the instant (a lease, an
     outcome) takes it as `now`; the others (submit, release, set_checkpoint, the write
     probe) are stamped by the store when it queues them, from `hub.clock`."""

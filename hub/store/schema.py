@@ -8,13 +8,10 @@ backlog size.
 """
 
 from hub.flow import schema as flow_schema
+from hub.store import pauses
 
 
 def statements(blob: str, real: str, json: str) -> list[str]:
-    return [*_invocation_store(blob, real, json), *flow_schema.statements(real)]
-
-
-def _invocation_store(blob: str, real: str, json: str) -> list[str]:
     return [
         f"""CREATE TABLE IF NOT EXISTS invocations (
             id TEXT PRIMARY KEY,
@@ -87,4 +84,6 @@ def _invocation_store(blob: str, real: str, json: str) -> list[str]:
             written_at {real} NOT NULL,
             padding {blob} NOT NULL
         )""",
+        *pauses.statements(real),
+        *flow_schema.statements(real),
     ]
