@@ -29,7 +29,7 @@ from hub.errors import InvalidStateError, NotFoundError, StoreError
 from hub.events import Event, WireEvent
 from hub.executor import Executor
 from hub.flow.batching import with_batch_failures
-from hub.flow.config import Gathering
+from hub.flow.config import TriggerOrigin
 from hub.flow.intake import IntakeFlow
 from hub.flow.stop_watch import watch_stops
 from hub.hooks import Hooks
@@ -197,17 +197,16 @@ class Hub:
         not_before: float | None = None,
         checkpoint: Checkpoint | None = None,
         source: str | None = None,
-        overrides: Gathering | None = None,
+        origin: TriggerOrigin | None = None,
     ) -> list[list[Submitted]]:
         """Submit events to several functions (and a source checkpoint) in one commit;
-        `source` (the trigger's name, say) names the receive span when tracing and is what a
-        function's `cancel_on` listens to; `overrides` are that trigger's own flow settings."""
+        `source` (the trigger's name, say) names the receive span when tracing; `origin`, the
+        trigger they came from, for `cancel_on` and the trigger's own flow settings."""
         submit = partial(
             self._submit_many,
             delay=delay,
             not_before=not_before,
-            source=source,
-            overrides=overrides,
+            origin=origin,
         )
         if self.telemetry is not None:
             return await self.telemetry.received(batches, source, submit, checkpoint)
@@ -220,14 +219,13 @@ class Hub:
         *,
         delay: float | None,
         not_before: float | None,
-        source: str | None,
-        overrides: Gathering | None,
+        origin: TriggerOrigin | None,
     ) -> list[list[Submitted]]:
         now = clock.now()
         start = start_time(now, delay, not_before)
         items = new_invocations(batches, self.functions, now, start)
-        if self.flow.active or overrides is not None:
-            results = await self.flow.submit(items, batches, checkpoint, source, overrides)
+        if self.flow.active or (origin is not None and origin.overrides is not None):
+            results = await self.flow.submit(items, batches, checkpoint, origin)
         else:
             results = await self.store.submit(items, checkpoint)
         out: list[list[Submitted]] = []

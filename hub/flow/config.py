@@ -4,6 +4,7 @@ mixin of the function's config model, so they are validated with located errors 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -108,6 +109,15 @@ class TriggerFlowOverrides(Gathering):
 
     def flow_overrides(self) -> Gathering | None:
         return self if self.gathers else None
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerOrigin:
+    """Events that came from trigger `name` (not from the API): what a `cancel_on` listens to,
+    with the trigger's own flow settings, if it has any."""
+
+    name: str
+    overrides: Gathering | None = None
 
 
 class IntakeFlowSettings(Gathering):

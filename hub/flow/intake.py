@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from hub.config.functions import FunctionConfig
 from hub.events import Event, WireEvent
-from hub.flow.config import Gathering
+from hub.flow.config import TriggerOrigin
 from hub.flow.plan import FlowPlan, cancels_of, plan_of
 from hub.hooks import Hooks
 from hub.invocation import Invocation, NewInvocation
@@ -40,14 +40,15 @@ class IntakeFlow:
         items: Sequence[NewInvocation],
         batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
         checkpoint: Checkpoint | None,
-        trigger: str | None,
-        overrides: Gathering | None = None,
+        origin: TriggerOrigin | None,
     ) -> list[Submitted]:
-        """`items` as made from `batches` (one per event and function, in order); `overrides`,
-        the trigger's own debounce, batching or singleton."""
+        """`items` as made from `batches` (one per event and function, in order), from the
+        trigger `origin` (None: from the API)."""
         cancels = []
-        if trigger is not None:
-            cancels = cancels_of(trigger, _distinct(batches), self._functions)
+        overrides = None
+        if origin is not None:
+            cancels = cancels_of(origin.name, _distinct(batches), self._functions)
+            overrides = origin.overrides
         plans: list[FlowPlan | None] = []
         for item in items:
             config = self._functions.get(item.function)

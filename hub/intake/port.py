@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from hub.events import Event, WireEvent
-from hub.flow.config import Gathering
+from hub.flow.config import TriggerOrigin
 from hub.store.base import Checkpoint, Submitted
 from hub.store.health import StoreHealth
 from hub.supervisor import Supervisor
@@ -53,8 +53,8 @@ class HubPort(Protocol):
         *,
         checkpoint: Checkpoint | None = None,
         source: str | None = None,
-        overrides: Gathering | None = None,
+        origin: TriggerOrigin | None = None,
     ) -> list[list[Submitted]]:
         """Submit events to several functions and move the source's checkpoint, in one
         commit (with no events, only the checkpoint moves); `source` is the trigger's name,
-        `overrides` its own flow settings (hub/flow/config.py)."""
+        `origin` the trigger with its own flow settings (hub/flow/config.py)."""

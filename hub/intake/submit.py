@@ -10,6 +10,7 @@ from hub.config.triggers import TriggerConfig
 from hub.eventcheck import InvalidEvent, check_storable, contained
 from hub.events import Event, WireEvent
 from hub.filters import compile_filter
+from hub.flow.config import TriggerOrigin
 from hub.intake.backlog import BacklogGate
 from hub.intake.inbox import PushedBatch
 from hub.intake.port import HubPort
@@ -29,7 +30,7 @@ class BatchSubmitter:
     ) -> None:
         self._hub = hub
         self._name = name
-        self._overrides = config.flow_overrides()
+        self._origin = None if name is None else TriggerOrigin(name, config.flow_overrides())
         self._functions = list(config.function)
         self._matches = compile_filter(config.filter)
         self._status = status
@@ -67,7 +68,7 @@ class BatchSubmitter:
             [(function, events) for function in self._functions if events],
             checkpoint=checkpoint,
             source=self._name,
-            overrides=self._overrides,
+            origin=self._origin,
         )
         self._gate.note_submitted(sum(1 for per in submitted for s in per if s.created))
         return [s.id for per in submitted for s in per]
