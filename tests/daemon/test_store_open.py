@@ -4,7 +4,9 @@ with one line naming the file and what to do, before it accepts any work."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -47,16 +49,23 @@ async def store_check(*args: str) -> tuple[int, str]:
 
 
 async def filled_store(make_daemon: MakeDaemon, session: aiohttp.ClientSession) -> Path:
-    """A store the daemon wrote and closed cleanly, big enough to have pages 20 to 49."""
+    """A store the daemon wrote and closed cleanly, with 30 pages of data past the schema."""
     daemon, config, _ = make_daemon(RECORD)
     daemon.start()
     api = Api(session, daemon.url)
-    created = await asyncio.gather(*(api.invoke("record", PAYLOAD) for _ in range(200)))
+    created = await asyncio.gather(*(api.invoke("record", PAYLOAD) for _ in range(300)))
     await asyncio.gather(*(api.wait(c["id"]) for c in created))
     assert daemon.terminate() == 0
     db = config.parent / "hub.db"
-    assert db.stat().st_size >= 60 * page_size(db)
+    assert db.stat().st_size >= (past_the_schema(db) + 40) * page_size(db)
     return db
+
+
+def past_the_schema(db: Path) -> int:
+    """A page well past the tables' roots and the schema's own pages, all made at the start:
+    overwriting from there damages data, not the schema the file is opened with."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return int(conn.execute("SELECT max(rootpage) FROM sqlite_master").fetchone()[0]) + 10
 
 
 def page_size(db: Path) -> int:
@@ -74,7 +83,8 @@ async def test_mid_file_corruption_stops_the_start_with_one_line(
     make_daemon: MakeDaemon, api_session: aiohttp.ClientSession
 ) -> None:
     db = await filled_store(make_daemon, api_session)
-    overwrite_pages(db, 20, 49)
+    first = past_the_schema(db)
+    overwrite_pages(db, first, first + 29)
 
     daemon, _, _ = make_daemon(RECORD)
     code, stderr = await asyncio.to_thread(daemon.refused)
