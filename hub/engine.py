@@ -29,7 +29,11 @@ from hub.dispatcher import Dispatcher
 from hub.errors import InvalidStateError, NotFoundError, StoreError
 from hub.events import Event, WireEvent
 from hub.executor import Executor
+from hub.flow.batching import with_batch_failures
+from hub.flow.config import TriggerOrigin
+from hub.flow.intake import IntakeFlow
 from hub.flow.status import FlowCounts
+from hub.flow.stop_watch import watch_stops
 from hub.hooks import Hooks
 from hub.ids import new_id
 from hub.invocation import Invocation
@@ -66,8 +70,8 @@ class Hub:
         self.supervisor = Supervisor()
         self.supervisor.adopt("store", self.store.loops)
         self.hooks = Hooks()
-        self.flow = FlowCounts()
-        self.hooks.on_started.append(self.flow.on_started)
+        self.flow_counts = FlowCounts()
+        self.hooks.on_started.append(self.flow_counts.on_started)
         self.telemetry = start_telemetry(self.settings.telemetry)
         if self.telemetry is not None:
             self.telemetry.attach(self.hooks)
@@ -86,6 +90,7 @@ class Hub:
         self.executor.paused = self.pauses.function_paused
         self.pauses.on_functions_resumed(lambda: self.dispatcher.alarm.nudge(clock.now()))
         self._waiters = Waiters()
+        self.flow = IntakeFlow(self.store, self.executor.cancel, self._on_final, self.hooks)
         self._session: aiohttp.ClientSession | None = None
         self._started = False
 
@@ -122,6 +127,10 @@ class Hub:
             self.supervisor.spawn(f"executor-{n}", self.executor.worker)
         self.supervisor.spawn("destinations", delivery.run)
         self.supervisor.spawn("pauses", self.pauses.run)
+        self.supervisor.spawn(
+            "stop-watch",
+            lambda: watch_stops(self.store, self.executor.running.keys, self.executor.cancel),
+        )
         retention = self.settings.store.retention
         self.supervisor.spawn("purge", lambda: purge_forever(self.store, retention))
         self._started = True
@@ -130,8 +139,10 @@ class Hub:
     def set_functions(self, functions: Mapping[str, FunctionConfig]) -> None:
         """Apply a function set (at start and on reload); queued invocations are untouched."""
         assert self._session is not None, "start the hub first"
-        apply_functions(self.runtimes, functions, self._session)
+        batch_failures = partial(with_batch_failures, store=self.store)
+        apply_functions(self.runtimes, functions, self._session, batch_failures)
         self.functions = dict(functions)
+        self.flow.set_functions(self.functions)
 
     async def close(self, drain_timeout: float | None = None) -> None:
         """Graceful stop: no more leasing, let running attempts finish within the drain
@@ -193,16 +204,19 @@ class Hub:
         checkpoint: Checkpoint | None = None,
         source: str | None = None,
         flow: LeaseFlow | None = None,
+        origin: TriggerOrigin | None = None,
     ) -> list[list[Submitted]]:
         """Submit events to several functions (and a source checkpoint) in one commit;
         `source` (the trigger's name, say) names the receive span when tracing; `flow`
-        overrides the functions' flow-control settings (a trigger's own, a request's priority)."""
-        if self.telemetry is not None:
-            submit = partial(self._submit_many, delay=delay, not_before=not_before, flow=flow)
-            return await self.telemetry.received(batches, source, submit, checkpoint)
-        return await self._submit_many(
-            batches, checkpoint, delay=delay, not_before=not_before, flow=flow
+        overrides the functions' lease-side flow-control settings (a trigger's own, a request's
+        priority); `origin`, the trigger they came from, for `cancel_on` and the trigger's own
+        intake-side flow settings."""
+        submit = partial(
+            self._submit_many, delay=delay, not_before=not_before, flow=flow, origin=origin
         )
+        if self.telemetry is not None:
+            return await self.telemetry.received(batches, source, submit, checkpoint)
+        return await submit(batches, checkpoint)
 
     async def _submit_many(
         self,
@@ -212,11 +226,15 @@ class Hub:
         delay: float | None,
         not_before: float | None,
         flow: LeaseFlow | None = None,
+        origin: TriggerOrigin | None = None,
     ) -> list[list[Submitted]]:
         now = clock.now()
         start = start_time(now, delay, not_before)
         items = new_invocations(batches, self.functions, now, start, flow)
-        results = await self.store.submit(items, checkpoint)
+        if self.flow.active or (origin is not None and origin.overrides is not None):
+            results = await self.flow.submit(items, batches, checkpoint, origin)
+        else:
+            results = await self.store.submit(items, checkpoint)
         out: list[list[Submitted]] = []
         for function, events in batches:
             out.append(results[: len(events)])

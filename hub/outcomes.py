@@ -23,6 +23,10 @@ from hub.timefmt import to_rfc3339
 log = structlog.get_logger("hub.outcomes")
 
 
+# Ends someone asked for (a stop, a cancel_on event, a singleton): not a warning.
+_ASKED_FOR = frozenset({Condition.STOPPED, Condition.CANCELLED, Condition.SKIPPED})
+
+
 class OutcomeLog:
     def __init__(
         self, settings: OutcomeLogSettings, draw: Callable[[], float] = random.random
@@ -59,7 +63,7 @@ class OutcomeLog:
                 return
             write = log.info if settings.success == "info" else log.debug
         else:
-            write = log.info if condition is Condition.STOPPED else log.warning
+            write = log.info if condition in _ASKED_FOR else log.warning
         status = CONDITION_STATUS[condition]
         write(
             f"invocation {status}",

@@ -4,7 +4,7 @@ the running set of them, swapped as a whole when the function set changes."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -29,13 +29,15 @@ def apply_functions(
     runtimes: dict[str, FunctionRuntime],
     functions: Mapping[str, FunctionConfig],
     session: aiohttp.ClientSession,
+    wrap: Callable[[FunctionConfig, Target], Target] | None = None,
 ) -> None:
     """Make `runtimes` run `functions`: changed ones rebuilt, removed ones dropped, unchanged
-    ones (and their concurrency slots) kept."""
+    ones (and their concurrency slots) kept. `wrap` may put something around each target
+    built (hub/flow/batching.py reads a batch's partial failure)."""
     # Every changed target is built before any is swapped in: one that cannot be built (a
     # handler that fails to import) leaves the running set as it was.
     built = {
-        name: FunctionRuntime(name, config, build_target(config.target, session))
+        name: FunctionRuntime(name, config, _built(config, session, wrap))
         for name, config in functions.items()
         if (current := runtimes.get(name)) is None or current.config != config
     }
@@ -43,3 +45,12 @@ def apply_functions(
         if name not in functions:
             del runtimes[name]
     runtimes.update(built)
+
+
+def _built(
+    config: FunctionConfig,
+    session: aiohttp.ClientSession,
+    wrap: Callable[[FunctionConfig, Target], Target] | None,
+) -> Target:
+    target = build_target(config.target, session)
+    return target if wrap is None else wrap(config, target)

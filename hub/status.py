@@ -28,6 +28,10 @@ class Condition(StrEnum):
     EVENT_AGE_EXCEEDED = "EventAgeExceeded"
     NON_RETRYABLE = "NonRetryableError"
     STOPPED = "Stopped"
+    # Flow control (hub/flow): stopped by a cancel_on event or a singleton in cancel mode, or
+    # never run because a singleton key was held.
+    CANCELLED = "Cancelled"
+    SKIPPED = "Skipped"
 
 
 CONDITION_STATUS = {
@@ -36,4 +40,6 @@ CONDITION_STATUS = {
     Condition.NON_RETRYABLE: Status.FAILED,
     Condition.EVENT_AGE_EXCEEDED: Status.EXPIRED,
     Condition.STOPPED: Status.STOPPED,
+    Condition.CANCELLED: Status.STOPPED,
+    Condition.SKIPPED: Status.STOPPED,
 }

@@ -26,7 +26,7 @@ async def list_functions(request: web.Request) -> web.Response:
             "items": [
                 {
                     **_public_settings(name, functions[name], paused.get(name)),
-                    "status": hub.flow.status(name),
+                    "status": hub.flow_counts.status(name),
                 }
                 for name in sorted(functions)
             ]

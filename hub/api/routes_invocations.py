@@ -53,7 +53,7 @@ async def invoke(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None
     location = f"/v1/invocations/{submitted.id}"
-    if not submitted.created:
+    if not submitted.created and not submitted.folded:
         raise ApiError(
             409,
             "an invocation with this idempotency key already exists",

@@ -10,6 +10,7 @@ from hub.config.durations import Duration
 from hub.config.flow_lease import LeaseFlow
 from hub.config.kind_unions import by_registry
 from hub.config.patterns import HTTP_URL_PATTERN
+from hub.flow.config import IntakeFlowSettings
 
 # Also what an invocation of a function no longer configured is given when redriven.
 DEFAULT_MAX_EVENT_AGE = 6 * 3600.0
@@ -48,7 +49,7 @@ class Backoff(Strict):
     jitter: bool = Field(True, description="Full jitter: a random delay up to the computed one.")
 
 
-class FunctionConfig(LeaseFlow):
+class FunctionConfig(LeaseFlow, IntakeFlowSettings):
     target: TargetConfig
     timeout: Duration = Field(30.0, gt=0, le=86400)
     concurrency: int = Field(16, ge=1, le=10_000)

@@ -23,6 +23,7 @@ from hub.config.references import dangling_references
 from hub.config.respell import respell_triggers
 from hub.config_view import config_secrets
 from hub.errors import ConfigError
+from hub.flow.references import dangling_cancel_triggers
 from hub.plugins.registry import Registry, default_registry
 from hub.redact import redact_text, remember
 
@@ -75,6 +76,7 @@ def load_text(
     except ValidationError as exc:
         problems += _problems(exc, located, model, filled.secret_paths)
     problems += _at(located, dangling_references(located.data))
+    problems += _at(located, dangling_cancel_triggers(located.data))
     if import_root is not None:
         problems += _at(located, handler_problems(located.data.get("functions"), import_root))
     # A value whose variable is missing still holds `${…}`: its own problem says why.

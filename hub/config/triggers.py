@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from hub.config.flow_lease import LeaseFlow
 from hub.config.spellings import Respelled
 from hub.filters import Filter
+from hub.flow.config import TriggerFlowOverrides
 
 NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
 NAME_HELP = (
@@ -29,7 +30,7 @@ FunctionRefs = Annotated[
 ]
 
 
-class TriggerConfig(LeaseFlow):
+class TriggerConfig(LeaseFlow, TriggerFlowOverrides):
     type: str = Field(description="The trigger kind; picks the rest of the schema.")
     function: FunctionRefs
     enabled: bool = Field(True, description="A disabled trigger is validated but not started.")

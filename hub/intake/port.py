@@ -8,6 +8,7 @@ from typing import Protocol
 
 from hub.config.flow_lease import LeaseFlow
 from hub.events import Event, WireEvent
+from hub.flow.config import TriggerOrigin
 from hub.store.base import Checkpoint, Submitted
 from hub.store.health import StoreHealth
 from hub.supervisor import Supervisor
@@ -54,6 +55,8 @@ class HubPort(Protocol):
         checkpoint: Checkpoint | None = None,
         source: str | None = None,
         flow: LeaseFlow | None = None,
+        origin: TriggerOrigin | None = None,
     ) -> list[list[Submitted]]:
         """Submit events to several functions and move the source's checkpoint, in one
-        commit (with no events, only the checkpoint moves); `source` is the trigger's name."""
+        commit (with no events, only the checkpoint moves); `source` is the trigger's name,
+        `origin` the trigger with its own flow settings (hub/flow/config.py)."""

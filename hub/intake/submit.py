@@ -10,6 +10,7 @@ from hub.config.triggers import TriggerConfig
 from hub.eventcheck import InvalidEvent, check_storable, contained
 from hub.events import Event, WireEvent
 from hub.filters import compile_filter
+from hub.flow.config import TriggerOrigin
 from hub.intake.backlog import BacklogGate
 from hub.intake.inbox import PushedBatch
 from hub.intake.port import HubPort
@@ -29,6 +30,7 @@ class BatchSubmitter:
     ) -> None:
         self._hub = hub
         self._name = name
+        self._origin = None if name is None else TriggerOrigin(name, config.flow_overrides())
         self._functions = list(config.function)
         self._flow = config  # its flow-control settings override the functions' for its events
         self._matches = compile_filter(config.filter)
@@ -68,6 +70,7 @@ class BatchSubmitter:
             checkpoint=checkpoint,
             source=self._name,
             flow=self._flow,
+            origin=self._origin,
         )
         self._gate.note_submitted(sum(1 for per in submitted for s in per if s.created))
         return [s.id for per in submitted for s in per]

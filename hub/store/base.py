@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from hub.flow.protocol import FlowIntake
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
 from hub.store.health import StoreHealth
@@ -47,6 +48,8 @@ class Routing:
 class Submitted:
     id: str
     created: bool
+    folded: bool = False
+    """Not created, but carried: a debounce put the event on the pending invocation `id`."""
 
 
 @dataclass(slots=True)
@@ -162,7 +165,7 @@ class RateLimits(Protocol):
 
 
 class InvocationStore(
-    StoreLife, Invocations, Outbox, Positions, Pauses, Bulk, RateLimits, Protocol
+    StoreLife, Invocations, Outbox, Positions, Pauses, Bulk, RateLimits, FlowIntake, Protocol
 ):
     """A whole store. Time: an operation whose caller decides the instant (a lease, an
     outcome) takes it as `now`; the others (submit, release, set_checkpoint, the write

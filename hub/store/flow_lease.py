@@ -7,7 +7,7 @@ When some are due, the lease plans in one transaction, reading only the heads of
 a whole backlog:
 
 - lanes: an invocation with a concurrency key (else a rate-limit key) queues in the lane of
-  that key. Table `flow_keys` lists the lanes least recently served first; the lease visits
+  that key. Table `flow_lanes` lists the lanes least recently served first; the lease visits
   the first few and moves them to the back of the line: round-robin, so a key with a huge
   backlog does not starve one with a few. From each lane it reads the oldest and the
   highest-priority due invocations, which go by effective priority, then due time (FIFO).
@@ -53,11 +53,11 @@ _MARK = (
     "rate_burst = :rate_burst, lane = :lane WHERE id = :id"
 )
 _JOIN_LANE = (
-    "INSERT INTO flow_keys (function, key, served_at, version, width) "
+    "INSERT INTO flow_lanes (function, key, served_at, version, width) "
     "VALUES (:function, :lane, 0, 0, :width) "
-    "ON CONFLICT (function, key) DO UPDATE SET version = flow_keys.version + 1, "
+    "ON CONFLICT (function, key) DO UPDATE SET version = flow_lanes.version + 1, "
     "width = excluded.width, "
-    f"served_at = CASE WHEN flow_keys.served_at >= {IDLE} THEN 0 ELSE flow_keys.served_at END"
+    f"served_at = CASE WHEN flow_lanes.served_at >= {IDLE} THEN 0 ELSE flow_lanes.served_at END"
 )
 _ANY_DUE = "SELECT 1 FROM invocations WHERE priority IS NOT NULL AND run_at <= :now LIMIT 1"
 _HEAD = (
@@ -70,7 +70,7 @@ _FIELDS = (
     "c.rate_burst, c.run_at"
 )
 _LANES = (
-    f"SELECT function, key, version, width FROM flow_keys WHERE served_at < {IDLE} "
+    f"SELECT function, key, version, width FROM flow_lanes WHERE served_at < {IDLE} "
     "ORDER BY served_at LIMIT :lanes"
 )
 # A lane's heads: its oldest due invocations (the most aged) and its highest priorities.
@@ -83,9 +83,9 @@ _LANE_ACTIVE = (
     "SELECT 1 FROM invocations WHERE function = :function AND lane = :lane "
     "AND run_at IS NOT NULL LIMIT 1"
 )
-_SERVED = "UPDATE flow_keys SET served_at = :now WHERE function = :function AND key = :lane"
+_SERVED = "UPDATE flow_lanes SET served_at = :now WHERE function = :function AND key = :lane"
 _SET_IDLE = (
-    f"UPDATE flow_keys SET served_at = {IDLE} WHERE function = :function AND key = :lane "
+    f"UPDATE flow_lanes SET served_at = {IDLE} WHERE function = :function AND key = :lane "
     "AND version = :version"
 )
 _RANKED = " UNION ALL ".join(
@@ -143,12 +143,12 @@ def wake_lane(conn: Connection, *, inv_id: str) -> None:
     """Bring an invocation's lane back into turn: for anything that makes a final invocation
     due again (a redrive), as a submit does for a new one."""
     conn.execute(
-        "INSERT INTO flow_keys (function, key, served_at, version, width) "
+        "INSERT INTO flow_lanes (function, key, served_at, version, width) "
         "SELECT function, lane, 0, 0, flow_limit FROM invocations "
         "WHERE id = :id AND lane IS NOT NULL "
-        "ON CONFLICT (function, key) DO UPDATE SET version = flow_keys.version + 1, "
-        f"served_at = CASE WHEN flow_keys.served_at >= {IDLE} THEN 0 "
-        "ELSE flow_keys.served_at END",
+        "ON CONFLICT (function, key) DO UPDATE SET version = flow_lanes.version + 1, "
+        f"served_at = CASE WHEN flow_lanes.served_at >= {IDLE} THEN 0 "
+        "ELSE flow_lanes.served_at END",
         {"id": inv_id},
     )
 

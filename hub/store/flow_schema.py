@@ -17,7 +17,7 @@ FLOW_COLUMNS = (
     ("rate_interval", "{real}"),
     ("rate_burst", "INTEGER"),
     # The invocation's queue within its function: its concurrency key, else its rate key;
-    # NULL for priority alone. The lease serves lanes round-robin (table flow_keys).
+    # NULL for priority alone. The lease serves lanes round-robin (table flow_lanes).
     ("lane", "TEXT"),
 )
 
@@ -62,7 +62,7 @@ def _statements(real: str) -> list[str]:
         # moves on with every submit into the lane, so a lane is set idle only if nothing was
         # submitted into it since the lease looked. `width`: how many of its heads may start at
         # once (its concurrency limit; NULL for a rate-limit lane), so that many are read.
-        f"""CREATE TABLE IF NOT EXISTS flow_keys (
+        f"""CREATE TABLE IF NOT EXISTS flow_lanes (
             function TEXT NOT NULL,
             key TEXT NOT NULL,
             served_at {real} NOT NULL,
@@ -70,5 +70,5 @@ def _statements(real: str) -> list[str]:
             width INTEGER,
             PRIMARY KEY (function, key)
         )""",
-        "CREATE INDEX IF NOT EXISTS flow_keys_turn ON flow_keys (served_at)",
+        "CREATE INDEX IF NOT EXISTS flow_lanes_turn ON flow_lanes (served_at)",
     ]

@@ -7,6 +7,7 @@ once final, and a partial index on it makes "what is due" and "when is the next"
 backlog size.
 """
 
+from hub.flow import schema as flow_schema
 from hub.store import pauses
 
 
@@ -84,4 +85,5 @@ def statements(blob: str, real: str, json: str) -> list[str]:
             padding {blob} NOT NULL
         )""",
         *pauses.statements(real),
+        *flow_schema.statements(real),
     ]

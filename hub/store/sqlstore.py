@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from hub.config.settings import DEFAULT_DEDUP_WINDOW
+from hub.flow.store import FlowIntakeSql
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
 from hub.store import control, invocations, reads
@@ -24,7 +25,7 @@ from hub.store.starts import PendingStarts
 __all__ = ["Committer", "SqlStore"]
 
 
-class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk, SqlRateLimits):
+class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk, SqlRateLimits, FlowIntakeSql):
     def __init__(self, dedup_window: float = DEFAULT_DEDUP_WINDOW) -> None:
         super().__init__(dedup_window)
         self._starts = PendingStarts()

@@ -88,8 +88,8 @@ CASES: dict[str, tuple[str, str]] = {
         F + "triggers:\n  orders:\n    type: memory\n    channel: c\n    function: f\n"
         "    batchsize: 5\n",
         "cfg.yaml:9:5: triggers.orders.batchsize: unknown key 'batchsize'; expected one of: "
-        "batch_size, channel, enabled, filter, function, key_concurrency, priority, rate_limit, "
-        "type",
+        "batch_size, batching, channel, debounce, enabled, filter, function, key_concurrency, "
+        "priority, rate_limit, singleton, type",
     ),
     "max_retry_attempts: 9": (
         F + "    max_retry_attempts: 9\n",
@@ -228,17 +228,18 @@ def test_every_phase_reports_in_one_run(tmp_path: Path, registry: Registry) -> N
         load_config(path, env={}, registry=registry)
     known = "which is not configured; configured functions: f"
     assert str(caught.value).replace(f"{tmp_path}/", "").splitlines() == [
-        "cfg.yaml:4:5: functions.f.timout: unknown key 'timout'; expected one of: concurrency, "
-        "key_concurrency, max_event_age, max_retry_attempts, on_failure, on_success, priority, "
-        "rate_limit, response_limit, retry_backoff, target, timeout",
+        "cfg.yaml:4:5: functions.f.timout: unknown key 'timout'; expected one of: batching, "
+        "cancel_on, concurrency, debounce, key_concurrency, max_event_age, "
+        "max_retry_attempts, on_failure, on_success, priority, rate_limit, response_limit, "
+        "retry_backoff, singleton, target, timeout",
         f"cfg.yaml:5:44: functions.f.on_failure.function: the destination names function "
         f"'dlq', {known}",
         "cfg.yaml:9:14: triggers.orders.channel: environment variable CHANNEL is not set "
         "(or write ${CHANNEL:-default})",
         f"cfg.yaml:10:19: triggers.orders.function[1]: the trigger names function 'g', {known}",
         "cfg.yaml:11:5: triggers.orders.batchsize: unknown key 'batchsize'; expected one of: "
-        "batch_size, channel, enabled, filter, function, key_concurrency, priority, rate_limit, "
-        "type",
+        "batch_size, batching, channel, debounce, enabled, filter, function, key_concurrency, "
+        "priority, rate_limit, singleton, type",
         "cfg.yaml:13:11: triggers.audit.type: unknown trigger type 'nope'; known types: memory, "
         "ticker",
         f"cfg.yaml:14:15: triggers.audit.function: the trigger names function 'h', {known}",

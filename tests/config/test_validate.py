@@ -62,8 +62,9 @@ def test_every_problem_is_printed_handlers_included(tmp_path: Path) -> None:
         f"{config}:9:37: functions.broken.target.handler: cannot import 'fns.broken': "
         "RuntimeError: needs DATABASE_URL",
         f"{config}:10:5: functions.broken.retries: unknown key 'retries'; expected one of: "
-        "concurrency, key_concurrency, max_event_age, max_retry_attempts, on_failure, "
-        "on_success, priority, rate_limit, response_limit, retry_backoff, target, timeout",
+        "batching, cancel_on, concurrency, debounce, key_concurrency, max_event_age, "
+        "max_retry_attempts, on_failure, on_success, priority, rate_limit, response_limit, "
+        "retry_backoff, singleton, target, timeout",
         f"{config}:14:23: triggers.tick.function[1]: the trigger names function 'missing', "
         "which is not configured; configured functions: broken, gone, greet, nameless",
     ]

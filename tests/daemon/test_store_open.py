@@ -53,7 +53,7 @@ async def filled_store(make_daemon: MakeDaemon, session: aiohttp.ClientSession) 
     daemon, config, _ = make_daemon(RECORD)
     daemon.start()
     api = Api(session, daemon.url)
-    created = await asyncio.gather(*(api.invoke("record", PAYLOAD) for _ in range(200)))
+    created = await asyncio.gather(*(api.invoke("record", PAYLOAD) for _ in range(300)))
     await asyncio.gather(*(api.wait(c["id"]) for c in created))
     assert daemon.terminate() == 0
     db = config.parent / "hub.db"

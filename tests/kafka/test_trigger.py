@@ -91,8 +91,10 @@ async def test_after_a_restart_every_partition_shows_its_lag_before_anything_is_
         await triggers.start({"t": trigger})
         # It connects (and learns the lag) before it sees the full backlog and pauses.
         await until(
-            lambda: triggers.status()["t"]["lag_detail"] == expected
-            and triggers.status()["t"]["state"] == "paused",
+            lambda: (
+                triggers.status()["t"]["lag_detail"] == expected
+                and triggers.status()["t"]["state"] == "paused"
+            ),
             timeout=30,
         )
         status = triggers.status()["t"]

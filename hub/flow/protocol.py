@@ -1,0 +1,32 @@
+"""The flow-controlled submit every store offers (its SQL in store_ops.py). Imports only for
+typing: the store's base protocol names it, and the store imports this package."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from hub.flow.plan import Cancel, FlowPlan
+    from hub.flow.store_ops import FlowOutcome
+    from hub.invocation import NewInvocation
+    from hub.store.base import Checkpoint
+
+
+class FlowIntake(Protocol):
+    async def submit_flow(
+        self,
+        items: Sequence[NewInvocation],
+        plans: Sequence[FlowPlan | None],
+        cancels: Sequence[Cancel],
+        checkpoint: Checkpoint | None = None,
+    ) -> FlowOutcome:
+        """Like `submit`, with each item's flow plan (None: an ordinary submit) and the
+        cancellations its events ask for, in one commit."""
+
+    async def stopped_among(self, invocation_ids: Sequence[str]) -> list[str]:
+        """Those of `invocation_ids` that are stopped."""
+
+    async def narrow_batch(self, invocation_id: str, event: bytes) -> bool:
+        """Cut a running batch's event down to `event` (the events that failed), so its
+        retry runs those alone; False if it is no longer running."""

@@ -1,0 +1,63 @@
+"""The store's flow-controlled submit, beside its plain one (which flow-free functions keep)."""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine, Sequence
+from functools import partial
+from typing import Any, Protocol, TypeVar
+
+from hub.flow import store_ops
+from hub.flow.plan import Cancel, FlowPlan
+from hub.flow.store_ops import FlowOutcome
+from hub.invocation import NewInvocation
+from hub.store.base import Checkpoint
+from hub.store.connection import Op
+
+T = TypeVar("T")
+
+
+class _SqlStore(Protocol):
+    """What the mixin needs of the store it is mixed into (hub/store/sqlbase.py)."""
+
+    @property
+    def dedup_window(self) -> float: ...
+    def now(self) -> float: ...
+    def _commit(self, op: Op[T]) -> Coroutine[Any, Any, T]: ...
+    def _due(self, run_at: float) -> None: ...
+    async def _read(self, op: Op[T]) -> T: ...
+
+
+class FlowIntakeSql:
+    """Mixed into SqlStore."""
+
+    async def submit_flow(
+        self: _SqlStore,
+        items: Sequence[NewInvocation],
+        plans: Sequence[FlowPlan | None],
+        cancels: Sequence[Cancel],
+        checkpoint: Checkpoint | None = None,
+    ) -> FlowOutcome:
+        now = self.now()
+        outcome = await self._commit(
+            partial(
+                store_ops.submit,
+                items=items,
+                plans=plans,
+                cancels=cancels,
+                now=now,
+                dedup_window=self.dedup_window,
+                checkpoint=checkpoint,
+            )
+        )
+        created = [i.not_before for i, s in zip(items, outcome.submitted, strict=True) if s.created]
+        if created:
+            self._due(min(created))
+        if outcome.stopped:
+            self._due(now)  # a stopped one may have held back others of its ordering key
+        return outcome
+
+    async def stopped_among(self: _SqlStore, invocation_ids: Sequence[str]) -> list[str]:
+        return await self._read(partial(store_ops.stopped_among, inv_ids=invocation_ids))
+
+    async def narrow_batch(self: _SqlStore, invocation_id: str, event: bytes) -> bool:
+        return await self._commit(partial(store_ops.narrow, inv_id=invocation_id, event=event))
