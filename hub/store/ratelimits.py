@@ -24,6 +24,14 @@ def take(
     lock: str = "",
 ) -> float | None:
     """Take one start from the bucket now: None when taken, else when the next one conforms."""
+    if lock:
+        # A bucket's first take: without a row there is nothing to lock, and two daemons would
+        # both find it empty and both start. A fresh bucket (time 0) conforms at once.
+        conn.execute(
+            "INSERT INTO flow_rates (function, key, tat, open_at) VALUES (:function, :key, 0, 0) "
+            "ON CONFLICT (function, key) DO NOTHING",
+            {"function": bucket, "key": key},
+        )
     row = conn.execute(
         f"SELECT tat, open_at FROM flow_rates WHERE function = :function AND key = :key {lock}",
         {"function": bucket, "key": key},
