@@ -1,0 +1,133 @@
+"""Reads the web console makes beside the listing (hub/store/reads.py): each bounded by an
+index or a LIMIT, so a page costs the same with a million invocations as with ten."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
+
+from hub.store.base import InvocationStore
+from hub.store.connection import Connection, Op
+from hub.store.sqlbase import SqlBase
+
+T = TypeVar("T")
+UNSUCCESSFUL = ("RetriesExhausted", "NonRetryableError", "EventAgeExceeded", "Stopped")
+
+
+@dataclass(slots=True, frozen=True)
+class Ended:
+    id: str
+    function: str
+    condition: str
+    error: str | None
+    finished_at: float | None
+
+
+@dataclass(slots=True, frozen=True)
+class PendingDelivery:
+    invocation_id: str
+    slot: str
+    attempts: int
+    last_error: str | None
+    next_at: float
+
+
+async def _read(store: InvocationStore, op: Op[T]) -> T:
+    if not isinstance(store, SqlBase):
+        raise TypeError(f"the console reads SQL stores only, not {type(store).__name__}")
+    return await store._read(op)
+
+
+async def active_by_function(store: InvocationStore) -> dict[str, dict[str, int]]:
+    """Queued, running and retrying invocations per function, through the due index."""
+    return await _read(store, _active_by_function)
+
+
+def _active_by_function(conn: Connection) -> dict[str, dict[str, int]]:
+    rows = conn.execute(
+        "SELECT function, status, COUNT(*) FROM invocations WHERE run_at IS NOT NULL "
+        "GROUP BY function, status"
+    ).fetchall()
+    out: dict[str, dict[str, int]] = {}
+    for function, status, count in rows:
+        out.setdefault(str(function), {})[str(status)] = int(count)
+    return out
+
+
+async def recent_unsuccessful(
+    store: InvocationStore,
+    *,
+    conditions: Sequence[str] = UNSUCCESSFUL,
+    function: str | None = None,
+    limit: int = 10,
+) -> list[Ended]:
+    return await _read(
+        store, partial(_recent_unsuccessful, conditions=conditions, function=function, limit=limit)
+    )
+
+
+def _recent_unsuccessful(
+    conn: Connection, *, conditions: Sequence[str], function: str | None, limit: int
+) -> list[Ended]:
+    params: dict[str, Any] = {f"c{n}": c for n, c in enumerate(conditions)}
+    params["limit"] = limit
+    marks = ", ".join(f":c{n}" for n in range(len(conditions)))
+    # `condition <> 'Success'` lets the planner use the partial invocations_unsuccessful index.
+    sql = (
+        "SELECT id, function, condition, last_error, finished_at FROM invocations "
+        f"WHERE condition <> 'Success' AND condition IN ({marks})"
+    )
+    if function is not None:
+        sql += " AND function = :function"
+        params["function"] = function
+    rows = conn.execute(sql + " ORDER BY id DESC LIMIT :limit", params).fetchall()
+    return [Ended(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+async def by_idempotency_key(
+    store: InvocationStore, key: str, functions: Sequence[str]
+) -> list[str]:
+    """Invocation ids holding `key` (within the dedup window), by the idempotency table's
+    primary key (function, key)."""
+    if not functions:
+        return []
+    return await _read(store, partial(_by_key, key=key, functions=functions))
+
+
+def _by_key(conn: Connection, *, key: str, functions: Sequence[str]) -> list[str]:
+    params: dict[str, Any] = {f"f{n}": f for n, f in enumerate(functions)}
+    params["key"] = key
+    marks = ", ".join(f":f{n}" for n in range(len(functions)))
+    rows = conn.execute(
+        f"SELECT invocation_id FROM idempotency WHERE function IN ({marks}) AND key = :key",
+        params,
+    ).fetchall()
+    return sorted((str(r[0]) for r in rows), reverse=True)
+
+
+async def pending_deliveries(
+    store: InvocationStore, invocation_id: str | None = None, limit: int = 10
+) -> list[PendingDelivery]:
+    """Destination records not delivered yet (the outbox holds only those): of one
+    invocation, or the ones that failed at least once."""
+    return await _read(
+        store, partial(_pending_deliveries, invocation_id=invocation_id, limit=limit)
+    )
+
+
+def _pending_deliveries(
+    conn: Connection, *, invocation_id: str | None, limit: int
+) -> list[PendingDelivery]:
+    params: dict[str, Any] = {"limit": limit}
+    if invocation_id is None:
+        where = "last_error IS NOT NULL"
+    else:
+        where, params["inv"] = "invocation_id = :inv", invocation_id
+    rows = conn.execute(
+        f"SELECT invocation_id, slot, attempts, last_error, run_at FROM outbox WHERE {where} "
+        "ORDER BY run_at LIMIT :limit",
+        params,
+    ).fetchall()
+    return [PendingDelivery(r[0], r[1], int(r[2]), r[3], float(r[4])) for r in rows]
