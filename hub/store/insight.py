@@ -46,9 +46,11 @@ async def active_by_function(store: InvocationStore) -> dict[str, dict[str, int]
 
 
 def _active_by_function(conn: Connection) -> dict[str, dict[str, int]]:
+    # Grouped status first: grouped by function first, SQLite would rather walk the whole
+    # invocations_by_function index (already in that order) than the few active rows.
     rows = conn.execute(
         "SELECT function, status, COUNT(*) FROM invocations WHERE run_at IS NOT NULL "
-        "GROUP BY function, status"
+        "GROUP BY status, function"
     ).fetchall()
     out: dict[str, dict[str, int]] = {}
     for function, status, count in rows:
@@ -71,19 +73,22 @@ async def recent_unsuccessful(
 def _recent_unsuccessful(
     conn: Connection, *, conditions: Sequence[str], function: str | None, limit: int
 ) -> list[Ended]:
-    params: dict[str, Any] = {f"c{n}": c for n, c in enumerate(conditions)}
-    params["limit"] = limit
-    marks = ", ".join(f":c{n}" for n in range(len(conditions)))
-    # `condition <> 'Success'` lets the planner use the partial invocations_unsuccessful index.
+    # One walk of the (condition, id) index per condition, newest first, merged here: asked for
+    # several conditions at once the planner would sort every matching row.
     sql = (
         "SELECT id, function, condition, last_error, finished_at FROM invocations "
-        f"WHERE condition <> 'Success' AND condition IN ({marks})"
+        "WHERE condition <> 'Success' AND condition = :condition"
     )
     if function is not None:
         sql += " AND function = :function"
-        params["function"] = function
-    rows = conn.execute(sql + " ORDER BY id DESC LIMIT :limit", params).fetchall()
-    return [Ended(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+    sql += " ORDER BY id DESC LIMIT :limit"
+    found: list[Ended] = []
+    for condition in conditions:
+        params = {"condition": condition, "function": function, "limit": limit}
+        if function is None:
+            del params["function"]
+        found += [Ended(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(sql, params).fetchall()]
+    return sorted(found, key=lambda e: e.id, reverse=True)[:limit]
 
 
 async def by_idempotency_key(
