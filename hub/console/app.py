@@ -13,7 +13,7 @@ from hub.api.state import CONTEXT
 from hub.console import live, login, pages_config, pages_invocations, pages_overview
 from hub.console.activity import Activity
 from hub.console.guard import ACTIVITY, CONSOLE, guard, template_context
-from hub.console.shown import duration, when
+from hub.console.shown import duration, number, when
 
 HERE = Path(__file__).parent
 
@@ -28,7 +28,7 @@ def add_console(app: web.Application) -> None:
         undefined=jinja2.StrictUndefined,
         context_processors=[template_context],
     )
-    env.filters.update(when=when, duration=duration)
+    env.filters.update(when=when, duration=duration, number=number)
     activity = console[ACTIVITY] = Activity()
     for module in (login, pages_overview, pages_invocations, pages_config, live):
         console.add_routes(module.routes)

@@ -21,7 +21,7 @@ class FireTime:
     offset_changes: bool  # the UTC offset differs from the previous fire time's
 
 
-def next_fire_times(config: Any, count: int = COUNT) -> list[FireTime]:
+def next_fire_times(config: Any, count: int = COUNT, now: float | None = None) -> list[FireTime]:
     """[] for a trigger that is not a timer, or one with no future ticks."""
     if getattr(config, "type", None) != "timer":
         return []
@@ -30,7 +30,7 @@ def next_fire_times(config: Any, count: int = COUNT) -> list[FireTime]:
 
     schedule, zone = build_schedule(config), config.time_zone()
     out: list[FireTime] = []
-    ms, previous = int(clock.now() * 1000), None
+    ms, previous = int((clock.now() if now is None else now) * 1000), None
     while len(out) < count and (tick := schedule.after(ms)) is not None:
         local = to_datetime(tick).astimezone(zone)
         offset = local.utcoffset()

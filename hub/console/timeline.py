@@ -10,6 +10,7 @@ from hub.invocation import Invocation, Transition
 
 WIDTH = 1000.0  # SVG user units; the picture scales to the page
 MIN_WIDTH = 2.0  # a span too short to see still shows
+DEFERRED = 0.5
 
 
 @dataclass(slots=True, frozen=True)
@@ -73,5 +74,6 @@ def _span(begin: Transition, end: float, not_before: float) -> Span:
         return Span("run", begin.detail or "attempt", begin.at, end)
     if begin.status == "retrying":
         return Span("backoff", "backoff", begin.at, end)
-    deferred = not_before > begin.at + 0.001
+    # Deferred on purpose (a delay, a not-before time), not by the instants a submit stamps.
+    deferred = not_before > begin.at + DEFERRED
     return Span("wait", "deferred, then queued" if deferred else "queue wait", begin.at, end)

@@ -41,6 +41,11 @@ functions:
     target: {{type: python, handler: "consolefns:fail"}}
     max_retry_attempts: 0
   echo: {{target: {{type: python, handler: "consolefns:echo"}}}}
+  flaky:
+    target: {{type: python, handler: "consolefns:fail"}}
+    max_retry_attempts: 2
+    retry_backoff: {{initial: 0.3s, jitter: false}}
+    on_failure: {{type: file, path: "{dir}/dead-letter.jsonl"}}
 triggers:
   ticker:
     type: timer
