@@ -41,6 +41,9 @@ functions:
     target: {{type: python, handler: "consolefns:fail"}}
     max_retry_attempts: 0
   echo: {{target: {{type: python, handler: "consolefns:echo"}}}}
+  bulkfail:
+    target: {{type: python, handler: "consolefns:fail"}}
+    max_retry_attempts: 0
   flaky:
     target: {{type: python, handler: "consolefns:fail"}}
     max_retry_attempts: 2
