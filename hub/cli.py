@@ -11,6 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from hub.cli_control import add_bulk_options, add_pause_commands, is_bulk, run_bulk
 from hub.cli_store import add_store_commands
 from hub.client import ApiError, Client, client_from_env
 from hub.tables import render
@@ -73,12 +74,15 @@ def _parser() -> argparse.ArgumentParser:
     ls.add_argument("--status")
     ls.add_argument("--limit", type=int, default=50)
     ls.add_argument("--cursor")
-    for action, handler in (("show", _show), ("stop", _stop), ("redrive", _redrive)):
-        _api_command(inv_sub, action, f"{action} one invocation", handler).add_argument("id")
+    _api_command(inv_sub, "show", "show one invocation", _show).add_argument("id")
+    for action, handler in (("stop", _stop), ("redrive", _redrive)):
+        help_ = f"{action} one invocation, or every one the filter options select"
+        add_bulk_options(_api_command(inv_sub, action, help_, handler))
 
-    trig = sub.add_parser("triggers", help="triggers and their runtime status")
+    trig = sub.add_parser("triggers", help="triggers: their runtime status, pause, resume")
     trig_sub = trig.add_subparsers(dest="action", required=True)
     _api_command(trig_sub, "list", "list triggers with their status", _triggers)
+    add_pause_commands(sub, trig_sub, _api_command, _client)
 
     add_store_commands(sub)
     return p
@@ -208,11 +212,15 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _stop(args: argparse.Namespace) -> int:
+    if is_bulk(args):
+        return run_bulk(_client(args), "stop", args)
     _print(args, _client(args).request("POST", f"/v1/invocations/{args.id}/stop"), single=True)
     return 0
 
 
 def _redrive(args: argparse.Namespace) -> int:
+    if is_bulk(args):
+        return run_bulk(_client(args), "redrive", args)
     _print(args, _client(args).request("POST", f"/v1/invocations/{args.id}/redrive"), single=True)
     return 0
 

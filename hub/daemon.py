@@ -54,6 +54,7 @@ class Daemon:
             async with Hub(self.config.hub, self.config.functions) as hub:
                 self.outcomes.attach(hub.hooks)
                 triggers = TriggerSet(hub)
+                hub.pauses.on_triggers_changed(triggers.set_paused)
                 default_registry()  # every kind (webhook kinds too) is registered before the API
                 app = create_app(
                     hub,
@@ -82,6 +83,7 @@ class Daemon:
 
     async def _serve(self, hub: Hub, triggers: TriggerSet, server: ApiServer) -> None:
         try:
+            await triggers.set_paused(hub.pauses.triggers)  # paused before, paused now
             await triggers.start(self.config.triggers)
             self._install_signals()
             loops = hub.supervisor.group("daemon")

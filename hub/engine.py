@@ -20,6 +20,7 @@ import structlog
 from hub import clock
 from hub.config.functions import DEFAULT_MAX_EVENT_AGE, FunctionConfig
 from hub.config.settings import HubSettings
+from hub.control.pausing import PauseBook
 from hub.destinations.loop import DeliveryLoop
 from hub.destinations.record import build_record
 from hub.destinations.routing import routing_of
@@ -74,6 +75,9 @@ class Hub:
             self._on_final,
             self.hooks,
         )
+        self.pauses = PauseBook(self.store)
+        self.executor.paused = self.pauses.function_paused
+        self.pauses.on_functions_resumed(lambda: self.dispatcher.alarm.nudge(clock.now()))
         self._waiters = Waiters()
         self._session: aiohttp.ClientSession | None = None
         self._started = False
@@ -98,12 +102,14 @@ class Hub:
         delivery = DeliveryLoop(
             self.store, self._session, self.owner, self.settings.destination_attempts, self.hooks
         )
+        await self.pauses.refresh()  # before any executor may start a paused function's work
         self.store.on_due(self.dispatcher.alarm.nudge)
         self.store.on_outbox(delivery.alarm.nudge)
         self.supervisor.spawn("dispatcher", self.dispatcher.run)
         for n in range(self.settings.executors):
             self.supervisor.spawn(f"executor-{n}", self.executor.worker)
         self.supervisor.spawn("destinations", delivery.run)
+        self.supervisor.spawn("pauses", self.pauses.run)
         retention = self.settings.store.retention
         self.supervisor.spawn("purge", lambda: purge_forever(self.store, retention))
         self._started = True

@@ -52,6 +52,8 @@ class Executor:
         self.stopped: set[str] = set()
         self.idle = asyncio.Event()
         self.idle.set()
+        # Whether a function is paused now (hub/control/pausing.py); the hub sets it.
+        self.paused: Callable[[str], bool] = lambda _function: False
 
     async def worker(self) -> None:
         while True:
@@ -122,6 +124,10 @@ class Executor:
             await self.finish(inv, rt, Condition.NON_RETRYABLE, error=str(reason))
             return
         async with rt.slots:
+            if self.paused(inv.function):
+                # Paused after it was leased: back to its queue, no attempt counted.
+                await self.store.hand_back(inv, self.owner)
+                return
             await self._attempt(inv, rt)
 
     async def _attempt(self, inv: Invocation, rt: FunctionRuntime) -> None:

@@ -10,6 +10,7 @@ from hub.api.draining import refuse_new_work
 from hub.api.errors import json_errors
 from hub.api.openapi import openapi_json
 from hub.api.routes_admin import routes as admin_routes
+from hub.api.routes_control import routes as control_routes
 from hub.api.routes_invocations import routes as invocation_routes
 from hub.api.routes_webhooks import routes as webhook_routes
 from hub.api.state import (
@@ -75,6 +76,7 @@ def create_app(
         trigger_config=trigger_config,
         draining=draining,
     )
+    app.add_routes(control_routes)  # before /v1/invocations/{id}/… so it is not an id
     app.add_routes(invocation_routes)
     app.add_routes(admin_routes)
     clouds.add_cloud_routes(app)

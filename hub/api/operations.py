@@ -109,6 +109,53 @@ def _manage(path: str, summary: str, operation_id: str) -> Operation:
     )
 
 
+def _bulk(action: str, statuses: str, body: type[BaseModel]) -> Operation:
+    return Operation(
+        "post",
+        f"/v1/invocations/{action}",
+        f"{action}Invocations",
+        f"{action.capitalize()} every invocation a filter selects",
+        description=f"Acts on {statuses} invocations matching every given field, newest "
+        "first, in batches of bounded size, each committed durably; the same as the "
+        "single-invocation route for each. An invocation that changed meanwhile is skipped. "
+        "With dry_run, only counts.",
+        body={"application/json": body},
+        changes=True,
+        answers={
+            200: Answer("How many matched and how many changed.", models.BulkResult),
+            400: Answer("A bad filter; the message names the field."),
+        },
+    )
+
+
+def _pause(kind: str, path_model: type[BaseModel], action: str, what: str) -> Operation:
+    return Operation(
+        "post",
+        f"/v1/{kind}s/{{name}}/{action}",
+        f"{action}{kind.capitalize()}",
+        f"{action.capitalize()} a {kind}",
+        description=what,
+        parameters=((path_model, "path"),),
+        changes=True,
+        answers={
+            200: Answer(
+                f"The {kind}'s pause state (the same when it already was).", models.PauseState
+            ),
+            404: Answer(f"No {kind} with that name."),
+        },
+    )
+
+
+_PAUSE_FUNCTION = (
+    "Its invocations are still accepted and kept; none is started (on any daemon) until it "
+    "is resumed. Running attempts finish. Stored: survives a restart and a reload."
+)
+_PAUSE_TRIGGER = (
+    "It stops reading its source and keeps its position; resumed, it reads on from there. "
+    "Stored: survives a restart and a reload."
+)
+
+
 def _probe(path: str, summary: str, operation_id: str, not_ready: bool) -> Operation:
     answers = {200: Answer("Serving.", models.Status)}
     if not_ready:
@@ -191,6 +238,12 @@ OPERATIONS = [
         "Queue a failed, expired or stopped invocation again",
         "redriveInvocation",
     ),
+    _bulk("stop", "queued, running or retrying", models.StopFilter),
+    _bulk("redrive", "failed, expired or stopped", models.RedriveFilter),
+    _pause("function", parameters.FunctionPath, "pause", _PAUSE_FUNCTION),
+    _pause("function", parameters.FunctionPath, "resume", "Start its kept invocations again."),
+    _pause("trigger", parameters.TriggerPath, "pause", _PAUSE_TRIGGER),
+    _pause("trigger", parameters.TriggerPath, "resume", "Read on from the kept position."),
     Operation(
         "post",
         "/v1/hooks/{kind}/{trigger}",

@@ -23,6 +23,10 @@ class FunctionPath(BaseModel):
     name: str
 
 
+class TriggerPath(BaseModel):
+    name: str
+
+
 class InvocationPath(BaseModel):
     id: InvocationId
 

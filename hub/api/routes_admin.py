@@ -12,20 +12,32 @@ from hub.api.jsonbody import json_response
 from hub.api.state import context
 from hub.config.functions import FunctionConfig
 from hub.redact import config_view
+from hub.timefmt import to_rfc3339
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/v1/functions")
 async def list_functions(request: web.Request) -> web.Response:
-    functions = context(request).hub.functions
+    hub = context(request).hub
+    functions, paused = hub.functions, hub.pauses.functions
     return json_response(
-        {"items": [_public_settings(name, functions[name]) for name in sorted(functions)]}
+        {
+            "items": [
+                _public_settings(name, functions[name], paused.get(name))
+                for name in sorted(functions)
+            ]
+        }
     )
 
 
-def _public_settings(name: str, config: FunctionConfig) -> dict[str, Any]:
-    return {"name": name, **config_view(config.model_dump(mode="json"))}
+def _public_settings(name: str, config: FunctionConfig, paused_at: float | None) -> dict[str, Any]:
+    return {
+        "name": name,
+        **config_view(config.model_dump(mode="json")),
+        "paused": paused_at is not None,
+        "paused_at": to_rfc3339(paused_at),
+    }
 
 
 @routes.get("/v1/triggers")

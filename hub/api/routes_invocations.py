@@ -56,7 +56,8 @@ async def list_invocations(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/v1/invocations/{id}")
+# Not the bulk actions' paths (hub/api/routes_control.py), which take no GET.
+@routes.get("/v1/invocations/{id:(?!(?:stop|redrive)$)[^{}/]+}")
 async def get_invocation(request: web.Request) -> web.Response:
     inv = await context(request).hub.get(_invocation_id(request))
     return json_response(inv.to_dict())

@@ -4,6 +4,7 @@ stopped in order. A trigger that cannot be built (missing extra, broken plugin) 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from hub.intake.runner import RECONNECT, TriggerRunner
 from hub.intake.trigger_status import TriggerState, TriggerStatus
 from hub.plugins.contract import Source, SourceContext
 from hub.plugins.registry import Registry, default_registry
+from hub.timefmt import to_rfc3339
 
 log = structlog.get_logger("hub.intake")
 
@@ -44,7 +46,10 @@ class TriggerSet:
         self._loops = hub.supervisor.group("intake")
         self._configs: dict[str, TriggerConfig] = {}
         self._runners: dict[str, TriggerRunner] = {}
-        self._idle: dict[str, TriggerStatus] = {}  # disabled, or could not be built
+        self._idle: dict[str, TriggerStatus] = {}  # disabled, paused, or could not be built
+        # Paused by an operator (hub/control/pausing.py): name to when. Not started while in it.
+        self._paused: dict[str, float] = {}
+        self._changing = asyncio.Lock()  # a reload and a pause change one at a time
 
     async def start(self, configs: Mapping[str, TriggerConfig]) -> None:
         await self.apply(configs)
@@ -53,7 +58,11 @@ class TriggerSet:
         """Reload: stop removed and changed triggers (in order), then start added and changed
         ones; unchanged triggers keep running and keep their counters. Triggers that are not
         running (ended, or failed) start again even when unchanged: a reload is how an operator
-        says "try again" after fixing what stopped them."""
+        says "try again" after fixing what stopped them. Paused ones stay paused."""
+        async with self._changing:
+            await self._apply(configs)
+
+    async def _apply(self, configs: Mapping[str, TriggerConfig]) -> None:
         old = self._configs
         dead = self._not_running()
         stale = [name for name in old if configs.get(name) != old[name] or name in dead]
@@ -67,8 +76,22 @@ class TriggerSet:
 
     async def stop(self) -> None:
         """Stop intake everywhere first, then wait for each trigger and close its source."""
-        await self._stop(list(self._runners))
-        self._configs = {}
+        async with self._changing:
+            await self._stop(list(self._runners))
+            self._configs = {}
+
+    async def set_paused(self, paused: Mapping[str, float]) -> None:
+        """Stop the triggers newly paused (a batch being submitted finishes and is acked, so
+        the source's position is kept) and start the ones resumed, from that position."""
+        async with self._changing:
+            before, self._paused = self._paused, dict(paused)
+            pausing = [name for name in self._configs if name in paused and name not in before]
+            resuming = [name for name in self._configs if name in before and name not in paused]
+            await self._stop(pausing + resuming)  # a resumed one leaves its paused status
+            for name in pausing + resuming:
+                self._start_one(name, self._configs[name])
+            if pausing or resuming:
+                log.info("triggers paused or resumed", paused=pausing, resumed=resuming)
 
     def _not_running(self) -> set[str]:
         over = (TriggerState.ENDED, TriggerState.FAILED)
@@ -94,6 +117,10 @@ class TriggerSet:
     def _start_one(self, name: str, config: TriggerConfig) -> None:
         if not config.enabled:
             self._idle[name] = _idle_status(config, TriggerState.DISABLED)
+            return
+        if name in self._paused:
+            self._idle[name] = _idle_status(config, TriggerState.PAUSED)
+            self._idle[name].detail = {"paused_at": to_rfc3339(self._paused[name])}
             return
         try:
             source = self._build(name, config)

@@ -10,6 +10,7 @@ from typing import Protocol
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
 from hub.store.health import StoreHealth
+from hub.store.operator import Bulk, Pauses
 from hub.supervisor import Supervisor
 
 
@@ -148,7 +149,7 @@ class Positions(Protocol):
         """Give the lease up (if `owner` holds it) so another daemon takes over at once."""
 
 
-class InvocationStore(StoreLife, Invocations, Outbox, Positions, Protocol):
+class InvocationStore(StoreLife, Invocations, Outbox, Positions, Pauses, Bulk, Protocol):
     """A whole store. Time: an operation whose caller decides the instant (a lease, an
     outcome) takes it as `now`; the others (submit, release, set_checkpoint, the write
     probe) are stamped by the store when it queues them, from `hub.clock`."""

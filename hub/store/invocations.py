@@ -15,7 +15,7 @@ import orjson
 
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
-from hub.store import outbox, positions
+from hub.store import outbox, pauses, positions
 from hub.store.base import Checkpoint, Routing, Submitted
 from hub.store.connection import HISTORY, Connection, transition, with_history
 from hub.store.rows import COLUMNS, to_invocation
@@ -103,12 +103,13 @@ def _holder(conn: Connection, function: str, key: str) -> str:
 def lease(
     conn: Connection, *, owner: str, now: float, limit: int, lease_until: float, lock: str = ""
 ) -> tuple[list[Invocation], float | None]:
+    not_paused, paused = pauses.lease_filter(conn)
     rows = conn.execute(
         "UPDATE invocations SET run_at = :lease_until, lease_owner = :owner WHERE id IN ("
         f"SELECT id FROM invocations AS c WHERE run_at <= :now AND {_HEAD_OF_ITS_KEY} "
-        f"ORDER BY run_at LIMIT :limit {lock}"
+        f"{not_paused}ORDER BY run_at LIMIT :limit {lock}"
         f") RETURNING {COLUMNS}",
-        {"lease_until": lease_until, "owner": owner, "now": now, "limit": limit},
+        {"lease_until": lease_until, "owner": owner, "now": now, "limit": limit, **paused},
     ).fetchall()
     leased = sorted((to_invocation(r) for r in rows), key=lambda inv: inv.not_before)
     return leased, next_due(conn, now=now)

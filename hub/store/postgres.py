@@ -46,6 +46,7 @@ def _psycopg() -> Any:
 
 class PostgresStore(SqlStore):
     lock_clause = "FOR UPDATE SKIP LOCKED"
+    source_expr = "(convert_from(event, 'UTF8')::jsonb ->> 'source')"
 
     def __init__(
         self, url: str, dedup_window: float = DEFAULT_DEDUP_WINDOW, safety_poll: float = SAFETY_POLL

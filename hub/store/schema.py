@@ -7,6 +7,8 @@ once final, and a partial index on it makes "what is due" and "when is the next"
 backlog size.
 """
 
+from hub.store import pauses
+
 
 def statements(blob: str, real: str, json: str) -> list[str]:
     return [
@@ -86,4 +88,5 @@ def statements(blob: str, real: str, json: str) -> list[str]:
             written_at {real} NOT NULL,
             padding {blob} NOT NULL
         )""",
+        *pauses.statements(real),
     ]

@@ -12,14 +12,16 @@ from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
 from hub.store import control, invocations, reads
 from hub.store.base import Checkpoint, ListQuery, Page, Routing, Submitted
+from hub.store.bulk import SqlBulk
 from hub.store.outbox import SqlOutbox
+from hub.store.pauses import SqlPauses
 from hub.store.positions import SqlPositions
 from hub.store.sqlbase import Committer
 
 __all__ = ["Committer", "SqlStore"]
 
 
-class SqlStore(SqlOutbox, SqlPositions):
+class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk):
     async def submit(
         self, items: Sequence[NewInvocation], checkpoint: Checkpoint | None = None
     ) -> list[Submitted]:

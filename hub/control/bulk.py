@@ -1,0 +1,91 @@
+"""Stop or redrive every invocation a filter selects: batch by batch through the store's
+bulk operations, each batch doing for each invocation what the single stop or redrive does
+(hub/engine.py): a stop routes on_failure and aborts a running attempt here; a redrive
+queues again with a fresh max_event_age."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+
+from hub import clock
+from hub.config.functions import DEFAULT_MAX_EVENT_AGE
+from hub.destinations.record import build_record
+from hub.destinations.routing import routing_of
+from hub.engine import Hub
+from hub.invocation import Invocation
+from hub.status import Condition, Status
+from hub.store.base import Routing
+from hub.store.bulk import BATCH, Selection
+
+log = structlog.get_logger("hub.control")
+STOP_REASON = "stopped by request"
+
+
+@dataclass(slots=True, frozen=True)
+class BulkResult:
+    matched: int
+    changed: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"matched": self.matched, "changed": self.changed}
+
+
+async def stop_matching(
+    hub: Hub, selection: Selection, *, dry_run: bool = False, batch: int = BATCH
+) -> BulkResult:
+    if dry_run:
+        return BulkResult(await hub.store.count_matching(selection), 0)
+    matched = changed = 0
+    cursor: str | None = None
+    while page := await hub.store.match(selection, cursor, batch):
+        cursor = page[-1].id
+        matched += len(page)
+        now = clock.now()
+        routings = [_stop_routing(hub, inv, now) for inv in page]
+        before = await hub.store.stop_each(
+            [(inv.id, routing) for inv, routing in zip(page, routings, strict=True)], now
+        )
+        for inv, routing, was in zip(page, routings, before, strict=True):
+            if was is None:
+                continue
+            changed += 1
+            if was is Status.RUNNING:
+                hub.executor.cancel(inv.id)
+            hub._on_final(inv, Status.STOPPED)
+            hub.hooks.ended_with(inv, Condition.STOPPED, STOP_REASON, None, routing)
+    log.info("invocations stopped by request", matched=matched, stopped=changed)
+    return BulkResult(matched, changed)
+
+
+async def redrive_matching(
+    hub: Hub, selection: Selection, *, dry_run: bool = False, batch: int = BATCH
+) -> BulkResult:
+    if dry_run:
+        return BulkResult(await hub.store.count_matching(selection), 0)
+    matched = changed = 0
+    cursor: str | None = None
+    while page := await hub.store.match(selection, cursor, batch):
+        cursor = page[-1].id
+        matched += len(page)
+        now = clock.now()
+        done = await hub.store.redrive_each(
+            [(inv.id, now + _max_age(hub, inv)) for inv in page], now
+        )
+        changed += sum(done)
+    log.info("invocations redriven by request", matched=matched, redriven=changed)
+    return BulkResult(matched, changed)
+
+
+def _stop_routing(hub: Hub, inv: Invocation, now: float) -> Routing:
+    config = hub.functions.get(inv.function)
+    if config is None or config.on_failure is None:
+        return Routing()
+    record = build_record(inv, Condition.STOPPED, error=STOP_REASON)
+    return routing_of(inv, config, Condition.STOPPED, record, hub.functions.get, now)
+
+
+def _max_age(hub: Hub, inv: Invocation) -> float:
+    config = hub.functions.get(inv.function)
+    return config.max_event_age if config is not None else DEFAULT_MAX_EVENT_AGE
