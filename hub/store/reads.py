@@ -6,6 +6,7 @@ from typing import Any
 
 from hub.ids import id_before
 from hub.invocation import Invocation
+from hub.status import ACTIVE
 from hub.store.base import ListQuery, Page
 from hub.store.connection import Connection
 from hub.store.rows import COLUMNS, to_invocation, to_transitions
@@ -43,6 +44,8 @@ def list_page(conn: Connection, query: ListQuery) -> Page:
         if value is not None:
             where.append(clause)
             params[name] = value
+    if query.status in ACTIVE:
+        where.append("run_at IS NOT NULL")  # lets the planner walk invocations_active
     conditions = _CONDITIONS_OF.get(str(query.status))
     if conditions:
         sql = _by_condition(where, conditions, params)

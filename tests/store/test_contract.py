@@ -174,6 +174,13 @@ async def test_a_final_status_pages_newest_first_across_its_conditions(
         assert seen == sorted(expected, reverse=True)
     expired = await store.query(ListQuery(status=Status.EXPIRED, limit=100))
     assert len(expired.items) == 6 and expired.next_cursor is None
+    # An active status pages through the active rows alone.
+    queued = await store.submit([item(function="f", data=n) for n in range(3)])
+    page = await store.query(ListQuery(status=Status.QUEUED, limit=2))
+    assert [inv.id for inv in page.items] == [queued[2].id, queued[1].id]
+    page = await store.query(ListQuery(status=Status.QUEUED, limit=2, cursor=page.next_cursor))
+    assert [inv.id for inv in page.items] == [queued[0].id] and page.next_cursor is None
+    assert (await store.query(ListQuery(status=Status.RUNNING))).items == []
 
 
 async def test_purge_removes_only_old_finished(store: InvocationStore) -> None:
