@@ -1,14 +1,15 @@
 """The invocation list's filters, read from the page's query string, and one page of it.
 
 Function, status and time range go to the store's listing (hub/store/reads.py: indexed,
-cursor-paginated by id). A source filter (part of the CloudEvent `source`) has no index: the
-page scans at most SCAN_LIMIT rows for matches and, when it stops early, offers a cursor to
-go on from where it stopped, so no request costs more than that however rare the match."""
+cursor-paginated by id). A source filter (the CloudEvent `source` as the trigger wrote it, the
+bulk actions' `trigger`) has no index: the page scans at most SCAN_LIMIT rows for matches
+and, when it stops early, offers a cursor to go on from where it stopped, so no request
+costs more than that however rare the match."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +20,7 @@ from hub.engine import Hub
 from hub.invocation import Invocation
 from hub.status import Status
 from hub.store.base import ListQuery
-from hub.store.insight import by_idempotency_key
+from hub.store.insight import by_idempotency_key, window_by_source
 from hub.timefmt import parse_rfc3339
 
 PAGE_SIZE = 50
@@ -49,6 +50,8 @@ class Filters:
         for name in ("function", "status", "created_after", "created_before"):
             if value := getattr(self, name):
                 out[name] = value
+        if self.source:
+            out["trigger"] = self.source
         return out
 
 
@@ -96,21 +99,12 @@ async def list_page(hub: Hub, filters: Filters, size: int = PAGE_SIZE) -> ListPa
 
 
 async def _scan_for_source(hub: Hub, query: ListQuery, source: str, size: int) -> ListPage:
-    found: list[Invocation] = []
-    scanned = 0
-    query = replace(query, limit=500)
-    while scanned < SCAN_LIMIT:
-        page = await hub.query(query)
-        scanned += len(page.items)
-        for inv in page.items:
-            if source in event_source(inv):
-                found.append(inv)
-                if len(found) == size:
-                    return ListPage(found, inv.id)
-        if page.next_cursor is None:
-            return ListPage(found, None)
-        query = replace(query, cursor=page.next_cursor)
-    return ListPage(found, query.cursor, scanned_out=True)
+    found = await window_by_source(hub.store, query, source, SCAN_LIMIT)
+    if len(found.items) == size:
+        return ListPage(found.items, found.items[-1].id)
+    if found.exhausted:
+        return ListPage(found.items, None)
+    return ListPage(found.items, found.lowest, scanned_out=True)
 
 
 async def _search(hub: Hub, filters: Filters) -> ListPage:

@@ -48,4 +48,5 @@ def _state(request: web.Request) -> int:
     summary = [
         (n, t.get("state"), t.get("events_in"), t.get("last_error")) for n, t in triggers.items()
     ]
-    return zlib.crc32(orjson.dumps([activity(request).version, summary]))
+    paused = sorted(ctx.hub.pauses.functions)
+    return zlib.crc32(orjson.dumps([activity(request).version, summary, paused]))

@@ -61,6 +61,7 @@ async def functions(request: web.Request) -> dict[str, Any]:
                 "queued": active.get(name, {}).get("queued", 0),
                 "retrying": active.get(name, {}).get("retrying", 0),
                 "limit": config.concurrency,
+                "paused_at": ctx.hub.pauses.functions.get(name),
                 "finished": finished,
                 "success": None
                 if not finished or outcomes is None

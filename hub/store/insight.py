@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from hub.store.base import InvocationStore
+from hub.invocation import Invocation
+from hub.store.base import InvocationStore, ListQuery
+from hub.store.bulk import SqlBulk
 from hub.store.connection import Connection, Op
+from hub.store.rows import COLUMNS, to_invocation
 from hub.store.sqlbase import SqlBase
 
 T = TypeVar("T")
@@ -136,3 +139,57 @@ def _pending_deliveries(
         params,
     ).fetchall()
     return [PendingDelivery(r[0], r[1], int(r[2]), r[3], float(r[4])) for r in rows]
+
+
+@dataclass(slots=True, frozen=True)
+class Window:
+    items: list[Invocation]
+    lowest: str | None  # the oldest id looked at, where a next look goes on
+    exhausted: bool  # nothing older is left to look at
+
+
+async def window_by_source(
+    store: InvocationStore, query: ListQuery, source: str, window: int
+) -> Window:
+    """Up to `query.limit` invocations whose event has this CloudEvents `source`, among the
+    `window` newest that match the rest of `query`: the source has no index, so a look is
+    bounded and the caller goes on from `lowest`."""
+    if not isinstance(store, SqlBulk):
+        raise TypeError(f"the console reads SQL stores only, not {type(store).__name__}")
+    op = partial(
+        _window_by_source,
+        query=query,
+        source=source,
+        window=window,
+        source_expr=store.source_expr,
+    )
+    return await _read(store, op)
+
+
+def _window_by_source(
+    conn: Connection, *, query: ListQuery, source: str, window: int, source_expr: str
+) -> Window:
+    where = ["1 = 1"]
+    params: dict[str, Any] = {"window": window, "limit": query.limit, "source": source}
+    for clause, name, value in (
+        ("function = :function", "function", query.function),
+        ("status = :status", "status", None if query.status is None else str(query.status)),
+        ("created_at >= :after", "after", query.created_after),
+        ("created_at < :before", "before", query.created_before),
+        ("id < :cursor", "cursor", query.cursor),
+    ):
+        if value is not None:
+            where.append(clause)
+            params[name] = value
+    looked = (
+        f"SELECT id FROM invocations WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT :window"
+    )
+    rows = conn.execute(
+        f"SELECT {COLUMNS} FROM invocations WHERE id IN ({looked}) AND {source_expr} = :source "
+        "ORDER BY id DESC LIMIT :limit",
+        params,
+    ).fetchall()
+    lowest, count = conn.execute(
+        f"SELECT MIN(id), COUNT(*) FROM ({looked}) AS looked", params
+    ).fetchone()
+    return Window([to_invocation(r) for r in rows], lowest, int(count) < window)

@@ -105,6 +105,10 @@ def test_filter_the_list_and_open_a_detail_with_hostile_data_shown_as_text(
     assert failed in {r.get_attribute("data-id") for r in rows}
     assert all(r.find_elements(By.TAG_NAME, "td")[2].text == "fail" for r in rows)
 
+    browser.get(console_daemon.url + "/ui/invocations?source=console-test")
+    element(browser, f"tr[data-id='{hostile}']")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table.list tbody tr[data-id]")) == 1
+
     browser.get(console_daemon.url + "/ui/invocations?function=echo")
     row = element(browser, f"tr[data-id='{hostile}']")
     assert XSS_SUBJECT in row.text  # the subject is shown as the text it is
