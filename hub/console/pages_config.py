@@ -46,7 +46,7 @@ async def triggers(request: web.Request) -> dict[str, Any]:
 @aiohttp_jinja2.template("functions.html")
 async def functions(request: web.Request) -> dict[str, Any]:
     ctx, seen = api_context(request), activity(request)
-    active = await active_by_function(ctx.hub.store)
+    active = await active_by_function(ctx.hub.store, sorted(ctx.hub.functions))
     rows = []
     for name in sorted(ctx.hub.functions):
         config = ctx.hub.functions[name]

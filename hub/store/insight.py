@@ -16,6 +16,7 @@ from hub.store.rows import COLUMNS, to_invocation
 from hub.store.sqlbase import SqlBase
 
 T = TypeVar("T")
+FUNCTIONS_PER_COUNT = 100  # columns per counting query
 UNSUCCESSFUL = ("RetriesExhausted", "NonRetryableError", "EventAgeExceeded", "Stopped")
 
 
@@ -43,21 +44,35 @@ async def _read(store: InvocationStore, op: Op[T]) -> T:
     return await store._read(op)
 
 
-async def active_by_function(store: InvocationStore) -> dict[str, dict[str, int]]:
-    """Queued, running and retrying invocations per function, through the due index."""
-    return await _read(store, _active_by_function)
+async def active_by_function(
+    store: InvocationStore, functions: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """Queued, running and retrying invocations of each of these functions, counted from the
+    invocations_active index alone."""
+    out: dict[str, dict[str, int]] = {name: {} for name in functions}
+    for first in range(0, len(functions), FUNCTIONS_PER_COUNT):
+        chunk = functions[first : first + FUNCTIONS_PER_COUNT]
+        for name, counts in (await _read(store, partial(_active_of, functions=chunk))).items():
+            out[name] = counts
+    return out
 
 
-def _active_by_function(conn: Connection) -> dict[str, dict[str, int]]:
-    # Grouped status first: grouped by function first, SQLite would rather walk the whole
-    # invocations_by_function index (already in that order) than the few active rows.
+def _active_of(conn: Connection, *, functions: Sequence[str]) -> dict[str, dict[str, int]]:
+    # One column per function, grouped by status alone: the index is read in its own order,
+    # where grouping by (status, function) would sort every active row first.
+    sums = ", ".join(
+        f"SUM(CASE WHEN function = :f{n} THEN 1 ELSE 0 END)" for n in range(len(functions))
+    )
+    params = {f"f{n}": name for n, name in enumerate(functions)}
     rows = conn.execute(
-        "SELECT function, status, COUNT(*) FROM invocations WHERE run_at IS NOT NULL "
-        "GROUP BY status, function"
+        f"SELECT status, {sums} FROM invocations WHERE run_at IS NOT NULL GROUP BY status",
+        params,
     ).fetchall()
-    out: dict[str, dict[str, int]] = {}
-    for function, status, count in rows:
-        out.setdefault(str(function), {})[str(status)] = int(count)
+    out: dict[str, dict[str, int]] = {name: {} for name in functions}
+    for status, *counts in rows:
+        for name, count in zip(functions, counts, strict=True):
+            if count:
+                out[name][str(status)] = int(count)
     return out
 
 
