@@ -74,6 +74,13 @@ def test_state_changing_requests_need_the_csrf_token(
         with refused.value:
             assert refused.value.code == 403, path
     assert api.get(inv_id)["status"] == "failed"  # nothing was redriven
+    forged = urllib.request.Request(
+        console_daemon.url + "/v1/functions", headers={"Cookie": "triggerhub_session=guess"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(forged, timeout=10)
+    with refused.value:
+        assert refused.value.code == 401
 
 
 def test_filter_the_list_and_open_a_detail_with_hostile_data_shown_as_text(
