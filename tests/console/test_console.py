@@ -13,6 +13,7 @@ from selenium.webdriver.common.by import By
 from tests.console.conftest import TOKEN, Api
 from tests.console.pages import answer_confirm, click, element, login, text_of, wait_for, wait_text
 from tests.servers.daemon import Daemon
+from tests.servers.process import free_port
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -169,3 +170,25 @@ def test_a_new_invocation_appears_in_the_list_without_a_reload(
     inv_id = api.invoke("slow", {"seconds": 0})
     element(browser, f"tr[data-id='{inv_id}']")
     assert browser.execute_script("return window.sameDocument") is True
+
+
+def test_without_a_token_on_loopback_there_is_no_login(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    workdir = tmp_path_factory.mktemp("open-console")
+    port = free_port()
+    config = workdir / "triggers.yaml"
+    config.write_text(
+        f'hub:\n  store: {{url: "sqlite:///{workdir}/hub.db"}}\n'
+        f'  api: {{listen: "127.0.0.1:{port}"}}\nfunctions: {{}}\ntriggers: {{}}\n'
+    )
+    daemon = Daemon(config, workdir, api_port=port)
+    daemon.start()
+    try:
+        with urllib.request.urlopen(daemon.url + "/", timeout=10) as response:
+            page = response.read().decode()
+            assert response.url.endswith("/ui/")
+        assert 'aria-current="page">Overview' in page
+        assert "Log out" not in page
+    finally:
+        daemon.terminate()
