@@ -12,7 +12,7 @@ from aiohttp import web
 from hub.api.state import CONTEXT
 from hub.console import live, login, pages_config, pages_invocations, pages_overview
 from hub.console.activity import Activity
-from hub.console.guard import ACTIVITY, CONSOLE, guard, template_context
+from hub.console.guard import ACTIVITY, guard, template_context
 from hub.console.shown import duration, number, when
 
 HERE = Path(__file__).parent
@@ -33,7 +33,6 @@ def add_console(app: web.Application) -> None:
     for module in (login, pages_overview, pages_invocations, pages_config, live):
         console.add_routes(module.routes)
     console.router.add_static("/static/", HERE / "static", append_version=True, name="static")
-    console[CONSOLE] = console
     app.add_subapp("/ui/", console)
     app.router.add_get("/", _to_console)
     app.router.add_get("/ui", _to_console)

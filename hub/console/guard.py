@@ -14,7 +14,6 @@ from hub.console.activity import Activity
 from hub.console.session import CSRF_FIELD, SAFE_METHODS, csrf_ok, csrf_token, logged_in
 
 ACTIVITY = web.AppKey("console_activity", Activity)
-CONSOLE = web.AppKey("console_app", web.Application)
 # No inline script or style anywhere: the pages load /ui/static files only.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -84,5 +83,4 @@ async def template_context(request: web.Request) -> dict[str, Any]:
 
 def _static_url(request: web.Request, name: str) -> str:
     # Versioned by content hash, so a new release's files are never served from a stale cache.
-    console = request.config_dict[CONSOLE]
-    return str(console.router["static"].url_for(filename=name))
+    return str(request.app.router["static"].url_for(filename=name))

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp_jinja2
+import structlog
 from aiohttp import web
 
 from hub.console.guard import token_of
 from hub.console.session import end_session, same, set_session
 
+log = structlog.get_logger("hub.console")
 routes = web.RouteTableDef()
 
 
@@ -27,7 +29,8 @@ async def log_in(request: web.Request) -> web.StreamResponse:
     if token is None:
         raise web.HTTPSeeOther(next_path)
     if not isinstance(given, str) or not same(given.strip(), token):
-        # The token typed is never shown again, right or wrong.
+        # The token typed is never shown again, right or wrong, nor logged.
+        log.warning("console login refused: wrong token", remote=request.remote)
         context = {"next": next_path, "error": "That token is not the API token."}
         return aiohttp_jinja2.render_template("login.html", request, context, status=401)
     response = web.HTTPSeeOther(next_path)
