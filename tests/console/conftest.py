@@ -93,6 +93,17 @@ class Api:
         assert status == 202, body
         return str(body["id"])
 
+    def invoke_bytes(self, function: str, body: bytes, content_type: str) -> str:
+        request = urllib.request.Request(
+            f"{self.url}/v1/functions/{function}/invocations",
+            data=body,
+            method="POST",
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": content_type},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 202
+            return str(json.loads(response.read())["id"])
+
     def invoke_event(self, function: str, event: dict[str, Any]) -> str:
         status, body = self.call(
             "POST",

@@ -133,6 +133,17 @@ def test_filter_the_list_and_open_a_detail_with_hostile_data_shown_as_text(
     assert browser.find_elements(By.CSS_SELECTOR, "svg.timeline rect.span.run")
 
 
+def test_binary_data_is_shown_as_a_hex_dump(
+    browser: webdriver.Chrome, console_daemon: Daemon, api: Api
+) -> None:
+    login(browser, console_daemon.url, TOKEN)
+    inv_id = api.invoke_bytes("echo", b"\x00\xff<b>\x89PNG", "application/octet-stream")
+    browser.get(f"{console_daemon.url}/ui/invocations/{inv_id}")
+    wait_text(browser, "#data", "00000000  00 ff 3c 62 3e 89 50 4e 47")
+    assert "..<b>.PNG" in text_of(browser, "#data")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#data b")
+
+
 def test_stop_a_running_invocation_with_the_button(
     browser: webdriver.Chrome, console_daemon: Daemon, api: Api
 ) -> None:
