@@ -47,3 +47,20 @@ def test_pause_and_resume_a_trigger_from_its_page(
     click(browser, "#t-ticker button[data-action$='/resume']")
     wait_for(browser, lambda _: api.call("GET", "/v1/triggers")[1]["ticker"]["events_in"] > events)
     wait_text(browser, "#t-ticker [data-state]", "connected")
+
+
+def test_stop_the_ticked_invocations(
+    browser: webdriver.Chrome, console_daemon: Daemon, api: Api
+) -> None:
+    login(browser, console_daemon.url, TOKEN)
+    ids = [api.invoke("slow", {"seconds": 60}) for _ in range(3)]
+    wait_for(browser, lambda _: all(api.get(i)["status"] == "running" for i in ids))
+    browser.get(console_daemon.url + "/ui/invocations?function=slow&status=running")
+    for inv_id in ids[:2]:
+        click(browser, f".pick[value='{inv_id}']")
+    wait_text(browser, "#selected-count", "2")
+    click(browser, "button[data-bulk='stop'][data-scope='selected']")
+    assert "2 invocation(s) selected" in answer_confirm(browser)
+    wait_text(browser, "#flash", "2 of 2")
+    assert [api.get(i)["status"] for i in ids] == ["stopped", "stopped", "running"]
+    api.call("POST", f"/v1/invocations/{ids[2]}/stop")
