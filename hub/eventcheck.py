@@ -120,6 +120,7 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
+
 MAX_CONTAINED_BYTES = 256 * 1024
 """How much of an unstorable event's data its stand-in keeps, as JSON text."""
 
