@@ -105,13 +105,16 @@ class TriggerSet:
         return dict(sorted(out.items()))
 
     async def _stop(self, names: list[str]) -> None:
-        runners = [self._runners.pop(name) for name in names if name in self._runners]
+        # Each stays in the status until it has stopped: a trigger being paused or reloaded
+        # never vanishes from GET /v1/triggers meanwhile.
+        runners = [(name, self._runners[name]) for name in names if name in self._runners]
         for name in names:
             self._idle.pop(name, None)
-        for runner in runners:
+        for _, runner in runners:
             runner.request_stop()
-        for runner in runners:
+        for name, runner in runners:
             await runner.wait_stopped(self.stop_timeout)
+            del self._runners[name]
             log.info("trigger stopped", trigger=runner.name)
 
     def _start_one(self, name: str, config: TriggerConfig) -> None:

@@ -46,7 +46,7 @@ def _psycopg() -> Any:
 
 class PostgresStore(SqlStore):
     lock_clause = "FOR UPDATE SKIP LOCKED"
-    source_expr = "(convert_from(event, 'UTF8')::jsonb ->> 'source')"
+    source_expr = "position({bytes} in event)"
 
     def __init__(
         self, url: str, dedup_window: float = DEFAULT_DEDUP_WINDOW, safety_poll: float = SAFETY_POLL
