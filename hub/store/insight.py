@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
+import orjson
+
 from hub.invocation import Invocation
 from hub.store.base import InvocationStore, ListQuery
+from hub.store.bulk import _SOURCE_KEY as SOURCE_KEY
 from hub.store.bulk import SqlBulk
 from hub.store.connection import Connection, Op
 from hub.store.rows import COLUMNS, to_invocation
@@ -185,7 +188,7 @@ def _window_by_source(
     conn: Connection, *, query: ListQuery, source: str, window: int, source_expr: str
 ) -> Window:
     where = ["1 = 1"]
-    params: dict[str, Any] = {"window": window, "limit": query.limit, "source": source}
+    params: dict[str, Any] = {"window": window, "limit": query.limit}
     for clause, name, value in (
         ("function = :function", "function", query.function),
         ("status = :status", "status", None if query.status is None else str(query.status)),
@@ -199,9 +202,12 @@ def _window_by_source(
     looked = (
         f"SELECT id FROM invocations WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT :window"
     )
+    # The same byte search as the bulk actions' `trigger` filter (hub/store/bulk.py).
+    found, key = source_expr.format(bytes=":source_attr"), source_expr.format(bytes=":source_key")
+    params |= {"source_attr": SOURCE_KEY + orjson.dumps(source), "source_key": SOURCE_KEY}
     rows = conn.execute(
-        f"SELECT {COLUMNS} FROM invocations WHERE id IN ({looked}) AND {source_expr} = :source "
-        "ORDER BY id DESC LIMIT :limit",
+        f"SELECT {COLUMNS} FROM invocations WHERE id IN ({looked}) "
+        f"AND {found} > 0 AND {found} = {key} ORDER BY id DESC LIMIT :limit",
         params,
     ).fetchall()
     lowest, count = conn.execute(
