@@ -119,10 +119,6 @@ async def _search(hub: Hub, filters: Filters) -> ListPage:
     return ListPage(found, None)
 
 
-def event_source(inv: Invocation) -> str:
-    return str(event_summary(inv).get("source", ""))
-
-
 def event_summary(inv: Invocation) -> dict[str, Any]:
     try:
         event = orjson.loads(inv.event_json)
