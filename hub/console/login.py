@@ -18,7 +18,10 @@ routes = web.RouteTableDef()
 @routes.get("/login")
 @aiohttp_jinja2.template("login.html")
 async def login_form(request: web.Request) -> dict[str, Any]:
-    return {"next": _next(request.query.get("next")), "error": None}
+    next_path = _next(request.query.get("next"))
+    if token_of(request) is None:  # no token, no login (loopback only)
+        raise web.HTTPSeeOther(next_path)
+    return {"next": next_path, "error": None}
 
 
 @routes.post("/login")
