@@ -8,7 +8,9 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-DEFAULT_URL = "http://127.0.0.1:8080"
+from hub.api_defaults import DEFAULT_LISTEN, DEFAULT_TOKEN_ENV
+
+DEFAULT_URL = f"http://{DEFAULT_LISTEN}"
 
 
 class ApiError(Exception):
@@ -61,4 +63,4 @@ def client_from_env(url: str | None, listen: str | None) -> Client:
     if not base and listen:
         host, _, port = listen.rpartition(":")
         base = f"http://{host or '127.0.0.1'}:{port}"
-    return Client(base or DEFAULT_URL, os.environ.get("TRIGGERHUB_API_TOKEN"))
+    return Client(base or DEFAULT_URL, os.environ.get(DEFAULT_TOKEN_ENV))

@@ -152,7 +152,7 @@ class Daemon:
         # them is all or nothing: a failure changes nothing), and only then the new set, so
         # invocations of removed functions wait, not fail.
         hub.set_functions({**hub.functions, **new.functions})
-        for section in ("store", "executors", "queue_size", "api"):
+        for section in ("store", "executors", "queue_size", "api", "telemetry"):
             if getattr(new.hub, section) != getattr(self.config.hub, section):
                 log.warning("hub setting changed; it applies after a restart", setting=section)
         await triggers.apply(new.triggers)

@@ -12,18 +12,18 @@ import contextlib
 import os
 import socket
 from collections.abc import Mapping, Sequence
+from functools import partial
 from types import TracebackType
 
 import aiohttp
 import structlog
 
 from hub import clock
-from hub.config.functions import DEFAULT_MAX_EVENT_AGE, FunctionConfig
+from hub.config.functions import FunctionConfig, max_event_age_of
 from hub.config.settings import HubSettings
 from hub.control.pausing import PauseBook
 from hub.destinations.loop import DeliveryLoop
-from hub.destinations.record import build_record
-from hub.destinations.routing import routing_of
+from hub.destinations.routing import build_record, routing_of
 from hub.dispatcher import Dispatcher
 from hub.errors import InvalidStateError, NotFoundError, StoreError
 from hub.events import Event, WireEvent
@@ -32,14 +32,14 @@ from hub.hooks import Hooks
 from hub.ids import new_id
 from hub.invocation import Invocation
 from hub.purge import purge_forever
-from hub.runtime import FunctionRuntime
+from hub.runtime import FunctionRuntime, apply_functions
 from hub.status import Condition, Status
 from hub.store import open_store
 from hub.store.base import Checkpoint, InvocationStore, ListQuery, Page, Routing, Submitted
 from hub.store.health import StoreHealth
 from hub.submission import new_invocations, start_time
 from hub.supervisor import Supervisor
-from hub.targets.kinds import build_target
+from hub.telemetry import start_telemetry
 from hub.waiters import Waiters
 
 log = structlog.get_logger("hub")
@@ -64,6 +64,9 @@ class Hub:
         self.supervisor = Supervisor()
         self.supervisor.adopt("store", self.store.loops)
         self.hooks = Hooks()
+        self.telemetry = start_telemetry(self.settings.telemetry)
+        if self.telemetry is not None:
+            self.telemetry.attach(self.hooks)
         self.dispatcher = Dispatcher(
             self.store, self.owner, self.settings.store.lease_timeout, self.settings.queue_size
         )
@@ -100,7 +103,12 @@ class Hub:
             await self._session.close()
             raise
         delivery = DeliveryLoop(
-            self.store, self._session, self.owner, self.settings.destination_attempts, self.hooks
+            self.store,
+            self._session,
+            self.owner,
+            self.settings.destination_attempts,
+            self.hooks,
+            self.telemetry,
         )
         await self.pauses.refresh()  # before any executor may start a paused function's work
         self.store.on_due(self.dispatcher.alarm.nudge)
@@ -118,17 +126,7 @@ class Hub:
     def set_functions(self, functions: Mapping[str, FunctionConfig]) -> None:
         """Apply a function set (at start and on reload); queued invocations are untouched."""
         assert self._session is not None, "start the hub first"
-        # Every changed target is built before any is swapped in: one that cannot be built (a
-        # handler that fails to import) leaves the running set as it was.
-        built = {
-            name: FunctionRuntime(name, config, build_target(config.target, self._session))
-            for name, config in functions.items()
-            if (current := self.runtimes.get(name)) is None or current.config != config
-        }
-        for name in list(self.runtimes):
-            if name not in functions:
-                del self.runtimes[name]
-        self.runtimes.update(built)
+        apply_functions(self.runtimes, functions, self._session)
         self.functions = dict(functions)
 
     async def close(self, drain_timeout: float | None = None) -> None:
@@ -155,6 +153,8 @@ class Hub:
         if self._session is not None:
             await self._session.close()
         await self.store.close()
+        if self.telemetry is not None:
+            await self.telemetry.shutdown()
         log.info("hub stopped", released=released)
 
     async def submit(
@@ -165,11 +165,16 @@ class Hub:
         delay: float | None = None,
         not_before: float | None = None,
         checkpoint: Checkpoint | None = None,
+        source: str | None = None,
     ) -> list[Submitted]:
         """Durably queue one invocation per event; returns after the commit. A second submit
         of an event with the same idempotency key returns the first invocation's id."""
         [submitted] = await self.submit_many(
-            [(function, events)], delay=delay, not_before=not_before, checkpoint=checkpoint
+            [(function, events)],
+            delay=delay,
+            not_before=not_before,
+            checkpoint=checkpoint,
+            source=source,
         )
         return submitted
 
@@ -180,8 +185,23 @@ class Hub:
         delay: float | None = None,
         not_before: float | None = None,
         checkpoint: Checkpoint | None = None,
+        source: str | None = None,
     ) -> list[list[Submitted]]:
-        """Submit events to several functions (and a source checkpoint) in one commit."""
+        """Submit events to several functions (and a source checkpoint) in one commit;
+        `source` (the trigger's name, say) names the receive span when tracing."""
+        if self.telemetry is not None:
+            submit = partial(self._submit_many, delay=delay, not_before=not_before)
+            return await self.telemetry.received(batches, source, submit, checkpoint)
+        return await self._submit_many(batches, checkpoint, delay=delay, not_before=not_before)
+
+    async def _submit_many(
+        self,
+        batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
+        checkpoint: Checkpoint | None,
+        *,
+        delay: float | None,
+        not_before: float | None,
+    ) -> list[list[Submitted]]:
         now = clock.now()
         start = start_time(now, delay, not_before)
         items = new_invocations(batches, self.functions, now, start)
@@ -224,7 +244,7 @@ class Hub:
     async def redrive(self, invocation_id: str) -> Invocation:
         inv = await self.get(invocation_id)
         config = self.functions.get(inv.function)
-        max_age = config.max_event_age if config is not None else DEFAULT_MAX_EVENT_AGE
+        max_age = max_event_age_of(config)
         now = clock.now()
         await self.store.redrive(invocation_id, now, now + max_age)
         return await self.get(invocation_id)

@@ -25,7 +25,7 @@ INVALID_ATTR = "triggerhuberror"
 # An extension attribute's name: what the API accepts, filters select and the OpenAPI states.
 EXTENSION_NAME = "[a-z0-9]{1,20}"
 EXTENSION_NAME_PATTERN = f"^{EXTENSION_NAME}$"
-_EXTENSION_NAME = re.compile(EXTENSION_NAME_PATTERN)
+EXTENSION_NAME_RE = re.compile(EXTENSION_NAME_PATTERN)
 _NOT_EXTENSIONS = _CORE | _DATA | {IDEMPOTENCY_ATTR, ORDERING_ATTR}
 
 
@@ -95,7 +95,7 @@ class Event:
         # The JSON format: an attribute whose value is null is one that is not there.
         extensions = {k: v for k, v in raw.items() if k not in _NOT_EXTENSIONS and v is not None}
         for name in extensions:
-            if not _EXTENSION_NAME.match(name):
+            if not EXTENSION_NAME_RE.match(name):
                 raise EventFormatError(
                     f"CloudEvent extension attribute {name!r} must be 1-20 lowercase letters "
                     "or digits"

@@ -1,34 +1,26 @@
-"""Executor tasks: run one attempt of each leased invocation and record what came of it."""
+"""Executor tasks: run one attempt of each leased invocation and record what came of it
+(hub.outcome_writer: the retry or the final status)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Callable
 
 import structlog
 
 from hub import clock
-from hub.config.functions import FunctionConfig
-from hub.destinations.record import build_record
-from hub.destinations.routing import routing_of
 from hub.dispatcher import Dispatcher
 from hub.errors import FunctionError, NonRetryableError, RetryAfter, StoreError
 from hub.events import INVALID_ATTR
 from hub.hooks import Hooks
-from hub.invocation import Invocation, encode_response
-from hub.redact import recorded_text
-from hub.retry import compute_backoff
+from hub.invocation import Invocation
+from hub.outcome_writer import FinalCallback, OutcomeWriter
 from hub.runtime import FunctionRuntime
-from hub.status import CONDITION_STATUS, Condition, Status
-from hub.store.base import InvocationStore, Routing
-from hub.targets.base import TargetResult
+from hub.status import Condition
+from hub.store.base import InvocationStore
 
-T = TypeVar("T")
 log = structlog.get_logger("hub.executor")
 UNKNOWN_FUNCTION_RETRY = 60.0
-
-FinalCallback = Callable[[Invocation, Status], None]
 
 
 class Executor:
@@ -46,8 +38,8 @@ class Executor:
         self.runtimes = runtimes
         self.owner = dispatcher.owner
         self.lease_timeout = lease_timeout
-        self.on_final = on_final
         self.hooks = hooks or Hooks()
+        self.outcomes = OutcomeWriter(store, self.owner, runtimes, on_final, self.hooks)
         self.running: dict[str, asyncio.Timeout] = {}
         self.stopped: set[str] = set()
         self.idle = asyncio.Event()
@@ -70,10 +62,6 @@ class Executor:
                     )
                     await self.store.health.backoff(1)
 
-    def _config_of(self, name: str) -> FunctionConfig | None:
-        rt = self.runtimes.get(name)
-        return None if rt is None else rt.config
-
     def cancel(self, invocation_id: str) -> bool:
         """Abort a running attempt (its record was already set to stopped)."""
         timeout = self.running.get(invocation_id)
@@ -91,14 +79,14 @@ class Executor:
         if rt is None:
             # Not lost: a reload may bring the function back before the event ages out.
             if clock.now() >= inv.deadline:
-                await self.finish(
+                await self.outcomes.finish(
                     inv,
                     None,
                     Condition.EVENT_AGE_EXCEEDED,
                     error=f"function {inv.function!r} is not configured",
                 )
             else:
-                await self._record(
+                await self.outcomes.record(
                     inv,
                     "defer",
                     lambda: self.store.defer(
@@ -110,7 +98,7 @@ class Executor:
                 )
             return
         if clock.now() >= inv.deadline:
-            await self.finish(
+            await self.outcomes.finish(
                 inv,
                 rt,
                 Condition.EVENT_AGE_EXCEEDED,
@@ -121,7 +109,7 @@ class Executor:
         if reason is not None:
             # A trigger could not make a proper event of what it read: no attempt can help,
             # so it goes straight to on_failure with the trigger's reason.
-            await self.finish(inv, rt, Condition.NON_RETRYABLE, error=str(reason))
+            await self.outcomes.finish(inv, rt, Condition.NON_RETRYABLE, error=str(reason))
             return
         async with rt.slots:
             if self.paused(inv.function):
@@ -147,7 +135,7 @@ class Executor:
                 self.idle.clear()
                 result = await rt.target(inv.wire)
         except NonRetryableError as exc:
-            await self.finish(
+            await self.outcomes.finish(
                 inv,
                 rt,
                 Condition.NON_RETRYABLE,
@@ -157,20 +145,20 @@ class Executor:
                 started=now,
             )
         except RetryAfter as exc:
-            await self._failed(inv, rt, now, str(exc), exc, retry_after=exc.seconds)
+            await self.outcomes.failed(inv, rt, now, str(exc), exc, retry_after=exc.seconds)
         except FunctionError as exc:
-            await self._failed(inv, rt, now, str(exc), exc)
+            await self.outcomes.failed(inv, rt, now, str(exc), exc)
         except TimeoutError as exc:
             if inv.id in self.stopped:
                 log.info("attempt cancelled by stop")
                 return
             error = f"timed out after {timeout:g}s" if tm.expired() else f"TimeoutError: {exc}"
-            await self._failed(inv, rt, now, error, None)
+            await self.outcomes.failed(inv, rt, now, error, None)
         except Exception as exc:
             log.warning("target raised unexpectedly", error=repr(exc))
-            await self._failed(inv, rt, now, f"{type(exc).__name__}: {exc}", None)
+            await self.outcomes.failed(inv, rt, now, f"{type(exc).__name__}: {exc}", None)
         else:
-            await self.finish(inv, rt, Condition.SUCCESS, result=result, started=now)
+            await self.outcomes.finish(inv, rt, Condition.SUCCESS, result=result, started=now)
         finally:
             self.hooks.attempted(inv, clock.now() - now)
             structlog.contextvars.clear_contextvars()
@@ -178,91 +166,3 @@ class Executor:
             self.stopped.discard(inv.id)
             if not self.running:
                 self.idle.set()
-
-    async def _failed(
-        self,
-        inv: Invocation,
-        rt: FunctionRuntime,
-        started: float,
-        error: str,
-        exc: FunctionError | None,
-        retry_after: float | None = None,
-    ) -> None:
-        codes: dict[str, Any] = {"started": started}
-        if exc is not None:
-            codes |= {"status_code": exc.status_code, "exit_code": exc.exit_code}
-        if inv.attempts > rt.config.max_retry_attempts:
-            await self.finish(inv, rt, Condition.RETRIES_EXHAUSTED, error=error, **codes)
-            return
-        now = clock.now()
-        delay = compute_backoff(inv.attempts, rt.config.retry_backoff)
-        next_at = now + (delay if retry_after is None else retry_after)
-        if next_at >= inv.deadline:
-            await self.finish(
-                inv,
-                rt,
-                Condition.EVENT_AGE_EXCEEDED,
-                error=f"{error}; the next retry would pass max_event_age",
-                **codes,
-            )
-            return
-        detail = f"attempt {inv.attempts}: {recorded_text(error)}"
-        if await self._record(
-            inv,
-            "retry",
-            lambda: self.store.retry(inv, self.owner, now, next_at, detail),
-        ):
-            self.hooks.retrying(inv, error, next_at, now - started)
-
-    async def finish(
-        self,
-        inv: Invocation,
-        rt: FunctionRuntime | None,
-        condition: Condition,
-        *,
-        result: TargetResult | None = None,
-        error: str | None = None,
-        status_code: int | None = None,
-        exit_code: int | None = None,
-        started: float | None = None,
-    ) -> None:
-        """Commit the final status; `started` is when the attempt that ended it began (None
-        when no attempt ran)."""
-        now = clock.now()
-        # A failure's text quotes URLs, inputs and server replies; it becomes last_error and
-        # the destination record's function_error.
-        error = None if error is None else recorded_text(error)
-        limit = rt.config.response_limit if rt is not None else 0
-        payload = result.payload if result is not None else None
-        response = encode_response(payload, limit)
-        status = CONDITION_STATUS[condition]
-        config = rt.config if rt is not None else None
-        routing = None
-        if config is not None and (config.on_success or config.on_failure):
-            record = build_record(
-                inv,
-                condition,
-                error=error,
-                response=response,
-                status_code=result.status_code if result is not None else status_code,
-                exit_code=result.exit_code if result is not None else exit_code,
-            )
-            routing = routing_of(inv, config, condition, record, self._config_of, now)
-        done = await self._record(
-            inv,
-            "finish",
-            lambda: self.store.finalize(
-                inv, self.owner, now, status, str(condition), error, response, routing or Routing()
-            ),
-        )
-        if done:
-            self.on_final(inv, status)
-            duration = None if started is None else now - started
-            self.hooks.ended_with(inv, condition, error, duration, routing)
-
-    async def _record(self, inv: Invocation, what: str, write: Callable[[], Awaitable[T]]) -> T:
-        """An attempt's outcome is written until the store takes it: dropped, it would leave
-        the invocation leased, to run again once the lease ran out."""
-        return await self.store.health.until_written(
-            what, write, invocation=inv.id, function=inv.function
-        )

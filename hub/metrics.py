@@ -2,26 +2,26 @@
 several hubs or test apps in one process do not collide).
 
 Counters and histograms are fed by `Hooks`; the backlog, whether the store takes writes and the
-trigger figures are read when scraped, so they are never stale. The names and label sets are a
-public interface (README "Metrics reference", deploy/grafana, deploy/prometheus): rename none.
+trigger figures are read when scraped (hub.scraped_metrics), so they are never stale. The names
+and label sets are a public interface (README "Metrics reference", deploy/grafana,
+deploy/prometheus): rename none.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import orjson
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 
 from hub import clock
 from hub.hooks import Hooks
 from hub.invocation import Invocation
-from hub.status import ACTIVE, Status
+from hub.scraped_metrics import ScrapeTimeCollector, TriggersStatus
+from hub.status import Status
 from hub.store.base import Checkpoint
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ LATENCY_BUCKETS = (
     300.0, 900.0, 3600.0,
 )  # fmt: skip
 
-TriggersStatus = Callable[[], Mapping[str, Any]]
 DROPPED = frozenset({Status.FAILED, Status.EXPIRED, Status.STOPPED})
 # The scrape's write probe: a checkpoint row no trigger uses (trigger names cannot hold ':').
 STORE_PROBE = "triggerhub:store-probe"
@@ -107,7 +106,7 @@ class Metrics:
             ["function", "destination", "type"],
             registry=self.registry,
         )
-        self._scraped = _ScrapeTimeCollector()
+        self._scraped = ScrapeTimeCollector()
         self.registry.register(self._scraped)
 
     def attach(self, hooks: Hooks) -> None:
@@ -139,6 +138,7 @@ class Metrics:
         except Exception as exc:
             log.warning("reading the backlog for metrics failed", error=repr(exc))
         self._scraped.store_writable = await _store_writable(hub)
+        self._scraped.functions_paused = {f: hub.pauses.function_paused(f) for f in hub.functions}
         return self.render(counts, triggers)
 
     def render(
@@ -196,123 +196,3 @@ def _record_function(record: bytes) -> str:
     except (orjson.JSONDecodeError, KeyError, TypeError):
         return ""
     return function if isinstance(function, str) else ""
-
-
-class _ScrapeTimeCollector(Collector):
-    """Families whose values are read at scrape time rather than counted as they happen."""
-
-    def __init__(self) -> None:
-        self.counts: dict[str, int] | None = {}
-        self.triggers: TriggersStatus | None = None
-        self.store_writable: bool | None = None
-
-    def describe(self) -> Iterator[Metric]:
-        # Describing no families keeps registration from calling collect() before a scrape.
-        return iter(())
-
-    def collect(self) -> Iterator[Metric]:
-        backlog = GaugeMetricFamily(
-            "triggerhub_backlog",
-            "Invocations not yet final, by status (read from the store at scrape time).",
-            labels=["status"],
-        )
-        if self.counts is not None:
-            for status in sorted(ACTIVE):
-                backlog.add_metric([str(status)], float(self.counts.get(str(status), 0)))
-        yield backlog
-        writable = GaugeMetricFamily(
-            "triggerhub_store_writable",
-            "1 when the store took a durable write at this scrape, 0 when it failed or did "
-            "not answer within 5 s.",
-        )
-        if self.store_writable is not None:
-            writable.add_metric([], 1.0 if self.store_writable else 0.0)
-        yield writable
-        yield from _trigger_families(self.triggers)
-
-
-def _trigger_families(triggers: TriggersStatus | None) -> Iterator[Metric]:
-    """From `TriggerSet.status()`: trigger name to its status (hub.intake.trigger_status), whose
-    `type`, `functions`, `lag`, `restarts` (errors that made it reconnect), `events_in`,
-    `events_filtered`, `gaps` and `state` are used."""
-    info = GaugeMetricFamily(
-        "triggerhub_trigger_info",
-        "1 for each function a trigger feeds, with the trigger's type: join trigger figures "
-        "to functions with `* on (trigger) group_left(function) triggerhub_trigger_info`.",
-        labels=["trigger", "type", "function"],
-    )
-    lag = GaugeMetricFamily(
-        "triggerhub_trigger_lag",
-        "How far a trigger is behind its source, in the source's unit (messages, bytes, "
-        "seconds), as the trigger reports it.",
-        labels=["trigger"],
-    )
-    errors = CounterMetricFamily(
-        "triggerhub_trigger_errors",
-        "Errors that made a trigger reconnect or restart since the daemon started.",
-        labels=["trigger"],
-    )
-    gaps = CounterMetricFamily(
-        "triggerhub_trigger_gaps",
-        "Times a trigger skipped source history it could no longer read (each one logged).",
-        labels=["trigger"],
-    )
-    events = CounterMetricFamily(
-        "triggerhub_trigger_events",
-        "Events a trigger has read from its source since the daemon started.",
-        labels=["trigger"],
-    )
-    filtered = CounterMetricFamily(
-        "triggerhub_trigger_events_filtered",
-        "Events a trigger's filter left out (read and acknowledged, no invocation).",
-        labels=["trigger"],
-    )
-    state = GaugeMetricFamily(
-        "triggerhub_trigger_state",
-        "1 for the state each trigger is in (connected, paused, reconnecting, failed, ...).",
-        labels=["trigger", "state"],
-    )
-    parts = GaugeMetricFamily(
-        "triggerhub_trigger_partition_lag",
-        "Lag of each part of a trigger's source (Kafka: per topic/partition).",
-        labels=["trigger", "part"],
-    )
-    for name, status in _read_triggers(triggers).items():
-        if not isinstance(status, Mapping):
-            continue
-        detail = status.get("lag_detail")
-        if isinstance(detail, Mapping):
-            for part, value in detail.items():
-                if _is_number(value):
-                    parts.add_metric([name, str(part)], float(value))
-        for family, key in (
-            (lag, "lag"),
-            (errors, "restarts"),
-            (events, "events_in"),
-            (filtered, "events_filtered"),
-            (gaps, "gaps"),
-        ):
-            if _is_number(status.get(key)):
-                family.add_metric([name], float(status[key]))
-        if isinstance(status.get("state"), str):
-            state.add_metric([name, status["state"]], 1.0)
-        functions = status.get("functions")
-        if isinstance(functions, list):
-            for function in functions:
-                info.add_metric([name, str(status.get("type", "")), str(function)], 1.0)
-    yield from (info, lag, parts, errors, events, filtered, gaps, state)
-
-
-def _read_triggers(triggers: TriggersStatus | None) -> Mapping[str, Any]:
-    if triggers is None:
-        return {}
-    try:
-        return triggers()
-    except Exception as exc:
-        # A broken status callback must not take the whole scrape down with it.
-        log.exception("reading trigger status for metrics failed", error=repr(exc))
-        return {}
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -17,55 +17,27 @@ in any text. The other secrets are remembered as literal values when the config 
 that quotes a `${SECRET_TOKEN}`-filled URL, schedule or port shows `***` in its place. Values
 shorter than `MIN_LITERAL` characters are too common to search for in free text (they are still
 masked by their place in the config), and ones shorter than `INSIDE_WORDS_FROM` are searched
-for only where they stand alone."""
+for only where they stand alone.
+
+Which names look secret is hub.secret_names; a config as it may be shown, and the secret values
+to remember from it, is hub.config_view."""
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, unquote
 
 import orjson
 
+from hub.secret_names import secret_name
+
 MASK = "***"
 MIN_LITERAL = 4
 INSIDE_WORDS_FROM = 8
-# Maps whose values are masked whole in config views: HTTP headers and command environments.
-SECRET_MAPS = frozenset({"headers", "env"})
 
-_WORDS = frozenset(
-    {
-        "password",
-        "passwd",
-        "pwd",
-        "passphrase",
-        "secret",
-        "secrets",
-        "token",
-        "credential",
-        "credentials",
-        "authorization",
-        "auth",
-        "cookie",
-        "signature",
-        "sig",
-        "apikey",
-    }
-)
-# `<owner>_key` is a secret key (api_key, access_key, x-api-key); a bare `key` in a config
-# field is a record key or a routing key, not a secret.
-_KEY_OWNERS = frozenset(
-    {"api", "access", "private", "secret", "signing", "client", "account", "master", "auth"}
-)
-# Outside config fields (environment variables, headers, query parameters) a bare KEY or PASS
-# word means a secret: RESIZE_KEY, DB_PASS, ?key=…
-_LOOSE_WORDS = frozenset({"key", "pass"})
-_ANYWHERE = ("secret", "password", "token", "apikey")
-
-_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
-_SPLIT = re.compile(r"[^a-z0-9]+")
 _URL_PASSWORD = re.compile(
     r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@:'\"<>\\]*):[^\s/?#'\"<>\\]*@"
 )
@@ -76,31 +48,6 @@ _AUTHORIZATION = re.compile(
     r"\b(?P<scheme>Bearer)\s+[A-Za-z0-9._~+/\-]+=*"
     r"|\b(?P<basic>Basic)\s+(?=[A-Za-z0-9+/][a-z]*[A-Z0-9+/=])[A-Za-z0-9+/]{8,}={0,2}"
 )
-
-
-def _words(name: str) -> list[str]:
-    return [w for w in _SPLIT.split(_CAMEL.sub(r"\1_\2", name).lower()) if w]
-
-
-def secret_field(name: str) -> bool:
-    """A config key whose value is a secret (`sasl_plain_password`, `secret_access_key`)."""
-    words = _words(name)
-    if words[-1:] == ["env"]:
-        return False  # `token_env` names the variable that holds the token
-    if any(w in _WORDS for w in words):
-        return True
-    return any(w == "key" and i > 0 and words[i - 1] in _KEY_OWNERS for i, w in enumerate(words))
-
-
-def secret_name(name: str) -> bool:
-    """An environment variable, header or query parameter that holds a secret. Variable names
-    are often run together (GITHUBTOKEN), so the strongest words count anywhere in them."""
-    lowered = name.lower()
-    return (
-        secret_field(name)
-        or any(w in _LOOSE_WORDS for w in _words(name))
-        or any(word in lowered for word in _ANYWHERE)
-    )
 
 
 class _Known:
@@ -204,70 +151,3 @@ def redact_json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [redact_json(v) for v in value]
     return value
-
-
-Path = tuple[Any, ...]
-
-
-def secret_path(path: Path) -> bool:
-    """Whether the value at `path` in a config is, or is inside, a secret by its place: under a
-    secret-looking key, or a headers or env map."""
-    return any(
-        isinstance(part, str) and (secret_field(part) or part in SECRET_MAPS) for part in path
-    )
-
-
-def config_view(data: Any) -> Any:
-    """A config dump as it may be shown: values under secret-looking keys and every header and
-    environment value are `***`; all other text passes through `redact_text`, which hides
-    what came from a secret environment variable."""
-    if isinstance(data, dict):
-        shown: dict[Any, Any] = {}
-        for key, value in data.items():
-            if value is None:
-                shown[key] = None
-            elif isinstance(key, str) and secret_field(key):
-                shown[key] = MASK
-            elif key in SECRET_MAPS and isinstance(value, dict):
-                shown[key] = dict.fromkeys(value, MASK)
-            else:
-                shown[key] = config_view(value)
-        return shown
-    if isinstance(data, list):
-        return [config_view(v) for v in data]
-    return redact_text(data) if isinstance(data, str) else data
-
-
-def config_secrets(data: Any) -> Iterator[Any]:
-    """The literal secret values in a config's plain data: under secret-looking keys, and in
-    header or env entries whose names look secret."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if isinstance(key, str) and secret_field(key):
-                yield from _scalars(value)
-            elif key in SECRET_MAPS and isinstance(value, dict):
-                for name, entry in value.items():
-                    if isinstance(name, str) and secret_name(name):
-                        yield from _scalars(entry)
-            else:
-                yield from config_secrets(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from config_secrets(value)
-
-
-def _scalars(value: Any) -> Iterator[Any]:
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _scalars(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _scalars(v)
-    elif isinstance(value, str):
-        # `Bearer abc…`: the token itself is the secret, whatever the scheme in front.
-        yield value
-        scheme, _, credential = value.partition(" ")
-        if credential and scheme.isalpha():
-            yield credential
-    elif value is not None and not isinstance(value, bool):
-        yield value

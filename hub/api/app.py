@@ -20,14 +20,15 @@ from hub.api.state import (
     Draining,
     Ready,
     TriggerLookup,
-    TriggersStatus,
 )
+from hub.api_defaults import BODY_TIMEOUT
 from hub.console.app import add_console
 from hub.engine import Hub
 from hub.hooks import Hooks
 from hub.metrics import Metrics
 from hub.plugins.webhooks import webhook_openapi_paths
 from hub.redact import remember
+from hub.scraped_metrics import TriggersStatus
 
 
 def create_app(
@@ -39,7 +40,7 @@ def create_app(
     ready: Ready | None = None,
     metrics: Metrics | None = None,
     trigger_config: TriggerLookup | None = None,
-    body_timeout: float = 60.0,
+    body_timeout: float = BODY_TIMEOUT,
     draining: Draining | None = None,
     access_keys: clouds.AccessKeys | None = None,
 ) -> web.Application:

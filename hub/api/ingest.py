@@ -20,7 +20,7 @@ from hub.api.errors import ApiError
 from hub.api.text import is_text
 from hub.eventcheck import InvalidEvent, check_event
 from hub.events import (
-    EXTENSION_NAME_PATTERN,
+    EXTENSION_NAME_RE,
     IDEMPOTENCY_ATTR,
     ORDERING_ATTR,
     Event,
@@ -43,7 +43,6 @@ _CE_REFUSED = {
     "data": "the data is the request body",
     "idempotencykey": "send the key as the Idempotency-Key header",
 }
-_EXTENSION = re.compile(EXTENSION_NAME_PATTERN)
 # A ce-* header value as the HTTP binding has it: printable ASCII, and percent-encoding (of '%'
 # itself too) for anything else, which must decode to UTF-8 text without NUL. Written out as a
 # pattern so the OpenAPI document states the very rule the server applies.
@@ -160,7 +159,7 @@ def _ce_attributes(headers: CIMultiDictProxy[str]) -> dict[str, str]:
         value = _header_text(name, raw)
         if attribute in _CE_REFUSED:
             raise ApiError(400, f"header {name} is not accepted: {_CE_REFUSED[attribute]}")
-        if attribute not in _CE_IGNORED and not _EXTENSION.match(attribute):
+        if attribute not in _CE_IGNORED and not EXTENSION_NAME_RE.match(attribute):
             raise ApiError(
                 400,
                 f"header {name}: CloudEvent attribute names are 1-20 lowercase letters or digits",

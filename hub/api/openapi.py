@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from hub.api.models import SCHEMAS
-from hub.api.operations import OPERATIONS, Answer, Operation, Schema, common_answers
+from hub.api.operation_model import Answer, Operation, Schema, common_answers
+from hub.api.operations import OPERATIONS
 
 _REF = "#/components/schemas/{model}"
 # Keys whose values map names to schemas: their keys are names, never keywords.

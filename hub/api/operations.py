@@ -1,86 +1,16 @@
 """The API's route table as the OpenAPI document states it: for each route, its parameters
 (models of hub/api/parameters.py), its body and its answers (models of hub/api/models.py).
-Answers every route of a kind gives are added from what the route does (`Operation.answers`);
-tests/api checks that this table and the served routes are the same set."""
+Answers every route of a kind gives are added from what the route does
+(hub.api.operation_model); tests/api checks that this table and the served routes are the same
+set."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import BaseModel
 
 from hub.api import models, parameters
+from hub.api.operation_model import RETRY_AFTER, Answer, Operation
 from hub.eventcheck import MAX_DATA_DEPTH
-
-Schema = type[BaseModel] | dict[str, Any]
-_RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}}}
-
-
-@dataclass(frozen=True)
-class Answer:
-    description: str
-    body: Schema | None = models.Error
-    media: str = "application/json"
-    headers: dict[str, Any] = field(default_factory=dict)
-    links: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str
-    operation_id: str
-    summary: str
-    answers: dict[int, Answer]
-    description: str | None = None
-    parameters: tuple[tuple[type[BaseModel], str], ...] = ()
-    body: dict[str, Schema] | None = None  # media type to schema
-    body_required: bool = True
-    public: bool = False  # answered without the bearer token
-    uses_store: bool = True
-    changes: bool = False  # refused while draining; writes to the store
-
-    def all_answers(self) -> dict[int, Answer]:
-        """Its own answers, and those every route that does what it does gives."""
-        common = common_answers(
-            public=self.public,
-            reads_body=self.body is not None,
-            changes=self.changes,
-            uses_store=self.uses_store,
-        )
-        return {**common, **self.answers}
-
-
-def common_answers(
-    *, public: bool, reads_body: bool, changes: bool, uses_store: bool
-) -> dict[int, Answer]:
-    """The answers the API's middleware and shared readers give a route that needs the token,
-    reads a body, changes something (refused while draining, writes to the store) or reads
-    the store."""
-    common: dict[int, Answer] = {}
-    if not public:
-        common[401] = Answer(
-            "Missing or wrong bearer token.",
-            headers={"WWW-Authenticate": {"schema": {"type": "string"}}},
-        )
-    if reads_body:
-        common[408] = Answer("The body did not arrive within hub.api.body_timeout.")
-        common[413] = Answer("The body is larger than the configured limit.")
-    if changes:
-        common[503] = Answer(
-            "The daemon is draining for shutdown, or the store is unavailable; nothing was "
-            "accepted.",
-            headers=_RETRY_AFTER,
-        )
-        common[507] = Answer(
-            "The store is out of disk space; nothing was accepted. `reason` says what failed.",
-            headers=_RETRY_AFTER,
-        )
-    elif uses_store:
-        common[503] = Answer("The store is unavailable.", headers=_RETRY_AFTER)
-    return common
-
 
 _INVOCATION_LINKS = {
     name: {"operationId": operation, "parameters": {"id": "$response.body#/id"}}
@@ -161,7 +91,7 @@ def _probe(path: str, summary: str, operation_id: str, not_ready: bool) -> Opera
     if not_ready:
         answers[503] = Answer(
             "Not ready to take work, or the store cannot write; Retry-After while draining.",
-            headers=_RETRY_AFTER,
+            headers=RETRY_AFTER,
         )
     return Operation("get", path, operation_id, summary, answers, public=True, uses_store=False)
 
@@ -267,7 +197,7 @@ OPERATIONS = [
                 "Not queued in time (the trigger is held back by a full backlog, say), the "
                 "trigger stopped, the daemon is draining or the store is unavailable: send it "
                 "again.",
-                headers=_RETRY_AFTER,
+                headers=RETRY_AFTER,
             ),
         },
     ),

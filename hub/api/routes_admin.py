@@ -11,7 +11,7 @@ from hub.api.draining import draining_for
 from hub.api.jsonbody import json_response
 from hub.api.state import context
 from hub.config.functions import FunctionConfig
-from hub.redact import config_view
+from hub.config_view import config_view
 from hub.timefmt import to_rfc3339
 
 routes = web.RouteTableDef()

@@ -13,6 +13,7 @@ from hub.api.listing import is_invocation_id, parse_list_query
 from hub.api.schedule import parse_schedule
 from hub.api.state import context
 from hub.errors import NotFoundError
+from hub.telemetry.carriers import adopt_header
 
 log = structlog.get_logger("hub.api")
 routes = web.RouteTableDef()
@@ -27,9 +28,11 @@ async def invoke(request: web.Request) -> web.Response:
     schedule = parse_schedule(request.headers)
     body = await read_limited(request, ctx.settings.max_body_bytes)
     wire = build_event(name, request.headers, request.content_type.lower(), body)
+    if ctx.hub.telemetry is not None:
+        wire = adopt_header(wire, request.headers)
     try:
         [submitted] = await ctx.hub.submit(
-            name, [wire], delay=schedule.delay, not_before=schedule.not_before
+            name, [wire], delay=schedule.delay, not_before=schedule.not_before, source="api"
         )
     except ValueError as exc:
         raise ApiError(400, str(exc)) from None

@@ -19,6 +19,7 @@ from hub.api.jsonbody import json_response
 from hub.api.state import context
 from hub.intake.inbox import ANSWER_WITHIN, InboxClosed, PushRequest, find_inbox
 from hub.plugins.webhooks import BodyRefused, webhook
+from hub.telemetry.carriers import adopt_header_in
 
 log = structlog.get_logger("hub.api")
 routes = web.RouteTableDef()
@@ -44,6 +45,8 @@ async def receive(request: web.Request) -> web.Response:
     # Every event, kept by the filter or not: whether a body is taken must not depend on it.
     # Refused here with the reason: a 503 would have the sender retry it forever.
     admit(events, f"not a valid {kind.body_name()}: ")
+    if ctx.hub.telemetry is not None:
+        adopt_header_in(events, request.headers)
     pushed = PushRequest(events)
     try:
         inbox.queue.put_nowait(pushed)

@@ -21,7 +21,7 @@ DELAY_PATTERN = (
     r"^(?:(?:[0-9]{1,5}|[1-5][0-9]{5}|60[0-3][0-9]{3}|604[0-7][0-9]{2})(?:\.[0-9]+)?"
     r"|604800(?:\.0+)?)$"
 )
-_DELAY = re.compile(DELAY_PATTERN)
+DELAY = re.compile(DELAY_PATTERN)
 
 
 @dataclass(slots=True, frozen=True)
@@ -43,7 +43,7 @@ def parse_schedule(headers: CIMultiDictProxy[str]) -> Schedule:
 
 
 def _delay(text: str) -> float:
-    if not _DELAY.fullmatch(text):
+    if not DELAY.fullmatch(text):
         raise ApiError(
             400,
             f"{DELAY_HEADER} must be a plain decimal number of seconds from 0 to "

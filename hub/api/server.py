@@ -18,10 +18,10 @@ from hub.api.connection import ApiConnection
 from hub.api.open_connections import OpenConnections, fitting_limit
 from hub.api.state import CONTEXT
 from hub.api.throttle import Throttle
+from hub.api_defaults import DEFAULT_TOKEN_ENV, HEADER_TIMEOUT, MAX_CONNECTIONS
 from hub.errors import ConfigError
 
 log = structlog.get_logger("hub.api")
-DEFAULT_TOKEN_ENV = "TRIGGERHUB_API_TOKEN"
 REFUSALS_LOG_EVERY = 10.0
 _Factory = Callable[[], ApiConnection]
 
@@ -32,8 +32,8 @@ class ApiServer:
         app: web.Application,
         *,
         shutdown_timeout: float = 10.0,
-        header_timeout: float = 10.0,
-        max_connections: int = 1000,
+        header_timeout: float = HEADER_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
         token_env: str = DEFAULT_TOKEN_ENV,
     ) -> None:
         self.app = app

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
+from hub.api_defaults import BODY_TIMEOUT
 from hub.engine import Hub
 from hub.metrics import Metrics
+from hub.scraped_metrics import TriggersStatus
 
-TriggersStatus = Callable[[], Mapping[str, Any]]
 TriggerLookup = Callable[[str], Any]
 Ready = Callable[[], bool]
 # Seconds left of the shutdown drain while the daemon drains; None otherwise.
@@ -22,7 +23,7 @@ Draining = Callable[[], float | None]
 class ApiSettings:
     token: str | None
     max_body_bytes: int
-    body_timeout: float = 60.0
+    body_timeout: float = BODY_TIMEOUT
 
 
 @dataclass(slots=True, frozen=True)

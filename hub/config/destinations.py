@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, Field, PlainValidator, Serializ
 from hub.config.base import Strict
 from hub.config.durations import Duration
 from hub.config.kind_unions import by_registry
+from hub.config.patterns import HTTP_URL_PATTERN
 
 
 class FunctionDestination(Strict):
@@ -19,7 +20,9 @@ class FunctionDestination(Strict):
 
 class HttpDestination(Strict):
     type: Literal["http"] = "http"
-    url: str = Field(pattern=r"^https?://", description="URL that receives the record as a POST.")
+    url: str = Field(
+        pattern=HTTP_URL_PATTERN, description="URL that receives the record as a POST."
+    )
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: Duration = Field(10.0, gt=0)
 

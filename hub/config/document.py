@@ -13,11 +13,19 @@ from weakref import WeakKeyDictionary
 
 from pydantic import BeforeValidator, Field, PrivateAttr, create_model, field_validator
 
+from hub.api_defaults import (
+    BODY_TIMEOUT,
+    DEFAULT_LISTEN,
+    DEFAULT_TOKEN_ENV,
+    HEADER_TIMEOUT,
+    MAX_CONNECTIONS,
+)
 from hub.config.base import Strict
 from hub.config.destinations import destination_shorthand
 from hub.config.durations import Duration
 from hub.config.functions import FunctionConfig
 from hub.config.kind_unions import registered_union
+from hub.config.patterns import ENV_VAR_NAME_PATTERN
 from hub.config.settings import HubSettings
 from hub.config.triggers import Name, TriggerConfig
 from hub.kinds import KindRegistry, registry_of
@@ -40,7 +48,7 @@ class AccessKeySettings(Strict):
         "AccessKey ID, Huawei AK).",
     )
     secret_env: str = Field(
-        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        pattern=ENV_VAR_NAME_PATTERN,
         description="Environment variable holding the key's secret; the secret itself is never "
         "written in the file.",
     )
@@ -48,31 +56,31 @@ class AccessKeySettings(Strict):
 
 class ApiSettings(Strict):
     listen: str = Field(
-        "127.0.0.1:8080",
+        DEFAULT_LISTEN,
         description="HOST:PORT the HTTP API listens on; [::1]:8080 for IPv6.",
         json_schema_extra={"pattern": LISTEN.pattern},
     )
     token_env: str = Field(
-        "TRIGGERHUB_API_TOKEN",
-        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        DEFAULT_TOKEN_ENV,
+        pattern=ENV_VAR_NAME_PATTERN,
         description="Environment variable holding the API bearer token.",
     )
     max_body_bytes: int = Field(1024 * 1024, ge=1024, le=256 * 1024 * 1024)
     header_timeout: Duration = Field(
-        10.0,
+        HEADER_TIMEOUT,
         gt=0,
         le=3600,
         description="Time a client has to send a request's headers, from connecting or from "
         "the previous response; a connection that takes longer is closed.",
     )
     body_timeout: Duration = Field(
-        60.0,
+        BODY_TIMEOUT,
         gt=0,
         le=3600,
         description="Time a client has to send a request's whole body; slower ones get 408.",
     )
     max_connections: int = Field(
-        1000,
+        MAX_CONNECTIONS,
         ge=16,
         le=1_000_000,
         description="Open API connections at most (lowered to fit the open-files limit); past "

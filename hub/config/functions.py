@@ -8,6 +8,7 @@ from hub.config.base import Strict
 from hub.config.destinations import DestinationConfig
 from hub.config.durations import Duration
 from hub.config.kind_unions import by_registry
+from hub.config.patterns import HTTP_URL_PATTERN
 
 # Also what an invocation of a function no longer configured is given when redriven.
 DEFAULT_MAX_EVENT_AGE = 6 * 3600.0
@@ -23,7 +24,7 @@ class PythonTarget(Strict):
 
 class HttpTarget(Strict):
     type: Literal["http"] = "http"
-    url: str = Field(pattern=r"^https?://")
+    url: str = Field(pattern=HTTP_URL_PATTERN)
     headers: dict[str, str] = Field(default_factory=dict)
 
 
@@ -65,3 +66,8 @@ class FunctionConfig(Strict):
         if value.max < value.initial:
             raise ValueError("retry_backoff.max must not be smaller than retry_backoff.initial")
         return value
+
+
+def max_event_age_of(config: FunctionConfig | None) -> float:
+    """A function's max_event_age; the default for one that is not configured (any more)."""
+    return config.max_event_age if config is not None else DEFAULT_MAX_EVENT_AGE

@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.redact import secret_name
+from hub.config.patterns import ENV_VAR_NAME
+from hub.secret_names import secret_name
 
 Path = tuple[Any, ...]
-_TOKEN = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{")
+_TOKEN = re.compile(r"\$\$\{|\$\{(" + ENV_VAR_NAME + r")(?::-([^}]*))?\}|\$\{")
 
 
 @dataclass(slots=True)

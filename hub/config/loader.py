@@ -21,9 +21,10 @@ from hub.config.located import Path as LocPath
 from hub.config.problems import describe, dotted
 from hub.config.references import dangling_references
 from hub.config.respell import respell_triggers
+from hub.config_view import config_secrets
 from hub.errors import ConfigError
 from hub.plugins.registry import Registry, default_registry
-from hub.redact import config_secrets, redact_text, remember
+from hub.redact import redact_text, remember
 
 _EXPECTED = "expected a mapping with the keys hub, functions and triggers"
 

@@ -14,8 +14,10 @@ from pydantic_core import ErrorDetails
 from hub.config.located import Located, Path, Pos
 from hub.config.schema_walk import expected_keys
 from hub.config.triggers import NAME_HELP, NAME_PATTERN
+from hub.config_view import config_view
 from hub.filters.model import ATTRIBUTE, DATA_PATH, SELECTOR
-from hub.redact import MASK, config_view, secret_path
+from hub.redact import MASK
+from hub.secret_names import secret_path
 
 _PATTERN_HELP = {
     NAME_PATTERN: NAME_HELP,

@@ -11,15 +11,15 @@ from pydantic_core import core_schema
 
 from hub.config.destinations import destination_shorthand
 from hub.config.document import document_model
-from hub.config.durations import parse_duration
+from hub.config.durations import DURATION_PATTERN, parse_duration
+from hub.config.patterns import HTTP_SCHEME
 from hub.plugins.registry import Registry, default_registry
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-DURATION_TEXT = r"^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)\s*$"
 # Values that validators rewrite before checking: the schema must accept the written form too.
 _WRITTEN_FORMS: dict[Any, JsonSchemaValue] = {
-    parse_duration: {"type": "string", "pattern": DURATION_TEXT},
-    destination_shorthand: {"type": "string", "pattern": r"^(https?://|function:.+|file:.+)"},
+    parse_duration: {"type": "string", "pattern": DURATION_PATTERN},
+    destination_shorthand: {"type": "string", "pattern": rf"^({HTTP_SCHEME}|function:.+|file:.+)"},
 }
 
 

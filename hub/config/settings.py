@@ -4,6 +4,7 @@ from pydantic import Field
 
 from hub.config.base import Strict
 from hub.config.durations import Duration
+from hub.telemetry.settings import TelemetrySettings
 
 DEFAULT_DEDUP_WINDOW = 24 * 3600.0
 
@@ -34,3 +35,6 @@ class HubSettings(Strict):
     )
     drain_timeout: Duration = Field(30.0, ge=0)
     destination_attempts: int = Field(8, ge=1, le=100)
+    telemetry: TelemetrySettings | None = Field(
+        None, description="Traces of invocations exported over OTLP/HTTP; none when unset."
+    )

@@ -8,11 +8,11 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from hub.config_view import config_view
 from hub.console.activity import percentile
 from hub.console.fire_times import next_fire_times
 from hub.console.guard import activity, api_context
 from hub.console.shown import pretty
-from hub.redact import config_view
 from hub.store.insight import active_by_function
 
 routes = web.RouteTableDef()

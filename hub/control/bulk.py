@@ -10,9 +10,8 @@ from dataclasses import dataclass
 import structlog
 
 from hub import clock
-from hub.config.functions import DEFAULT_MAX_EVENT_AGE
-from hub.destinations.record import build_record
-from hub.destinations.routing import routing_of
+from hub.config.functions import max_event_age_of
+from hub.destinations.routing import build_record, routing_of
 from hub.engine import Hub
 from hub.invocation import Invocation
 from hub.status import Condition, Status
@@ -71,7 +70,8 @@ async def redrive_matching(
         matched += len(page)
         now = clock.now()
         done = await hub.store.redrive_each(
-            [(inv.id, now + _max_age(hub, inv)) for inv in page], now
+            [(inv.id, now + max_event_age_of(hub.functions.get(inv.function))) for inv in page],
+            now,
         )
         changed += sum(done)
     log.info("invocations redriven by request", matched=matched, redriven=changed)
@@ -84,8 +84,3 @@ def _stop_routing(hub: Hub, inv: Invocation, now: float) -> Routing:
         return Routing()
     record = build_record(inv, Condition.STOPPED, error=STOP_REASON)
     return routing_of(inv, config, Condition.STOPPED, record, hub.functions.get, now)
-
-
-def _max_age(hub: Hub, inv: Invocation) -> float:
-    config = hub.functions.get(inv.function)
-    return config.max_event_age if config is not None else DEFAULT_MAX_EVENT_AGE

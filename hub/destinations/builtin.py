@@ -9,6 +9,7 @@ from pathlib import Path
 import aiohttp
 
 from hub.config.destinations import FileDestination, FunctionDestination, HttpDestination
+from hub.telemetry.context import TRACEPARENT, current_traceparent
 
 _file_locks: dict[str, asyncio.Lock] = {}
 
@@ -17,6 +18,9 @@ async def deliver_http(
     config: HttpDestination, record: bytes, session: aiohttp.ClientSession
 ) -> str:
     headers = {"content-type": "application/json", **config.headers}
+    traceparent = current_traceparent.get()
+    if traceparent is not None:
+        headers[TRACEPARENT] = traceparent
     timeout = aiohttp.ClientTimeout(total=config.timeout)
     async with session.post(config.url, data=record, headers=headers, timeout=timeout) as resp:
         if not 200 <= resp.status < 300:

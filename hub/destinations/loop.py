@@ -4,7 +4,7 @@ records a destination that could not be reached on the invocation."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -14,12 +14,15 @@ import structlog
 from hub import clock
 from hub.alarm import Alarm
 from hub.config.functions import Backoff
-from hub.destinations.send import send_record
+from hub.destinations.kinds import send_record
 from hub.errors import StoreError
 from hub.hooks import Hooks
 from hub.redact import recorded_text
 from hub.retry import compute_backoff
 from hub.store.base import Delivery, InvocationStore
+
+if TYPE_CHECKING:
+    from hub.telemetry.tracing import Telemetry
 
 log = structlog.get_logger("hub.destinations")
 BATCH = 64
@@ -35,8 +38,10 @@ class DeliveryLoop:
         owner: str,
         max_attempts: int,
         hooks: Hooks | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.store = store
+        self.telemetry = telemetry
         self.hooks = hooks or Hooks()
         self.owner = owner
         self.session = session
@@ -63,7 +68,10 @@ class DeliveryLoop:
 
     async def _deliver(self, delivery: Delivery) -> None:
         try:
-            detail = await send_record(delivery.destination, delivery.record, self.session)
+            send = send_record(delivery.destination, delivery.record, self.session)
+            if self.telemetry is not None:
+                send = self.telemetry.delivering(delivery, send)
+            detail = await send
         except Exception as exc:
             attempts = delivery.attempts + 1
             now = clock.now()

@@ -51,6 +51,7 @@ class HubPort(Protocol):
         batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
         *,
         checkpoint: Checkpoint | None = None,
+        source: str | None = None,
     ) -> list[list[Submitted]]:
         """Submit events to several functions and move the source's checkpoint, in one
-        commit (with no events, only the checkpoint moves)."""
+        commit (with no events, only the checkpoint moves); `source` is the trigger's name."""

@@ -56,7 +56,7 @@ class TriggerRunner:
         self.status = TriggerStatus(type=config.type, functions=list(config.function))
         self._gate = gate or BacklogGate(hub.backlog, hub.max_backlog, health=hub.store_health)
         self._reconnect = reconnect
-        self._submit = BatchSubmitter(hub, config, self.status, self._gate)
+        self._submit = BatchSubmitter(hub, config, self.status, self._gate, name)
         self._log = log.bind(trigger=name, type=config.type)
         self._failures = 0
         self._runs = 0

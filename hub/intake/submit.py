@@ -20,9 +20,15 @@ from hub.store.base import Checkpoint
 
 class BatchSubmitter:
     def __init__(
-        self, hub: HubPort, config: TriggerConfig, status: TriggerStatus, gate: BacklogGate
+        self,
+        hub: HubPort,
+        config: TriggerConfig,
+        status: TriggerStatus,
+        gate: BacklogGate,
+        name: str | None = None,
     ) -> None:
         self._hub = hub
+        self._name = name
         self._functions = list(config.function)
         self._matches = compile_filter(config.filter)
         self._status = status
@@ -59,6 +65,7 @@ class BatchSubmitter:
         submitted = await self._hub.submit_many(
             [(function, events) for function in self._functions if events],
             checkpoint=checkpoint,
+            source=self._name,
         )
         self._gate.note_submitted(sum(1 for per in submitted for s in per if s.created))
         return [s.id for per in submitted for s in per]

@@ -18,6 +18,7 @@ from hub.intake.runner import RECONNECT, TriggerRunner
 from hub.intake.trigger_status import TriggerState, TriggerStatus
 from hub.plugins.contract import Source, SourceContext
 from hub.plugins.registry import Registry, default_registry
+from hub.supervisor import Supervisor
 from hub.timefmt import to_rfc3339
 
 log = structlog.get_logger("hub.intake")
@@ -114,8 +115,14 @@ class TriggerSet:
             runner.request_stop()
         for name, runner in runners:
             await runner.wait_stopped(self.stop_timeout)
+            # What the source started and its close() left running.
+            await self._source_loops(runner.name).cancel()
             del self._runners[name]
             log.info("trigger stopped", trigger=runner.name)
+
+    def _source_loops(self, name: str) -> Supervisor:
+        """The group a trigger's source starts its own background tasks in."""
+        return self._loops.group(f"trigger:{name}")
 
     def _start_one(self, name: str, config: TriggerConfig) -> None:
         if not config.enabled:
@@ -149,6 +156,7 @@ class TriggerSet:
             trigger=name,
             get_checkpoint=self.hub.positions.get_checkpoint,
             log=structlog.get_logger("triggers").bind(trigger=name, type=config.type),
+            loops=self._source_loops(name),
         )
         source = factory(config, context)
         if not isinstance(source, Source):

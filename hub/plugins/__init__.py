@@ -1,6 +1,7 @@
 """What a trigger plugin imports: the source contract, the registry of trigger kinds, and the
 shared pieces (invalid and batch events, optional imports, committed positions and the default
-nack, config pieces with one vocabulary across kinds)."""
+nack, config pieces with one vocabulary across kinds, the supervisor its background tasks run
+in)."""
 
 from hub.config.spellings import Respelled, moved
 from hub.plugins.contract import (
@@ -24,6 +25,7 @@ from hub.plugins.optional import import_aws, import_extra
 from hub.plugins.options import AwsOptions, Batching, PayloadBytes
 from hub.plugins.position import Checkpoint, read_again, stored_position
 from hub.plugins.registry import Registry, TriggerKind, default_registry, register, registry
+from hub.supervisor import Supervisor
 
 __all__ = [
     "AwsOptions",
@@ -46,6 +48,7 @@ __all__ = [
     "SourceFactory",
     "SourceFailed",
     "SourceSignal",
+    "Supervisor",
     "TriggerKind",
     "batch_event",
     "default_registry",

@@ -31,6 +31,7 @@ from structlog.typing import FilteringBoundLogger
 from hub.errors import TriggerHubError
 from hub.events import Event
 from hub.store.base import Checkpoint
+from hub.supervisor import Supervisor
 
 
 class SourceSignal(TriggerHubError):
@@ -136,12 +137,20 @@ class Pausable(Protocol):
 @dataclass(slots=True)
 class SourceContext:
     """What a factory gets besides its config: the trigger's name, the last committed
-    checkpoints (to resume from) and a logger bound to the trigger."""
+    checkpoints (to resume from), a logger bound to the trigger, and where to start its own
+    background tasks.
+
+    A source never creates a task itself: `loops.spawn(name, factory)` runs it in the
+    trigger's own group of the daemon's supervisor tree, so a crash is logged and the task
+    restarts with backoff, and `hub.supervisor.running()` names it. The source cancels its
+    tasks in `close()` (`await loops.cancel(name)`); intake cancels what is left when the
+    trigger stops."""
 
     trigger: str
     get_checkpoint: Callable[[str], Awaitable[str | None]]
     log: FilteringBoundLogger
     extras: dict[str, Any] = field(default_factory=dict)
+    loops: Supervisor = field(default_factory=Supervisor)
 
 
 SourceFactory = Callable[[Any, SourceContext], Source]

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, model_validator
 
 from hub.config.base import Strict
 from hub.config.durations import Duration
+from hub.config.patterns import HTTP_URL_PATTERN
 
 PayloadBytes = Annotated[int, Field(ge=1, le=256 * 1024 * 1024)]
 """The type of `max_payload_bytes`; each kind gives its default and says what happens past it."""
@@ -43,7 +44,7 @@ class AwsOptions(Strict):
     )
     endpoint_url: str | None = Field(
         None,
-        pattern=r"^https?://",
+        pattern=HTTP_URL_PATTERN,
         description="Another endpoint (an AWS-compatible service, a local test server); "
         "default: boto3's (AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL, else AWS).",
     )

@@ -13,6 +13,7 @@ from hub.config.functions import CommandTarget
 from hub.errors import FunctionError
 from hub.events import WireEvent
 from hub.targets.base import TargetResult
+from hub.telemetry.context import ENV_TRACEPARENT, current_traceparent
 
 _STDERR_TAIL = 2000
 
@@ -29,7 +30,7 @@ class Command:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             cwd=self._config.cwd,
-            env=self._env,
+            env=self._env_with(current_traceparent.get()),
             start_new_session=True,  # so a stop or timeout kills the whole process group
         )
         try:
@@ -45,6 +46,11 @@ class Command:
                 exit_code=proc.returncode,
             )
         return TargetResult(payload=_decode(out), exit_code=0)
+
+    def _env_with(self, traceparent: str | None) -> dict[str, str] | None:
+        if traceparent is None:
+            return self._env
+        return {**(self._env or os.environ), ENV_TRACEPARENT: traceparent}
 
     async def close(self) -> None:
         return None

@@ -17,6 +17,7 @@ from hub.config.functions import HttpTarget
 from hub.errors import FunctionError, NonRetryableError, RetryAfter
 from hub.events import WireEvent
 from hub.targets.base import TargetResult
+from hub.telemetry.context import TRACEPARENT, current_traceparent
 
 _BODY_IN_ERROR = 500
 
@@ -74,6 +75,9 @@ class HttpFunction:
     async def __call__(self, event: WireEvent) -> TargetResult:
         headers, body = binary_mode(event)
         headers.update(self._config.headers)
+        traceparent = current_traceparent.get()
+        if traceparent is not None:
+            headers[TRACEPARENT] = traceparent
         try:
             async with self._session.post(self._config.url, data=body, headers=headers) as resp:
                 raw = await resp.read()

@@ -6,8 +6,10 @@ import pytest
 
 from hub.config.loader import load_text
 from hub.config.schema import json_schema
+from hub.config_view import config_view
 from hub.plugins import Registry
-from hub.redact import config_view, redact_text, secret_field, secret_name
+from hub.redact import redact_text
+from hub.secret_names import secret_field, secret_name
 
 TEXT = """\
 hub:

@@ -51,6 +51,9 @@ async def test_a_paused_function_keeps_its_queue_across_restart_and_reload_and_r
     assert await api.call("POST", "/v1/functions/record/pause") == paused
     assert (await api.function("record"))["paused"] is True
     assert (await api.function("marker"))["paused"] is False
+    metrics = await (await session.get(f"{daemon.url}/metrics")).text()
+    assert 'triggerhub_function_paused{function="record"} 1.0' in metrics
+    assert 'triggerhub_function_paused{function="marker"} 0.0' in metrics
 
     ids = [await api.invoke("record", {"n": n}) for n in range(5)]  # still accepted: 202
     await api.ran_after(site)

@@ -102,6 +102,15 @@ async def test_after_a_restart_every_partition_shows_its_lag_before_anything_is_
         await produce_many(noida_topics.bootstrap, topic, numbered(17, 19), first_partition=1)
         expected[f"{topic}/1"] = 2.0
         await until(lambda: triggers.status()["t"]["lag_detail"] == expected, timeout=30)
+
+        def refreshing() -> bool:
+            triggers.status()  # stale figures start a refresh
+            return "intake/trigger:t/kafka-lag-refresh" in hub.supervisor.running()
+
+        # The refresh is the trigger's supervised task, and stops with it.
+        await until(refreshing, timeout=15)
+        await triggers.stop()
+        assert not [name for name in hub.supervisor.running() if "trigger:t" in name]
     assert functions.state.events == []
 
 

@@ -11,6 +11,7 @@ import pytest
 import structlog
 from pydantic import ValidationError
 
+from hub.config.loader import load_config
 from hub.intake.inbox import InboxSource
 from hub.plugins.contract import SourceContext
 from hub.plugins.webhooks import webhook
@@ -23,8 +24,32 @@ QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/uploads"
 
 def test_defaults_and_visibility_in_whole_seconds() -> None:
     config = trigger(queue_url=QUEUE, visibility_timeout="90500ms")
-    assert (config.wait_time_seconds, config.max_messages) == (20, 10)
+    assert (config.wait_time_seconds, config.read_size) == (20, 10)
     assert config.visibility_seconds() == 91
+
+
+def test_max_messages_is_the_old_spelling_of_read_size(tmp_path: Path) -> None:
+    assert trigger(queue_url=QUEUE, max_messages=4).read_size == 4
+    with pytest.raises(ValidationError, match="give `read_size` only"):
+        trigger(queue_url=QUEUE, max_messages=4, read_size=5)
+    config = tmp_path / "triggers.yaml"
+    config.write_text(
+        "functions:\n"
+        '  f: {target: {type: http, url: "http://127.0.0.1:9/f"}}\n'
+        "triggers:\n"
+        "  uploads:\n"
+        "    type: object_storage\n"
+        "    function: f\n"
+        f"    queue_url: {QUEUE}\n"
+        "    max_messages: 4\n"
+    )
+    doc = load_config(config)
+    assert doc.notices == [
+        f"{config}:8:5: triggers.uploads.max_messages: deprecated spelling; write `read_size` "
+        "instead (messages per receive)"
+    ]
+    loaded = doc.triggers["uploads"]
+    assert isinstance(loaded, ObjectStorageConfig) and loaded.read_size == 4
 
 
 def test_the_secret_is_never_shown() -> None:
@@ -35,7 +60,8 @@ def test_the_secret_is_never_shown() -> None:
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"queue_url": QUEUE, "max_messages": 11}, "less than or equal to 10"),
+        ({"queue_url": QUEUE, "read_size": 11}, "less than or equal to 10"),
+        ({"read_size": 5}, "read_size applies only with queue_url"),
         ({"queue_url": QUEUE, "wait_time_seconds": 21}, "less than or equal to 20"),
         ({"queue_url": "sqs://x"}, "should match pattern"),
         ({"queue_url": QUEUE, "access_key_id": "AKIA"}, "together, or neither"),

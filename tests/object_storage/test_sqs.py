@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 
 from hub import Hub
+from hub.plugins import Supervisor
 from hub.plugins.contract import BackOff, Batch, SourceContext
 from hub.store.base import ListQuery
 from tests.object_storage.conftest import MakeHub, MakeSet, Wired, fn, trigger, wire
@@ -185,8 +186,10 @@ async def test_a_failed_submit_returns_the_messages_at_once(
     assert inv.event.subject == "k.txt"
 
 
-def source_for(wired: Wired, **options: Any) -> SqsSource:
+def source_for(wired: Wired, loops: Supervisor | None = None, **options: Any) -> SqsSource:
     context = SourceContext("uploads", _no_checkpoint, structlog.get_logger("test"))
+    if loops is not None:
+        context.loops = loops
     return SqsSource(trigger(**wired.sqs_options(**options)), context)
 
 
@@ -221,17 +224,22 @@ def competing_receive(wired: Wired) -> list[dict[str, Any]]:
 async def test_a_batch_being_worked_on_stays_hidden_and_a_nack_returns_it(
     wired: Wired,
 ) -> None:
-    source = source_for(wired, visibility_timeout=1)
+    loops = Supervisor("trigger:uploads")
+    source = source_for(wired, loops, visibility_timeout=1)
     await source.connect()
     try:
         await asyncio.to_thread(wired.put, "slow.txt")
         batch = await read_events(source)
         [held] = source.in_flight
+        # The heartbeat is the trigger's supervised task, for as long as the batch is held.
+        [beat] = loops.running()
+        assert beat.startswith("trigger:uploads/sqs-visibility:")
         # Three extensions: 1.5 s after the receive, past the 1 s it was first hidden for.
         await until(lambda: held.extensions >= 3, timeout=10)
         assert await asyncio.to_thread(competing_receive, wired) == []
         await batch.nack("submit failed")
         assert source.in_flight == ()
+        assert loops.running() == []
         [message] = await asyncio.to_thread(competing_receive, wired)
         assert message["Attributes"]["ApproximateReceiveCount"] == "2"
     finally:

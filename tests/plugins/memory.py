@@ -47,6 +47,9 @@ class Channel:
         # What a `memory-reporting` source reports; an exception is raised by the report.
         self.detail: dict[str, Any] | BaseException = {}
         self.gaps: int | BaseException = 0
+        # A task the source starts on connect (in its supervisor group) and cancels on close.
+        self.background: Callable[[], Awaitable[None]] | None = None
+        self.forget_background = False  # a close() that leaves it running
         self._seq = itertools.count(1)
         self._changed = asyncio.Condition()
 
@@ -83,6 +86,8 @@ class MemorySource:
         await self.channel.changed()
         if self.channel.connect_errors:
             raise self.channel.connect_errors.pop(0)
+        if self.channel.background is not None:
+            self.context.loops.spawn("background", self.channel.background)
 
     async def read(self) -> Batch:
         ch = self.channel
@@ -126,6 +131,8 @@ class MemorySource:
         self.channel.redeliver.extend(sorted(self.channel.in_flight.items()))
         self.channel.in_flight.clear()
         self.channel.closes += 1
+        if not self.channel.forget_background:
+            await self.context.loops.cancel("background")
         await self.channel.changed()
 
 

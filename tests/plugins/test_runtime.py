@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 
+import pytest
+
 from hub import Event, Hub
 from hub.intake import TriggerSet
 from hub.plugins import BackOff, EndOfInput, NotConnected, Registry
@@ -75,6 +77,32 @@ async def test_each_function_of_a_trigger_gets_an_invocation(hub: Hub, make_set:
         await triggers.start({"t": trigger("c", ["f", "g"])})
         await ch.wait(lambda: len(ch.acked) == 1)
     assert await invocations(hub, "f") == await invocations(hub, "g") == [1, 2]
+
+
+@pytest.mark.parametrize("forget", [False, True], ids=["close-cancels", "close-forgets"])
+async def test_a_task_a_source_starts_is_supervised_restarted_after_a_crash_and_stopped_with_it(
+    hub: Hub, make_set: MakeSet, forget: bool
+) -> None:
+    ch = channel(f"background-{forget}")
+    ch.forget_background = forget
+    runs: list[int] = []
+
+    async def beat() -> None:
+        runs.append(len(runs) + 1)
+        if len(runs) == 1:
+            raise RuntimeError("the first run crashes")
+        await asyncio.Event().wait()
+
+    ch.background = beat
+    async with make_set(hub) as triggers:
+        await triggers.start({"t": trigger(ch.name)})
+        await until(lambda: len(runs) == 2)
+        assert "intake/trigger:t/background" in hub.supervisor.running()
+        assert triggers.status()["t"]["restarts"] == 0  # the trigger itself never crashed
+        await triggers.stop()
+        # Stopped with the trigger, whether its close() cancelled it or intake had to.
+        assert not [name for name in hub.supervisor.running() if "trigger:t/" in name]
+    assert runs == [1, 2]
 
 
 async def test_a_source_that_crashes_on_read_is_reconnected_and_nothing_is_lost(

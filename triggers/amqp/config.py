@@ -11,6 +11,7 @@ from hub.config.durations import Duration
 from hub.config.spellings import Respelled, moved
 from hub.config.triggers import TriggerConfig
 from hub.plugins.options import PayloadBytes
+from triggers.amqp.urls import AMQP_URL_PATTERN
 
 ExchangeType = Literal["topic", "fanout", "direct", "headers"]
 HeaderValue = str | int | float | bool
@@ -72,7 +73,7 @@ class AmqpTriggerConfig(TriggerConfig):
 
     type: Literal["amqp"]
     url: str = Field(
-        pattern=r"^amqps?://",
+        pattern=AMQP_URL_PATTERN,
         description="amqp://user:password@host:port/vhost; the password is never logged. "
         "Put it in an environment variable: amqp://hub:${AMQP_PASSWORD}@host/vhost.",
     )

@@ -21,7 +21,8 @@ from hub.config.base import Strict
 from hub.config.durations import Duration
 from hub.destinations.clients import ClientCache
 from hub.status import Condition
-from triggers.amqp.urls import mask_url, scrub
+from hub.telemetry.context import TRACEPARENT, current_traceparent
+from triggers.amqp.urls import AMQP_URL_PATTERN, mask_url, scrub
 
 if TYPE_CHECKING:
     from aio_pika.abc import AbstractChannel, AbstractConnection
@@ -43,7 +44,7 @@ class _Publisher:
 class AmqpDestination(Strict):
     type: Literal["amqp"] = "amqp"
     url: str = Field(
-        pattern=r"^amqps?://",
+        pattern=AMQP_URL_PATTERN,
         description="amqp://user:password@host:port/vhost; the password is masked in logs.",
     )
     exchange: str = Field(
@@ -70,6 +71,14 @@ async def deliver_amqp(
     return f"amqp {mask_url(url)} exchange {exchange_name or '(default)'} key {routing_key}"
 
 
+def _headers(context: dict[str, Any]) -> dict[str, Any]:
+    headers: dict[str, Any] = {"x-triggerhub-function": context.get("function")}
+    traceparent = current_traceparent.get()
+    if traceparent is not None:  # the delivery's trace context, when tracing
+        headers[TRACEPARENT] = traceparent
+    return headers
+
+
 async def _publish(publisher: _Publisher, record: bytes, config: AmqpDestination) -> None:
     import aio_pika
 
@@ -84,7 +93,7 @@ async def _publish(publisher: _Publisher, record: bytes, config: AmqpDestination
         type=f"triggerhub.destination.{'success' if slot == 'on_success' else 'failure'}",
         app_id="triggerhub",
         timestamp=clock.now(),
-        headers={"x-triggerhub-function": context.get("function")},
+        headers=_headers(context),
     )
     if config.exchange:
         exchange = await publisher.channel.get_exchange(config.exchange, ensure=False)

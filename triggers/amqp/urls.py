@@ -6,6 +6,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from hub.redact import MASK, redact_credentials
 
+AMQP_URL_PATTERN = r"^amqps?://"
 DEFAULT_PORTS = {"amqp": 5672, "amqps": 5671}
 DEFAULT_EXCHANGE = "amq.default"  # RabbitMQ's name for the nameless default exchange
 

@@ -78,7 +78,8 @@ class KafkaTriggerConfig(TriggerConfig):
         done += moved(data, "max_record_bytes", "max_payload_bytes")
         if isinstance(data.get("batch"), bool):  # `batch: true`: a batch per partition read
             if data.pop("batch"):
-                data["batch"] = {"size": data.get("read_size", 500)}
+                size = data.get("read_size", cls.model_fields["read_size"].default)
+                data["batch"] = {"size": size}
                 done.append(Respelled("batch", "batch.size", "`batch` is a mapping now"))
             else:
                 done.append(Respelled("batch", "", "no batching is the default"))

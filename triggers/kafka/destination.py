@@ -17,6 +17,7 @@ from pydantic import Field
 from hub.config.base import Strict
 from hub.config.durations import Duration
 from hub.destinations.clients import ClientCache
+from hub.telemetry.context import TRACEPARENT, current_traceparent
 
 if TYPE_CHECKING:
     from aiokafka import AIOKafkaProducer
@@ -40,12 +41,18 @@ async def deliver_kafka(
         async with asyncio.timeout(config.timeout):
             producer = await _producers.get(bootstrap)
             sent = await producer.send_and_wait(
-                topic, record, key=key.encode() if key is not None else None
+                topic, record, key=key.encode() if key is not None else None, headers=_headers()
             )
     except Exception as exc:
         await _producers.drop(bootstrap)  # a producer in an unknown state is not reused
         raise RuntimeError(f"Kafka publish to {topic} failed: {exc!r}") from None
     return f"kafka {bootstrap} {topic}[{sent.partition}]@{sent.offset}"
+
+
+def _headers() -> list[tuple[str, bytes]] | None:
+    """The delivery's trace context, when tracing, as the W3C `traceparent` header."""
+    traceparent = current_traceparent.get()
+    return None if traceparent is None else [(TRACEPARENT, traceparent.encode())]
 
 
 async def _start(bootstrap: str) -> AIOKafkaProducer:

@@ -17,15 +17,20 @@ from collections.abc import Callable, Iterable, Mapping
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from structlog.typing import FilteringBoundLogger
 
+from hub.plugins import Supervisor
 from triggers.kafka.offsets import Partition
 
 REFRESH_EVERY = 5.0
 REFRESH_TIMEOUT = 10.0
+REFRESH_TASK = "kafka-lag-refresh"
 
 
 class PartitionLag:
-    def __init__(self, start: str, start_ms: int | None, log: FilteringBoundLogger) -> None:
+    def __init__(
+        self, start: str, start_ms: int | None, log: FilteringBoundLogger, loops: Supervisor
+    ) -> None:
         self._log = log
+        self._loops = loops
         self._start = start
         self._start_ms = start_ms
         self._end: dict[Partition, int] = {}  # from the broker's end offsets
@@ -68,7 +73,7 @@ class PartitionLag:
                 return
             self._task.cancel()
         self._refreshed = time.monotonic()
-        self._task = asyncio.get_running_loop().create_task(self._refresh(consumer, handed_out))
+        self._task = self._loops.spawn(REFRESH_TASK, lambda: self._refresh(consumer, handed_out))
 
     def forget(self, parts: Iterable[Partition]) -> None:
         for part in parts:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from hub.events import Event
@@ -20,6 +20,7 @@ from triggers.kafka.config import KafkaTriggerConfig
 from triggers.kafka.lag import PartitionLag
 from triggers.kafka.offsets import OffsetTracker, Partition, Span
 from triggers.kafka.parse import RawRecord, parse, parse_batch, unparsed_event
+from triggers.kafka.rebalance import RebalanceListener, seek_to_time
 
 SETTLE_TIMEOUT = 10.0  # how long a revoke waits for the batch being queued
 # A commit holds the client's commit lock until the broker answers; some brokers hold the
@@ -33,6 +34,7 @@ class KafkaSource:
     def __init__(self, config: KafkaTriggerConfig, context: SourceContext) -> None:
         self._config = config
         self._trigger = context.trigger
+        self._loops = context.loops
         self._log = context.log.bind(
             bootstrap=config.bootstrap_servers,
             group=config.group_id,
@@ -43,11 +45,11 @@ class KafkaSource:
         self._consumer: AIOKafkaConsumer | None = None
 
     def _new_lag(self) -> PartitionLag:
-        return PartitionLag(self._config.start, self._config.start_ms(), self._log)
+        return PartitionLag(self._config.start, self._config.start_ms(), self._log, self._loops)
 
     async def connect(self) -> None:
         consumer = AIOKafkaConsumer(**consumer_options(self._config, self._trigger))
-        listener = _Listener(self)
+        listener = RebalanceListener(self)
         if self._config.topics is not None:
             consumer.subscribe(topics=self._config.topics, listener=listener)
         else:
@@ -150,7 +152,7 @@ class KafkaSource:
         consumer = self._consumer
         start_ms = self._config.start_ms()
         if consumer is not None and start_ms is not None:
-            await _seek_to_time(consumer, tps, start_ms)
+            await seek_to_time(consumer, tps, start_ms)
         if consumer is not None:
             self._lag.refresh(consumer, self._offsets.fetched, assigned=True)
         self._log.info("kafka partitions assigned", partitions=sorted(_parts(tps)))
@@ -195,31 +197,6 @@ class KafkaSource:
         if self._consumer is None:
             raise NotConnected("not connected")
         return self._consumer
-
-
-class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, source: KafkaSource) -> None:
-        self._source = source
-
-    async def on_partitions_revoked(self, revoked: Any) -> None:
-        await self._source.on_revoked(revoked)
-
-    async def on_partitions_assigned(self, assigned: Any) -> None:
-        await self._source.on_assigned(assigned)
-
-
-async def _seek_to_time(consumer: AIOKafkaConsumer, tps: Sequence[TopicPartition], ms: int) -> None:
-    """Only partitions the group never committed start at the timestamp."""
-    fresh = [tp for tp in tps if await consumer.committed(tp) is None]
-    if not fresh:
-        return
-    found = await consumer.offsets_for_times({tp: ms for tp in fresh})
-    for tp in fresh:
-        hit = found.get(tp)
-        if hit is None:
-            await consumer.seek_to_end(tp)
-        else:
-            consumer.seek(tp, hit.offset)
 
 
 def _raw(record: Any) -> RawRecord:

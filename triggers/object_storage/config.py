@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from hub.config.durations import Duration
+from hub.config.patterns import HTTP_URL_PATTERN
+from hub.config.spellings import Respelled, moved
 from hub.config.triggers import TriggerConfig
 from hub.plugins.options import AwsOptions
 
@@ -22,7 +24,7 @@ SQS_ONLY = (
     "secret_access_key",
     "session_token",
     "wait_time_seconds",
-    "max_messages",
+    "read_size",
     "visibility_timeout",
 )
 EventPattern = Annotated[
@@ -42,7 +44,7 @@ class ObjectStorageConfig(TriggerConfig, AwsOptions):
     type: Literal["object_storage"]
     queue_url: str | None = Field(
         None,
-        pattern=r"^https?://",
+        pattern=HTTP_URL_PATTERN,
         description="The SQS queue the bucket notifies (directly or through an SNS topic). "
         "Without it the trigger is webhook-only: POST /v1/hooks/object-storage/<trigger>.",
     )
@@ -52,7 +54,9 @@ class ObjectStorageConfig(TriggerConfig, AwsOptions):
         le=20,
         description="Long-poll wait of one receive; 0 polls (and waits 1s after an empty one).",
     )
-    max_messages: int = Field(10, ge=1, le=10, description="Most messages one receive returns.")
+    read_size: int = Field(
+        10, ge=1, le=10, description="Most messages one receive returns (SQS returns 10 at most)."
+    )
     visibility_timeout: Duration = Field(
         60.0,
         ge=1,
@@ -73,6 +77,10 @@ class ObjectStorageConfig(TriggerConfig, AwsOptions):
         None, min_length=1, description="Only objects whose (URL-decoded) key ends with this."
     )
     bucket: str | None = Field(None, min_length=1, description="Only records of this bucket.")
+
+    @classmethod
+    def respell(cls, data: dict[str, Any]) -> list[Respelled]:
+        return moved(data, "max_messages", "read_size", "messages per receive")
 
     @field_validator("events")
     @classmethod

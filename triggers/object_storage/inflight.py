@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
 from structlog.typing import FilteringBoundLogger
 
+from hub.plugins import Supervisor
 from hub.plugins.contract import NotConnected
 from triggers.object_storage.aws import AwsError, describe
 
 Message = dict[str, Any]
+_batches = itertools.count(1)
 
 
 class InFlight:
@@ -28,12 +31,14 @@ class InFlight:
         messages: Sequence[Message],
         visibility: int,
         log: FilteringBoundLogger,
+        loops: Supervisor,
     ) -> None:
         self._client = client
         self._queue_url = queue_url
         self._messages = messages
         self._visibility = visibility
         self._log = log
+        self._loops = loops
         self._beat: asyncio.Task[None] | None = None
         self.extensions = 0
 
@@ -41,7 +46,8 @@ class InFlight:
         return len(self._messages)
 
     def start(self) -> None:
-        self._beat = asyncio.get_running_loop().create_task(self._keep_hidden())
+        # Named per batch: several can be in flight while earlier ones settle.
+        self._beat = self._loops.spawn(f"sqs-visibility:{next(_batches)}", self._keep_hidden)
 
     async def delete(self) -> None:
         """Raises NotConnected when SQS cannot be reached: the messages then come back after

@@ -37,6 +37,7 @@ class SqsSource:
         self._accept = RecordFilter.of(config)
         self._visibility = config.visibility_seconds()
         self._log = context.log.bind(queue=queue_name(config.queue_url), region=region_of(config))
+        self._loops = context.loops
         self._client: Any = None
         self._held: set[InFlight] = set()
         self._depth: int | None = None
@@ -65,7 +66,7 @@ class SqsSource:
             pause = 0.0 if self._config.wait_time_seconds else SHORT_POLL_PAUSE
             raise BackOff(pause, "no messages")
         self._log.debug("sqs messages received", messages=len(messages))
-        held = InFlight(client, self._queue_url, messages, self._visibility, self._log)
+        held = InFlight(client, self._queue_url, messages, self._visibility, self._log, self._loops)
         held.start()
         self._held.add(held)
         return Batch(
@@ -77,7 +78,7 @@ class SqsSource:
     async def _receive(self, client: Any) -> list[Message]:
         request = {
             "QueueUrl": self._queue_url,
-            "MaxNumberOfMessages": self._config.max_messages,
+            "MaxNumberOfMessages": self._config.read_size,
             "WaitTimeSeconds": self._config.wait_time_seconds,
             "VisibilityTimeout": self._visibility,
         }

@@ -11,13 +11,14 @@ import orjson
 from aiohttp import web
 
 from hub.api.clouds.errors import CloudError, ErrorShape
+from hub.api.clouds.function_compute_views import arn, task_id_of, task_view
 from hub.api.clouds.gate import CloudRoutes, cloud_body, request_id
 from hub.api.clouds.lookup import find_invocation, invocations
 from hub.api.clouds.outcome import describe_destination, wait_for_outcome
-from hub.api.clouds.status_names import FC, FC_ONLY, history_name, hub_statuses
+from hub.api.clouds.status_names import FC, FC_ONLY, hub_statuses
 from hub.api.clouds.submit import CloudCall, function_config, submit
 from hub.api.listing import is_invocation_id
-from hub.api.schedule import DELAY_PATTERN
+from hub.api.schedule import DELAY
 from hub.api.state import context
 from hub.invocation import Invocation
 from hub.status import Status
@@ -26,13 +27,10 @@ from hub.submission import MAX_DELAY
 
 routes = web.RouteTableDef()
 PREFIX = "/2023-03-30/functions/{name}"
-ACCOUNT = "0"
-REGION = "local"
 EVENT_TYPE = "triggerhub.fc.invoke"
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 TASK_ID = re.compile(r"^[0-9A-Za-z_-]{1,128}$")
-_DELAY = re.compile(DELAY_PATTERN)
 _UNKNOWN = "FunctionNotFound"
 _NO_TASK = "AsyncTaskNotFound"
 _LIST_PARAMETERS = frozenset(
@@ -75,10 +73,6 @@ ERRORS = ErrorShape(
     },
     "InternalServerError",
 )
-
-
-def _arn(name: str) -> str:
-    return f"acs:fc:{REGION}:{ACCOUNT}:functions/{name}"
 
 
 @routes.post(f"{PREFIX}/invocations")
@@ -126,7 +120,7 @@ async def invoke_function(request: web.Request) -> web.StreamResponse:
 def _delay(text: str | None) -> float | None:
     if text is None:
         return None
-    if not _DELAY.fullmatch(text):
+    if not DELAY.fullmatch(text):
         raise CloudError(
             400,
             f"x-fc-async-delay must be a number of seconds from 0 to {MAX_DELAY:g} (7 days)",
@@ -144,7 +138,7 @@ def _json(body: bytes) -> Any:
 @routes.get(f"{PREFIX}/async-tasks/{{task}}")
 async def get_async_task(request: web.Request) -> web.Response:
     inv = await _task(request)
-    return web.json_response(_task_view(inv, include_payload=True))
+    return web.json_response(task_view(inv, include_payload=True))
 
 
 @routes.put(f"{PREFIX}/async-tasks/{{task}}/stop")
@@ -205,13 +199,13 @@ async def list_async_tasks(request: web.Request) -> web.Response:
     include = params.get("includePayload", "false").lower() == "true"
     tasks: list[Invocation] = []
     async for inv in invocations(request, query):
-        if _task_id(inv).startswith(prefix):
+        if task_id_of(inv).startswith(prefix):
             tasks.append(inv)
             if len(tasks) > limit:
                 break
     more = len(tasks) > limit
     tasks = tasks[:limit]
-    out: dict[str, Any] = {"tasks": [_task_view(inv, include_payload=include) for inv in tasks]}
+    out: dict[str, Any] = {"tasks": [task_view(inv, include_payload=include) for inv in tasks]}
     if more:
         out["nextToken"] = tasks[-1].id
     return web.json_response(out)
@@ -226,57 +220,11 @@ def _number(params: Any, name: str, default: int | None, low: int, high: int) ->
     return int(text)
 
 
-def _task_id(inv: Invocation) -> str:
-    return inv.idempotency_key or inv.id
-
-
-def _ms(seconds: float | None) -> int | None:
-    return None if seconds is None else round(seconds * 1000)
-
-
-def _task_view(inv: Invocation, *, include_payload: bool) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "taskId": _task_id(inv),
-        "requestId": inv.id,
-        "functionArn": _arn(inv.function),
-        "qualifier": "LATEST",
-        "status": FC[inv.status],
-        "alreadyRetriedTimes": max(0, inv.attempts - 1),
-        "startedTime": _ms(inv.started_at or inv.created_at),
-        "endTime": _ms(inv.finished_at),
-        "events": [
-            {
-                "eventId": n,
-                "status": history_name(FC, t.status),
-                "timestamp": _ms(t.at),
-                "eventDetail": t.detail or "",
-            }
-            for n, t in enumerate(inv.history, 1)
-        ],
-    }
-    if inv.started_at is not None and inv.finished_at is not None:
-        view["durationMs"] = _ms(inv.finished_at - inv.started_at)
-    if inv.response is not None:
-        view["returnPayload"] = orjson.dumps(inv.response).decode()
-    if inv.last_error is not None:
-        view["taskErrorMessage"] = inv.last_error
-    if include_payload:
-        data = inv.event.data
-        view["taskPayload"] = (
-            data.decode(errors="replace")
-            if isinstance(data, bytes)
-            else ""
-            if data is None
-            else orjson.dumps(data).decode()
-        )
-    return {k: v for k, v in view.items() if v is not None}
-
-
 @routes.get(f"{PREFIX}/async-invoke-config")
 async def get_async_invoke_config(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     config = function_config(request, name, _UNKNOWN)
-    ref = _arn("{name}")
+    ref = arn("{name}")
     destinations = {
         slot: {"destination": text}
         for slot, dest in (("onSuccess", config.on_success), ("onFailure", config.on_failure))
@@ -284,7 +232,7 @@ async def get_async_invoke_config(request: web.Request) -> web.Response:
     }
     return web.json_response(
         {
-            "functionArn": _arn(name),
+            "functionArn": arn(name),
             "maxAsyncRetryAttempts": config.max_retry_attempts,
             "maxAsyncEventAgeInSeconds": int(config.max_event_age),
             "destinationConfig": destinations,

@@ -15,6 +15,7 @@ from hub.config.functions import FunctionConfig
 from hub.engine import Submitted
 from hub.events import Event
 from hub.ids import new_id
+from hub.telemetry.carriers import adopt_header_in
 from hub.timefmt import to_rfc3339
 
 
@@ -52,10 +53,13 @@ async def submit(request: web.Request, call: CloudCall) -> Submitted:
         extensions=dict(call.extensions),
         idempotency_key=call.idempotency_key,
     )
+    hub = context(request).hub
+    if hub.telemetry is not None:
+        adopt_header_in([event], request.headers)
     wires = admit([event])  # the event's wire form, written once
     try:
-        [submitted] = await context(request).hub.submit(
-            call.function, wires, delay=call.delay, not_before=call.not_before
+        [submitted] = await hub.submit(
+            call.function, wires, delay=call.delay, not_before=call.not_before, source="api"
         )
     except ValueError as exc:
         raise CloudError(400, str(exc)) from None
