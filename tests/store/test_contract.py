@@ -143,6 +143,46 @@ async def test_query_pages_newest_first(store: InvocationStore) -> None:
     assert page.items == [] and page.next_cursor is None
 
 
+async def test_a_final_status_pages_newest_first_across_its_conditions(
+    store: InvocationStore,
+) -> None:
+    # failed has two conditions, each walked on its own index range and merged per page.
+    conditions = ["RetriesExhausted", "NonRetryableError", "Success", "EventAgeExceeded"]
+    subs = await store.submit([item(function="fg"[i % 2], data=i) for i in range(24)])
+    now = time.time()
+    leased, _ = await store.lease("a", now, 24, now + 60)
+    by_id = {inv.id: inv for inv in leased}
+    for n, sub in enumerate(subs):
+        condition = conditions[n // 2 % 4]
+        status = {"Success": Status.SUCCEEDED, "EventAgeExceeded": Status.EXPIRED}.get(
+            condition, Status.FAILED
+        )
+        await store.finalize(by_id[sub.id], "a", now, status, condition, None, None, Routing())
+    for function in (None, "f"):
+        seen: list[str] = []
+        cursor = None
+        while True:
+            query = ListQuery(function=function, status=Status.FAILED, limit=2, cursor=cursor)
+            page = await store.query(query)
+            seen += [inv.id for inv in page.items]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+        expected = [
+            s.id for n, s in enumerate(subs) if n // 2 % 4 < 2 and (function is None or n % 2 == 0)
+        ]
+        assert seen == sorted(expected, reverse=True)
+    expired = await store.query(ListQuery(status=Status.EXPIRED, limit=100))
+    assert len(expired.items) == 6 and expired.next_cursor is None
+    # An active status pages through the active rows alone.
+    queued = await store.submit([item(function="f", data=n) for n in range(3)])
+    page = await store.query(ListQuery(status=Status.QUEUED, limit=2))
+    assert [inv.id for inv in page.items] == [queued[2].id, queued[1].id]
+    page = await store.query(ListQuery(status=Status.QUEUED, limit=2, cursor=page.next_cursor))
+    assert [inv.id for inv in page.items] == [queued[0].id] and page.next_cursor is None
+    assert (await store.query(ListQuery(status=Status.RUNNING))).items == []
+
+
 async def test_purge_removes_only_old_finished(store: InvocationStore) -> None:
     [old, active] = await store.submit([item(), item(key="k")])
     now = time.time()
