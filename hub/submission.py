@@ -1,16 +1,20 @@
-"""From submitted events to new invocations: when each may start and until when it may run."""
+"""From submitted events to new invocations: when each may start and until when it may run,
+and their one commit."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from hub import clock
 from hub.config.flow_lease import LeaseFlow
 from hub.config.functions import FunctionConfig
 from hub.errors import UnknownFunctionError
 from hub.events import Event, WireEvent
 from hub.flow.columns import plan_for
+from hub.hooks import Hooks
 from hub.ids import new_id
 from hub.invocation import NewInvocation
+from hub.store.base import Checkpoint, InvocationStore, Submitted
 
 MAX_DELAY = 7 * 86400.0
 
@@ -62,3 +66,29 @@ def start_time(now: float, delay: float | None, not_before: float | None) -> flo
             raise ValueError("not-before time must be at most 7 days ahead")
         return max(now, not_before)
     return now
+
+
+async def submit_batches(
+    store: InvocationStore,
+    hooks: Hooks,
+    functions: Mapping[str, FunctionConfig],
+    delay: float | None,
+    not_before: float | None,
+    flow: LeaseFlow | None,
+    batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
+    checkpoint: Checkpoint | None,
+) -> list[list[Submitted]]:
+    """Queue the batches' invocations (and the checkpoint) in one commit; per batch, what
+    became of each event."""
+    now = clock.now()
+    start = start_time(now, delay, not_before)
+    items = new_invocations(batches, functions, now, start, flow)
+    results = await store.submit(items, checkpoint)
+    out: list[list[Submitted]] = []
+    for function, events in batches:
+        out.append(results[: len(events)])
+        results = results[len(events) :]
+        created = sum(1 for r in out[-1] if r.created)
+        if created:
+            hooks.submitted(function, created)
+    return out
