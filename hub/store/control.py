@@ -6,9 +6,9 @@ from __future__ import annotations
 from hub.errors import InvalidStateError, NotFoundError
 from hub.status import ACTIVE, REDRIVABLE, Status
 from hub.store import flow_lease, outbox
+from hub.store.attempts import route
 from hub.store.base import Routing
 from hub.store.connection import HISTORY, Connection, transition, with_history
-from hub.store.invocations import route
 
 
 def release(conn: Connection, *, owner: str, now: float) -> int:
