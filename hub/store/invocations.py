@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from hub.invocation import Invocation, NewInvocation
-from hub.store import flow_lease, pauses, positions
+from hub.store import flow_lanes, flow_lease, pauses, positions
 from hub.store.base import Checkpoint, Submitted
 from hub.store.connection import Connection
 from hub.store.rows import COLUMNS, to_invocation
@@ -68,7 +68,7 @@ def submit(
         results.append(Submitted(item.id, created=True))
     if inserts:
         conn.executemany(_INSERT, _rows(inserts, now))
-        flow_lease.mark(conn, inserts)
+        flow_lanes.mark(conn, inserts)
     if checkpoint is not None:
         positions.set_checkpoint(conn, checkpoint=checkpoint, now=now)
     return results
