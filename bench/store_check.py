@@ -19,7 +19,7 @@ from hub.events import Event
 from hub.ids import new_id
 from hub.invocation import NewInvocation
 from hub.status import Status
-from hub.store import invocations
+from hub.store import attempts, invocations
 from hub.store.base import Routing
 from hub.store.integrity import check_at_open
 from hub.store.sqlite import SqliteStore
@@ -48,7 +48,7 @@ def fill(path: Path, rows: int) -> None:
             if n % 10:
                 lease = "UPDATE invocations SET lease_owner = 'bench' WHERE id = :id"
                 conn.execute(lease, {"id": item.id})
-                invocations.finalize(
+                attempts.finalize(
                     conn, inv_id=item.id, owner="bench", now=now, status=Status.SUCCEEDED,
                     condition="Success", error=None, response=b'{"width": 800, "height": 600}',
                     routing=Routing(), dedup_window=86400.0,

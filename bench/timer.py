@@ -12,104 +12,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
 import os
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import structlog
 
 from bench.stats import cpu_seconds, machine, ms, table
-from hub import Event, Hub
+from bench.timer_probe import record, scheduled_at
+from hub import Hub
 from hub.config.functions import FunctionConfig
 from hub.config.settings import HubSettings, StoreSettings
 from hub.intake import TriggerSet
-from hub.plugins import Batch, Registry, SourceContext, TriggerKind
+from hub.plugins import Registry, TriggerKind
 from hub.store.base import ListQuery
 from triggers.timer.config import TimerConfig
 from triggers.timer.schedule import build_schedule
-from triggers.timer.source import TimerSource
 from triggers.timer.times import rfc3339_ms
 
-
-@dataclass
-class Record:
-    """Per tick: (scheduled s, produced s, queued s), in the order the ticks were acked; and
-    an event set once every tick of the measured window is queued."""
-
-    ticks: list[tuple[float, float, float]] = field(default_factory=list)
-    window: tuple[float, float, int] = (0.0, 0.0, 0)
-    in_window: int = 0
-    complete: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def reset(self) -> None:
-        self.ticks.clear()
-        self.window, self.in_window, self.complete = (0.0, 0.0, 0), 0, asyncio.Event()
-
-    def expect(self, since: float, until: float, count: int) -> None:
-        self.window = (since, until, count)
-        self.in_window = sum(1 for s, _, _ in self.ticks if since <= s <= until)
-
-    def add(self, scheduled: float, produced: float, queued: float) -> None:
-        self.ticks.append((scheduled, produced, queued))
-        since, until, count = self.window
-        if since <= scheduled <= until:
-            self.in_window += 1
-            if self.in_window >= count:
-                self.complete.set()
-
-    def lateness(self, since: float, until: float) -> list[float]:
-        return [q - s for s, _, q in self.ticks if since <= s <= until]
-
-    def produced(self, since: float, until: float) -> list[float]:
-        return [p - s for s, p, _ in self.ticks if since <= s <= until]
-
-
-record = Record()
 Rows = list[tuple[str, str]]
-
-
-class Probe:
-    """The real timer source, with the produced and queued instants of each tick noted."""
-
-    def __init__(self, source: TimerSource) -> None:
-        self._source = source
-
-    async def connect(self) -> None:
-        await self._source.connect()
-
-    async def close(self) -> None:
-        await self._source.close()
-
-    async def read(self) -> Batch:
-        batch = await self._source.read()
-        produced = time.time()
-        scheduled = [_scheduled(event) for event in batch.events]
-        acked = batch.on_ack
-
-        async def on_ack() -> None:
-            queued = time.time()
-            for at in scheduled:
-                record.add(at, produced, queued)
-            await acked()
-
-        batch.on_ack = on_ack
-        return batch
-
-
-def _scheduled(event: Event) -> float:
-    return int((event.idempotency_key or "").rpartition(":")[2]) / 1000
-
-
-def build(config: TimerConfig, context: SourceContext) -> Probe:
-    return Probe(TimerSource(config, context))
-
-
-async def noop(event: Event) -> None:
-    return None
 
 
 def timer(schedule: str, **fields: Any) -> TimerConfig:
@@ -132,9 +56,9 @@ async def run_triggers(
 ) -> Run:
     """Run the triggers and measure the ticks scheduled in [start + warmup, + seconds]."""
     registry = Registry()
-    registry.register(TriggerKind("timer", TimerConfig, "bench.timer:build"))
+    registry.register(TriggerKind("timer", TimerConfig, "bench.timer_probe:build"))
     fn = FunctionConfig.model_validate(
-        {"target": {"type": "python", "handler": "bench.timer:noop"}, "concurrency": 10_000}
+        {"target": {"type": "python", "handler": "bench.timer_probe:noop"}, "concurrency": 10_000}
     )
     store = StoreSettings(url=f"sqlite:///{workdir / name}.db")
     record.reset()
@@ -161,7 +85,7 @@ async def _count(hub: Hub, since: float, until: float) -> int:
     count, cursor = 0, None
     while True:
         page = await hub.query(ListQuery(function="f", limit=1000, cursor=cursor))
-        count += sum(1 for inv in page.items if since <= _scheduled(inv.event) <= until)
+        count += sum(1 for inv in page.items if since <= scheduled_at(inv.event) <= until)
         if page.next_cursor is None:
             return count
         cursor = page.next_cursor
@@ -284,6 +208,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    # Run inside the importable module, so that the `bench.timer:build` and `bench.timer:noop`
-    # the hub resolves share `record` with the code that reads it.
-    importlib.import_module("bench.timer").main()
+    main()

@@ -20,13 +20,13 @@ import structlog
 
 from hub import clock
 from hub.config.flow_lease import LeaseFlow
-from hub.config.functions import FunctionConfig, max_event_age_of
+from hub.config.functions import FunctionConfig
 from hub.config.settings import HubSettings
+from hub.control.invocation import redrive_one, stop_one
 from hub.control.pausing import PauseBook
 from hub.destinations.loop import DeliveryLoop
-from hub.destinations.routing import build_record, routing_of
 from hub.dispatcher import Dispatcher
-from hub.errors import InvalidStateError, NotFoundError, StoreError
+from hub.errors import NotFoundError, StoreError
 from hub.events import Event, WireEvent
 from hub.executor import Executor
 from hub.flow.batching import with_batch_failures
@@ -39,11 +39,11 @@ from hub.ids import new_id
 from hub.invocation import Invocation
 from hub.purge import purge_forever
 from hub.runtime import FunctionRuntime, apply_functions
-from hub.status import Condition, Status
+from hub.status import Status
 from hub.store import open_store
-from hub.store.base import Checkpoint, InvocationStore, ListQuery, Page, Routing, Submitted
+from hub.store.base import Checkpoint, InvocationStore, ListQuery, Page, Submitted
 from hub.store.health import StoreHealth
-from hub.submission import new_invocations, start_time
+from hub.submission import submit_batches
 from hub.supervisor import Supervisor
 from hub.telemetry import start_telemetry
 from hub.waiters import Waiters
@@ -212,37 +212,19 @@ class Hub:
         priority); `origin`, the trigger they came from, for `cancel_on` and the trigger's own
         intake-side flow settings."""
         submit = partial(
-            self._submit_many, delay=delay, not_before=not_before, flow=flow, origin=origin
+            submit_batches,
+            self.store,
+            self.hooks,
+            self.functions,
+            delay,
+            not_before,
+            flow,
+            intake=self.flow,
+            origin=origin,
         )
         if self.telemetry is not None:
             return await self.telemetry.received(batches, source, submit, checkpoint)
         return await submit(batches, checkpoint)
-
-    async def _submit_many(
-        self,
-        batches: Sequence[tuple[str, Sequence[Event | WireEvent]]],
-        checkpoint: Checkpoint | None,
-        *,
-        delay: float | None,
-        not_before: float | None,
-        flow: LeaseFlow | None = None,
-        origin: TriggerOrigin | None = None,
-    ) -> list[list[Submitted]]:
-        now = clock.now()
-        start = start_time(now, delay, not_before)
-        items = new_invocations(batches, self.functions, now, start, flow)
-        if self.flow.active or (origin is not None and origin.overrides is not None):
-            results = await self.flow.submit(items, batches, checkpoint, origin)
-        else:
-            results = await self.store.submit(items, checkpoint)
-        out: list[list[Submitted]] = []
-        for function, events in batches:
-            out.append(results[: len(events)])
-            results = results[len(events) :]
-            created = sum(1 for r in out[-1] if r.created)
-            if created:
-                self.hooks.submitted(function, created)
-        return out
 
     async def get(self, invocation_id: str) -> Invocation:
         inv = await self.store.get(invocation_id)
@@ -254,29 +236,10 @@ class Hub:
         return await self.store.query(query)
 
     async def stop(self, invocation_id: str) -> Invocation:
-        inv = await self.get(invocation_id)
-        if inv.status.final:
-            raise InvalidStateError(f"invocation {invocation_id} is already {inv.status}")
-        now = clock.now()
-        config = self.functions.get(inv.function)
-        routing = Routing()
-        if config is not None and config.on_failure is not None:
-            record = build_record(inv, Condition.STOPPED, error="stopped by request")
-            routing = routing_of(inv, config, Condition.STOPPED, record, self.functions.get, now)
-        before = await self.store.stop(invocation_id, now, routing)
-        if before is Status.RUNNING:
-            self.executor.cancel(invocation_id)
-        self._on_final(inv, Status.STOPPED)
-        self.hooks.ended_with(inv, Condition.STOPPED, "stopped by request", None, routing)
-        return await self.get(invocation_id)
+        return await stop_one(self, invocation_id)
 
     async def redrive(self, invocation_id: str) -> Invocation:
-        inv = await self.get(invocation_id)
-        config = self.functions.get(inv.function)
-        max_age = max_event_age_of(config)
-        now = clock.now()
-        await self.store.redrive(invocation_id, now, now + max_age)
-        return await self.get(invocation_id)
+        return await redrive_one(self, invocation_id)
 
     async def wait(self, invocation_id: str, timeout: float | None = None) -> Invocation:
         """Wait until the invocation is final (succeeded, failed, expired or stopped)."""

@@ -11,6 +11,7 @@ import orjson
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from hub.api.control_models import CONTROL_SCHEMAS
 from hub.api.models import SCHEMAS
 from hub.api.operation_model import Answer, Operation, Schema, common_answers
 from hub.api.operations import OPERATIONS
@@ -48,7 +49,9 @@ def to_openapi30(schema: Any) -> Any:
 
 
 def _components() -> dict[str, Any]:
-    _, top = models_json_schema([(m, "validation") for m in SCHEMAS], ref_template=_REF)
+    _, top = models_json_schema(
+        [(m, "validation") for m in [*SCHEMAS, *CONTROL_SCHEMAS]], ref_template=_REF
+    )
     schemas: dict[str, Any] = to_openapi30(top["$defs"])
     return schemas
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from hub.api import models, parameters
+from hub.api import control_models, models, parameters
 from hub.api.batch import MAX_BATCH_EVENTS
 from hub.api.operation_model import RETRY_AFTER, Answer, Operation
 from hub.eventcheck import MAX_DATA_DEPTH
@@ -53,7 +53,7 @@ def _bulk(action: str, statuses: str, body: type[BaseModel]) -> Operation:
         body={"application/json": body},
         changes=True,
         answers={
-            200: Answer("How many matched and how many changed.", models.BulkResult),
+            200: Answer("How many matched and how many changed.", control_models.BulkResult),
             400: Answer("A bad filter; the message names the field."),
         },
     )
@@ -70,7 +70,8 @@ def _pause(kind: str, path_model: type[BaseModel], action: str, what: str) -> Op
         changes=True,
         answers={
             200: Answer(
-                f"The {kind}'s pause state (the same when it already was).", models.PauseState
+                f"The {kind}'s pause state (the same when it already was).",
+                control_models.PauseState,
             ),
             404: Answer(f"No {kind} with that name."),
         },
@@ -177,8 +178,8 @@ OPERATIONS = [
         "Queue a failed, expired or stopped invocation again",
         "redriveInvocation",
     ),
-    _bulk("stop", "queued, running or retrying", models.StopFilter),
-    _bulk("redrive", "failed, expired or stopped", models.RedriveFilter),
+    _bulk("stop", "queued, running or retrying", control_models.StopFilter),
+    _bulk("redrive", "failed, expired or stopped", control_models.RedriveFilter),
     _pause("function", parameters.FunctionPath, "pause", _PAUSE_FUNCTION),
     _pause("function", parameters.FunctionPath, "resume", "Start its kept invocations again."),
     _pause("trigger", parameters.TriggerPath, "pause", _PAUSE_TRIGGER),

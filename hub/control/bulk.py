@@ -1,6 +1,6 @@
 """Stop or redrive every invocation a filter selects: batch by batch through the store's
 bulk operations, each batch doing for each invocation what the single stop or redrive does
-(hub/engine.py): a stop routes on_failure and aborts a running attempt here; a redrive
+(invocation.py): a stop routes on_failure and aborts a running attempt here; a redrive
 queues again with a fresh max_event_age."""
 
 from __future__ import annotations
@@ -11,15 +11,12 @@ import structlog
 
 from hub import clock
 from hub.config.functions import max_event_age_of
-from hub.destinations.routing import build_record, routing_of
+from hub.control.invocation import STOP_REASON, stop_routing
 from hub.engine import Hub
-from hub.invocation import Invocation
 from hub.status import Condition, Status
-from hub.store.base import Routing
 from hub.store.bulk import BATCH, Selection
 
 log = structlog.get_logger("hub.control")
-STOP_REASON = "stopped by request"
 
 
 @dataclass(slots=True, frozen=True)
@@ -42,7 +39,7 @@ async def stop_matching(
         cursor = page[-1].id
         matched += len(page)
         now = clock.now()
-        routings = [_stop_routing(hub, inv, now) for inv in page]
+        routings = [stop_routing(hub.functions, inv, now) for inv in page]
         before = await hub.store.stop_each(
             [(inv.id, routing) for inv, routing in zip(page, routings, strict=True)], now
         )
@@ -76,11 +73,3 @@ async def redrive_matching(
         changed += sum(done)
     log.info("invocations redriven by request", matched=matched, redriven=changed)
     return BulkResult(matched, changed)
-
-
-def _stop_routing(hub: Hub, inv: Invocation, now: float) -> Routing:
-    config = hub.functions.get(inv.function)
-    if config is None or config.on_failure is None:
-        return Routing()
-    record = build_record(inv, Condition.STOPPED, error=STOP_REASON)
-    return routing_of(inv, config, Condition.STOPPED, record, hub.functions.get, now)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from hub.errors import InvalidStateError, NotFoundError
 from hub.status import ACTIVE, REDRIVABLE, Status
-from hub.store import flow_lease, outbox
+from hub.store import flow_lanes, outbox
+from hub.store.attempts import route
 from hub.store.base import Routing
 from hub.store.connection import HISTORY, Connection, transition, with_history
-from hub.store.invocations import route
 
 
 def release(conn: Connection, *, owner: str, now: float) -> int:
@@ -88,7 +88,7 @@ def redrive(conn: Connection, *, inv_id: str, now: float, deadline: float) -> No
     )
     if not cur.rowcount:
         raise InvalidStateError(f"invocation {inv_id} changed while redriving; look again")
-    flow_lease.wake_lane(conn, inv_id=inv_id)
+    flow_lanes.wake_lane(conn, inv_id=inv_id)
 
 
 def _status_of(conn: Connection, inv_id: str) -> str:

@@ -21,20 +21,22 @@ a whole backlog:
   expired lease frees its slot) plus those taken now stay within its limit; a rate bucket
   admits a start only when it conforms, and its new state is written in the same transaction.
 
+A submit puts invocations in their lanes (flow_lanes.py); the buckets are flow_rates.py.
+
 With several daemons on PostgreSQL the planning is serialized by a transaction-level advisory
 lock, taken without waiting: a daemon that finds it held looks again shortly.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from hub.config.flow_lease import PRIORITY_MAX
-from hub.invocation import Invocation, NewInvocation
+from hub.invocation import Invocation
 from hub.store.connection import Connection
+from hub.store.flow_lanes import IDLE
+from hub.store.flow_rates import Bucket, load_bucket, next_open, save_buckets
 from hub.store.rows import COLUMNS, to_invocation
 
 AGING = 10.0
@@ -44,21 +46,6 @@ RETRY_LOCKED = 0.05
 """How soon a daemon that found the planning lock held looks again."""
 LANES_PER_LEASE = 64
 """Lanes visited beyond the lease's limit: the ones that have nothing to start are skipped."""
-IDLE = 1e18
-"""`served_at` of a lane with nothing left: last in line."""
-
-_MARK = (
-    "UPDATE invocations SET priority = :priority, flow_key = :flow_key, "
-    "flow_limit = :flow_limit, rate_key = :rate_key, rate_interval = :rate_interval, "
-    "rate_burst = :rate_burst, lane = :lane WHERE id = :id"
-)
-_JOIN_LANE = (
-    "INSERT INTO flow_lanes (function, key, served_at, version, width) "
-    "VALUES (:function, :lane, 0, 0, :width) "
-    "ON CONFLICT (function, key) DO UPDATE SET version = flow_lanes.version + 1, "
-    "width = excluded.width, "
-    f"served_at = CASE WHEN flow_lanes.served_at >= {IDLE} THEN 0 ELSE flow_lanes.served_at END"
-)
 _ANY_DUE = "SELECT 1 FROM invocations WHERE priority IS NOT NULL AND run_at <= :now LIMIT 1"
 _HEAD = (
     "(c.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM invocations AS o "
@@ -101,56 +88,6 @@ _LEASED_PER_KEY = (
     "SELECT function, flow_key, COUNT(*) FROM invocations WHERE flow_key IS NOT NULL "
     "AND lease_owner IS NOT NULL AND run_at > :now GROUP BY function, flow_key"
 )
-_SAVE_RATE = (
-    "INSERT INTO flow_rates (function, key, tat, open_at) VALUES (:function, :key, :tat, "
-    ":open_at) ON CONFLICT (function, key) DO UPDATE SET tat = excluded.tat, "
-    "open_at = excluded.open_at"
-)
-
-
-def mark(conn: Connection, items: Sequence[NewInvocation]) -> None:
-    """Write the flow-control columns of the just inserted invocations that have them, and
-    bring their lanes forward."""
-    rows = [_flow_row(item) for item in items if item.flow is not None]
-    if not rows:
-        return
-    conn.executemany(_MARK, rows)
-    lanes = {(r["function"], r["lane"]): r["flow_limit"] for r in rows if r["lane"] is not None}
-    conn.executemany(
-        _JOIN_LANE,
-        [{"function": f, "lane": lane, "width": lanes[f, lane]} for f, lane in sorted(lanes)],
-    )
-
-
-def _flow_row(item: NewInvocation) -> dict[str, Any]:
-    flow = item.flow
-    assert flow is not None
-    lane = flow.concurrency_key if flow.concurrency_key is not None else flow.rate_key
-    return {
-        "id": item.id,
-        "function": item.function,
-        "priority": flow.priority,
-        "flow_key": flow.concurrency_key,
-        "flow_limit": flow.concurrency_limit,
-        "rate_key": flow.rate_key,
-        "rate_interval": flow.rate_interval,
-        "rate_burst": flow.rate_burst,
-        "lane": lane,
-    }
-
-
-def wake_lane(conn: Connection, *, inv_id: str) -> None:
-    """Bring an invocation's lane back into turn: for anything that makes a final invocation
-    due again (a redrive), as a submit does for a new one."""
-    conn.execute(
-        "INSERT INTO flow_lanes (function, key, served_at, version, width) "
-        "SELECT function, lane, 0, 0, flow_limit FROM invocations "
-        "WHERE id = :id AND lane IS NOT NULL "
-        "ON CONFLICT (function, key) DO UPDATE SET version = flow_lanes.version + 1, "
-        f"served_at = CASE WHEN flow_lanes.served_at >= {IDLE} THEN 0 "
-        "ELSE flow_lanes.served_at END",
-        {"id": inv_id},
-    )
 
 
 def plain_only(lock: str) -> str:
@@ -177,29 +114,6 @@ class _Candidate:
     run_at: float
     turn: int = 1
     effective: int = 0
-
-
-@dataclass(slots=True)
-class Bucket:
-    """GCRA: a start conforms at `now` when `now >= tat - (burst - 1) * interval`; each start
-    moves `tat` on by one interval from max(tat, now)."""
-
-    tat: float
-    opened_at: float
-    """When it last opened, as the store had it: work due before that waited for it."""
-    changed: bool = False
-    tolerance: float = 0.0
-
-    def open_at(self, interval: float, burst: int) -> float:
-        return self.tat - (burst - 1) * interval
-
-    def take(self, now: float, interval: float, burst: int) -> bool:
-        if now < self.open_at(interval, burst):
-            return False
-        self.tat = max(self.tat, now) + interval
-        self.tolerance = (burst - 1) * interval
-        self.changed = True
-        return True
 
 
 def lease(
@@ -252,7 +166,7 @@ def lease(
         ):
             continue
         if cand.rate_key is not None and cand.rate_interval is not None:
-            bucket = _bucket(conn, buckets, cand.function, cand.rate_key)
+            bucket = load_bucket(conn, buckets, cand.function, cand.rate_key)
             if not bucket.take(now, cand.rate_interval, cand.rate_burst or 1):
                 continue
             if bucket.opened_at > cand.run_at:
@@ -260,11 +174,11 @@ def lease(
         if slot is not None:
             leased_per_key[slot] = leased_per_key.get(slot, 0) + 1
         chosen.append(cand.id)
-    _save_buckets(conn, buckets)
+    save_buckets(conn, buckets)
     leased = _take(conn, chosen, owner=owner, now=now, lease_until=lease_until)
     for inv in leased:
         inv.throttled = inv.id in throttled
-    wake = _earliest(next_due, _next_open(conn, now=now))
+    wake = _earliest(next_due, next_open(conn, now=now))
     # Look again at once only after progress: lanes that are full, deferred or throttled wake
     # the dispatcher when a run ends, their work is due or their bucket opens, not by spinning.
     return leased, _earliest(wake, now) if more and leased else wake
@@ -310,34 +224,6 @@ def _effective(cand: _Candidate, now: float) -> int:
     return min(PRIORITY_MAX, cand.priority + aged)
 
 
-def _bucket(
-    conn: Connection, buckets: dict[tuple[str, str], Bucket], function: str, key: str
-) -> Bucket:
-    found = buckets.get((function, key))
-    if found is None:
-        row = conn.execute(
-            "SELECT tat, open_at FROM flow_rates WHERE function = :function AND key = :key",
-            {"function": function, "key": key},
-        ).fetchone()
-        found = Bucket(-math.inf, -math.inf) if row is None else Bucket(row[0], row[1])
-        buckets[(function, key)] = found
-    return found
-
-
-def _save_buckets(conn: Connection, buckets: dict[tuple[str, str], Bucket]) -> None:
-    for (function, key), bucket in buckets.items():
-        if bucket.changed:
-            conn.execute(
-                _SAVE_RATE,
-                {
-                    "function": function,
-                    "key": key,
-                    "tat": bucket.tat,
-                    "open_at": bucket.tat - bucket.tolerance,
-                },
-            )
-
-
 def _take(
     conn: Connection, ids: list[str], *, owner: str, now: float, lease_until: float
 ) -> list[Invocation]:
@@ -352,14 +238,6 @@ def _take(
         {"lease_until": lease_until, "owner": owner, "now": now, **names},
     ).fetchall()
     return sorted((to_invocation(r) for r in rows), key=lambda inv: order[inv.id])
-
-
-def _next_open(conn: Connection, *, now: float) -> float | None:
-    """When a closed rate bucket opens: the due work it holds back may start then."""
-    row = conn.execute(
-        "SELECT MIN(open_at) FROM flow_rates WHERE open_at > :now", {"now": now}
-    ).fetchone()
-    return None if row is None or row[0] is None else float(row[0])
 
 
 def _earliest(a: float | None, b: float | None) -> float | None:

@@ -9,7 +9,7 @@ from functools import partial
 
 from hub.store.base import Delivery
 from hub.store.connection import Connection
-from hub.store.flow_lease import Bucket
+from hub.store.flow_rates import Bucket
 from hub.store.sqlbase import SqlBase
 
 

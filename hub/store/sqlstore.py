@@ -12,7 +12,7 @@ from hub.config.settings import DEFAULT_DEDUP_WINDOW
 from hub.flow.store import FlowIntakeSql
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
-from hub.store import control, invocations, reads
+from hub.store import attempts, control, invocations, reads
 from hub.store.base import Checkpoint, ListQuery, Page, Routing, Submitted
 from hub.store.bulk import SqlBulk
 from hub.store.outbox import SqlOutbox
@@ -80,7 +80,7 @@ class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk, SqlRateLimits, FlowI
     ) -> bool:
         done = await self._commit_fast(
             partial(
-                invocations.finalize,
+                attempts.finalize,
                 inv_id=inv.id,
                 owner=owner,
                 now=now,
@@ -109,7 +109,7 @@ class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk, SqlRateLimits, FlowI
     ) -> bool:
         done = await self._commit_fast(
             partial(
-                invocations.retry, inv_id=inv.id, owner=owner, now=now, next_at=next_at, error=error
+                attempts.retry, inv_id=inv.id, owner=owner, now=now, next_at=next_at, error=error
             )
         )
         if done:
@@ -118,7 +118,7 @@ class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk, SqlRateLimits, FlowI
 
     async def defer(self, inv: Invocation, owner: str, next_at: float, error: str) -> None:
         await self._commit_fast(
-            partial(invocations.defer, inv_id=inv.id, owner=owner, next_at=next_at, error=error)
+            partial(attempts.defer, inv_id=inv.id, owner=owner, next_at=next_at, error=error)
         )
         self._due(next_at)
 

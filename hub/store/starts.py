@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.store import invocations
+from hub.store import attempts
 from hub.store.connection import Connection
 
 
@@ -45,7 +45,7 @@ class PendingStarts:
             start.settled = True
             if self._queued.get(start.inv_id) is start:
                 del self._queued[start.inv_id]
-        invocations.start(conn, inv_id=start.inv_id, **start.params)
+        attempts.start(conn, inv_id=start.inv_id, **start.params)
 
     def take(self, inv_id: str) -> dict[str, Any] | None:
         """The parameters of `inv_id`'s start if it has not been written yet: the caller's

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from contextvars import Token
 from dataclasses import dataclass
 from typing import Any
@@ -26,25 +26,22 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
-from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
-from hub.events import Event, WireEvent
 from hub.hooks import Hooks
 from hub.invocation import Invocation
 from hub.status import Condition
 from hub.store.base import Checkpoint, Delivery, Submitted
-from hub.telemetry.carriers import incoming, with_extensions
-from hub.telemetry.context import TRACEPARENT, TRACESTATE, current_traceparent
+from hub.telemetry.carriers import incoming
+from hub.telemetry.context import current_traceparent
 from hub.telemetry.export import LOG_EVERY, OncePerInterval, QuietExporter
+from hub.telemetry.receiving import Batches, receive
 from hub.telemetry.settings import TelemetrySettings
+from hub.telemetry.spans import SYSTEM, context_of, mark_failed, traceparent_of
 
-SYSTEM = "triggerhub"
 EXPORT_TIMEOUT = 5.0
 """Seconds one export may take, retries included: a collector that is down costs the exporting
 thread this long per batch, and a stop at most this long."""
-_propagator = TraceContextTextMapPropagator()
-Batches = Sequence[tuple[str, Sequence[Event | WireEvent]]]
 
 # The exporter's own log lines (one per failed batch, each retry) would flood the daemon's log
 # while a collector is down; QuietExporter says it once in a while instead. The batch
@@ -54,57 +51,11 @@ for _name in ("opentelemetry.sdk._shared_internal", "opentelemetry.sdk.trace.exp
     logging.getLogger(_name).addFilter(OncePerInterval(LOG_EVERY))
 
 
-def _context_of(traceparent: str | None, tracestate: str | None = None) -> otel_context.Context:
-    if traceparent is None:
-        return otel_context.Context()
-    carrier = {TRACEPARENT: traceparent}
-    if tracestate:
-        carrier[TRACESTATE] = tracestate
-    return _propagator.extract(carrier, context=otel_context.Context())
-
-
-def _traceparent_of(span: Span) -> str:
-    context = span.get_span_context()
-    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
-
-
 @dataclass(slots=True)
 class _Running:
     span: Span
     context_token: Token[otel_context.Context]
     traceparent_token: Token[str | None]
-
-
-class Receiving:
-    """The receive spans of one submit, open until its commit came back."""
-
-    def __init__(self, batches: Batches, spans: list[Span], positions: list[list[int]]) -> None:
-        self.batches = batches
-        self._spans = spans
-        self._positions = positions
-
-    def committed(self, results: list[list[Submitted]]) -> None:
-        ids: list[list[str]] = [[] for _ in self._spans]
-        duplicate = [False] * len(self._spans)
-        for function_index, per_function in enumerate(results):
-            for event_index, submitted in enumerate(per_function):
-                at = self._positions[function_index][event_index]
-                ids[at].append(submitted.id)
-                duplicate[at] = duplicate[at] or not submitted.created
-        for span, invocations, repeated in zip(self._spans, ids, duplicate, strict=True):
-            if span.is_recording():
-                # One per function the event went to; a duplicate's id is the first one's.
-                span.set_attribute("triggerhub.invocation.id", invocations)
-                if repeated:
-                    span.set_attribute("triggerhub.duplicate", True)
-            span.end()
-
-    def failed(self, exc: BaseException) -> None:
-        for span in self._spans:
-            span.record_exception(exc)
-            span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
-            span.set_attribute("error.type", type(exc).__name__)
-            span.end()
 
 
 class Telemetry:
@@ -119,7 +70,7 @@ class Telemetry:
         self.tracer = self.provider.get_tracer("triggerhub")
         self._attempts: dict[str, _Running] = {}
 
-    # -- source receive / submit -------------------------------------------------------------
+    # -- source receive / submit (receiving.py) ----------------------------------------------
 
     async def received(
         self,
@@ -129,7 +80,7 @@ class Telemetry:
         checkpoint: Checkpoint | None,
     ) -> list[list[Submitted]]:
         """`submit` the events, stamped with their receive spans' contexts, inside them."""
-        receiving = self.receive(batches, source)
+        receiving = receive(self.tracer, batches, source)
         try:
             results = await submit(receiving.batches, checkpoint)
         except BaseException as exc:
@@ -137,57 +88,6 @@ class Telemetry:
             raise
         receiving.committed(results)
         return results
-
-    def receive(self, batches: Batches, source: str | None) -> Receiving:
-        """A receive span per distinct event, its context made the event's `traceparent`
-        extension as it is stored."""
-        spans: list[Span] = []
-        stamped: dict[int, tuple[int, WireEvent]] = {}
-        positions: list[list[int]] = []
-        out: list[tuple[str, Sequence[Event | WireEvent]]] = []
-        for function, events in batches:
-            mine: list[Event | WireEvent] = []
-            where: list[int] = []
-            for event in events:
-                seen = stamped.get(id(event))
-                if seen is None:
-                    span = self._receive_span(event, source)
-                    values = {TRACEPARENT: _traceparent_of(span)}
-                    seen = stamped[id(event)] = (len(spans), with_extensions(event, values))
-                    spans.append(span)
-                where.append(seen[0])
-                mine.append(seen[1])
-            out.append((function, mine))
-            positions.append(where)
-        return Receiving(out, spans, positions)
-
-    def _receive_span(self, event: Event | WireEvent, source: str | None) -> Span:
-        parsed = event.event if isinstance(event, WireEvent) else event
-        parent, state = incoming({**parsed.extensions})
-        parent_context = _context_of(parent, state)
-        links = []
-        if parent is not None:
-            # The sender's context is the creation context of the message: parent and link.
-            links.append(Link(trace.get_current_span(parent_context).get_span_context()))
-        attributes: dict[str, Any] = {
-            "messaging.system": SYSTEM,
-            "messaging.operation.type": "receive",
-            "messaging.operation.name": "receive",
-            "messaging.message.id": parsed.id,
-            "cloudevents.event_source": parsed.source,
-            "cloudevents.event_type": parsed.type,
-        }
-        if source is not None:
-            attributes["messaging.destination.name"] = source
-        if parsed.subject is not None:
-            attributes["cloudevents.event_subject"] = parsed.subject
-        return self.tracer.start_span(
-            f"receive {source}" if source else "receive",
-            context=parent_context,
-            kind=SpanKind.CONSUMER,
-            attributes=attributes,
-            links=links,
-        )
 
     # -- attempts, through the executor's hooks ----------------------------------------------
 
@@ -202,7 +102,7 @@ class Telemetry:
         parent, state = incoming(attributes)
         span = self.tracer.start_span(
             f"process {inv.function}",
-            context=_context_of(parent, state),
+            context=context_of(parent, state),
             kind=SpanKind.CONSUMER,
             attributes={
                 "messaging.system": SYSTEM,
@@ -219,13 +119,13 @@ class Telemetry:
         self._attempts[inv.id] = _Running(
             span,
             otel_context.attach(trace.set_span_in_context(span)),
-            current_traceparent.set(_traceparent_of(span)),
+            current_traceparent.set(traceparent_of(span)),
         )
 
     def _retrying(self, inv: Invocation, error: str, _next_at: float, _duration: float) -> None:
         running = self._attempts.get(inv.id)
         if running is not None:
-            _failed(running.span, error, "retrying")
+            mark_failed(running.span, error, "retrying")
 
     def _ended(
         self, inv: Invocation, condition: Condition, error: str | None, _duration: float | None
@@ -237,7 +137,7 @@ class Telemetry:
         if condition is Condition.SUCCESS:
             running.span.set_status(Status(StatusCode.OK))
         else:
-            _failed(running.span, error or str(condition), str(condition))
+            mark_failed(running.span, error or str(condition), str(condition))
 
     def _attempted(self, inv: Invocation, _duration: float) -> None:
         running = self._attempts.pop(inv.id, None)
@@ -257,7 +157,7 @@ class Telemetry:
         kind = str(destination.get("type"))
         span = self.tracer.start_span(
             f"send {kind}",
-            context=_context_of(_record_parent(record)),
+            context=context_of(_record_parent(record)),
             kind=SpanKind.PRODUCER,
             attributes={
                 "messaging.system": SYSTEM,
@@ -270,11 +170,11 @@ class Telemetry:
             },
         )
         context_token = otel_context.attach(trace.set_span_in_context(span))
-        traceparent_token = current_traceparent.set(_traceparent_of(span))
+        traceparent_token = current_traceparent.set(traceparent_of(span))
         try:
             detail = await send
         except Exception as exc:
-            _failed(span, f"{type(exc).__name__}: {exc}", type(exc).__name__)
+            mark_failed(span, f"{type(exc).__name__}: {exc}", type(exc).__name__)
             raise
         else:
             span.set_status(Status(StatusCode.OK))
@@ -296,8 +196,3 @@ def _record_parent(record: dict[str, Any]) -> str | None:
     if parent is None and isinstance(payload := record.get("request_payload"), dict):
         parent = incoming(payload)[0]
     return parent
-
-
-def _failed(span: Span, error: str, kind: str) -> None:
-    span.set_status(Status(StatusCode.ERROR, error))
-    span.set_attribute("error.type", kind)

@@ -13,6 +13,9 @@ from tests.servers.process import free_port
 from tests.waiting import until
 
 TICKS = re.compile(r'^triggerhub_trigger_events_total\{trigger="tick"\} (\S+)$', re.MULTILINE)
+THROTTLED = re.compile(
+    r'^triggerhub_invocations_throttled_total\{function="limited"\} (\S+)$', re.MULTILINE
+)
 FUNCTIONS = """
 from hub import NonRetryableError
 
@@ -27,8 +30,8 @@ async def fail(event):
 @pytest.fixture(scope="module")
 def exercised_metrics(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """/metrics of a real daemon after every kind of outcome its metrics count: a timer
-    trigger, a success whose on_success destination cannot be reached, a failure and a
-    stopped invocation."""
+    trigger, a success whose on_success destination cannot be reached, a failure, a
+    stopped invocation, attempts a rate_limit held back and a paused function."""
     workdir = tmp_path_factory.mktemp("exercised")
     port = free_port()
     (workdir / "fns.py").write_text(FUNCTIONS)
@@ -46,6 +49,11 @@ def exercised_metrics(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
                 on_success: {{type: http, url: "http://127.0.0.1:{free_port()}/closed"}}
               fail:
                 target: {{type: python, handler: "fns:fail"}}
+              limited:
+                target: {{type: python, handler: "fns:ok"}}
+                rate_limit: {{limit: 1, period: 1s}}
+              held:
+                target: {{type: python, handler: "fns:ok"}}
             triggers:
               tick:
                 type: timer
@@ -88,6 +96,12 @@ async def _exercise(url: str) -> str:
         async with session.post(f"{url}/v1/invocations/{deferred}/stop") as resp:
             assert resp.status == 200, await resp.text()
 
+        async with session.post(f"{url}/v1/functions/held/pause") as resp:
+            assert resp.status == 200, await resp.text()
+        # One start per second: the second and third wait for the bucket (throttled).
+        for _ in range(3):
+            await invoke("limited")
+
         async def settled() -> bool:
             # The destination of `ok` fails once and is given up (destination_attempts: 1).
             return (await status(fail), await status(ok)) == ("failed:False", "succeeded:True")
@@ -96,6 +110,11 @@ async def _exercise(url: str) -> str:
             found = TICKS.search(await scrape())
             return found is not None and float(found[1]) >= 1
 
+        async def throttled() -> bool:
+            found = THROTTLED.search(await scrape())
+            return found is not None and float(found[1]) >= 2
+
         await until(settled, timeout=20)
         await until(ticked, timeout=20)
+        await until(throttled, timeout=20)
         return await scrape()

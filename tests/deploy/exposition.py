@@ -65,3 +65,13 @@ def problems(expr: str, exported: dict[str, Family]) -> list[str]:
             if label not in family.labels | TARGET_LABELS:
                 found.append(f"{series}: no label {label!r} (it has {sorted(family.labels)})")
     return found
+
+
+def unsampled(expr: str, exported: dict[str, Family]) -> list[str]:
+    """Metrics `expr` names that the exercised daemon exported without a sample: their labels
+    could not be checked against the expression's."""
+    return [
+        f"{series}: no sample on /metrics to check its labels against"
+        for series in sorted(set(METRIC.findall(expr)))
+        if (family := family_of(series, exported)) is not None and not family.samples
+    ]

@@ -14,7 +14,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from tests.deploy.exposition import Family, families, problems
+from tests.deploy.exposition import Family, families, problems, unsampled
 
 ROOT = Path(__file__).resolve().parents[2]
 ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yaml"
@@ -81,6 +81,9 @@ def test_the_daemon_exports_what_operators_watch(exercised_metrics: str) -> None
     assert sample(text, 'triggerhub_trigger_info{function="ok",trigger="tick",type="timer"}') == 1
     assert sample(text, 'triggerhub_trigger_events_filtered_total{trigger="tick"}') == 0
     assert sample(text, 'triggerhub_trigger_events_total{trigger="tick"}') >= 1
+    assert sample(text, 'triggerhub_invocations_throttled_total{function="limited"}') >= 2
+    assert sample(text, 'triggerhub_function_paused{function="held"}') == 1
+    assert sample(text, 'triggerhub_function_paused{function="ok"}') == 0
 
 
 def test_alert_rules_pass_promtool() -> None:
@@ -99,6 +102,11 @@ def test_alert_rules_name_only_exported_metrics(exercised_metrics: str) -> None:
         for problem in problems(rule["expr"], exported)
     ]
     assert not found, "\n".join(found)
+    # A rule on a metric the exercised daemon never sampled would pass unchecked.
+    unchecked = [
+        f"{rule['alert']}: {p}" for rule in alert_rules() for p in unsampled(rule["expr"], exported)
+    ]
+    assert not unchecked, "\n".join(unchecked)
     # Every issue's signal has its alert.
     assert {
         "TriggerhubTriggerFailed",
@@ -106,6 +114,8 @@ def test_alert_rules_name_only_exported_metrics(exercised_metrics: str) -> None:
         "TriggerhubInvocationsExpiring",
         "TriggerhubDestinationFailures",
         "TriggerhubStoreNotWritable",
+        "TriggerhubThrottlingSustained",
+        "TriggerhubFunctionPausedLong",
     } <= {rule["alert"] for rule in alert_rules()}
 
 

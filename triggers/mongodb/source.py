@@ -14,17 +14,17 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.change_stream import AsyncChangeStream
-from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
+from pymongo.errors import ConnectionFailure, OperationFailure
 
 from hub.events import Event
 from hub.plugins.contract import Batch, EndOfInput, NotConnected, SourceContext
 from hub.plugins.events import invalid_reason
 from hub.plugins.position import read_again
 from triggers.mongodb import parse
+from triggers.mongodb import stream as streams
 from triggers.mongodb.config import MongoTriggerConfig
 from triggers.mongodb.history import History
 from triggers.mongodb.position import Position
-from triggers.mongodb.stream import buffered, history_lost, stream_options, watch_target
 
 Change = Mapping[str, Any]
 CHANGES_PER_COMMIT = 1000  # changes whose invocations are submitted in one store commit
@@ -124,7 +124,7 @@ class MongoChangeSource:
         deadline = 0.0
         while len(changes) < limit:
             # Waiting on the server is only worth it to complete a partial invocation.
-            waiting = changes and not buffered(stream)
+            waiting = changes and not streams.buffered(stream)
             if waiting and (len(changes) % size == 0 or time.monotonic() >= deadline):
                 break
             change = await self._next(stream)
@@ -149,7 +149,7 @@ class MongoChangeSource:
             raise NotConnected(f"change stream on {self._config.namespace}: {exc}") from exc
         except OperationFailure as exc:
             await self._close_stream()
-            if not history_lost(exc):
+            if not streams.history_lost(exc):
                 raise
             # The cursor fell out of the server's history. What was read so far is still
             # delivered; reopening at the committed token then applies on_history_lost.
@@ -221,18 +221,18 @@ class MongoChangeSource:
     # -- opening -----------------------------------------------------------------------------
 
     async def _open(self) -> None:
-        options, self._opened_with = stream_options(self._config, self._history.position)
+        options, self._opened_with = streams.stream_options(self._config, self._history.position)
         assert self._client is not None
-        target = watch_target(self._client, self._config)
+        target = streams.watch_target(self._client, self._config)
         try:
             self._stream = await target.watch(**options)
         except ConnectionFailure as exc:
             raise NotConnected(f"opening the change stream: {exc}") from exc
         except OperationFailure as exc:
-            if not history_lost(exc):
+            if not streams.history_lost(exc):
                 raise
             await self._history.lost_on_open(exc)
-            options, self._opened_with = stream_options(self._config, None, now=True)
+            options, self._opened_with = streams.stream_options(self._config, None, now=True)
             self._stream = await target.watch(**options)
         self._state = "open"
         self._announce = self._history.position is None
@@ -241,10 +241,7 @@ class MongoChangeSource:
     async def _close_stream(self) -> None:
         stream, self._stream = self._stream, None
         if stream is not None:
-            try:
-                await stream.close()
-            except PyMongoError as exc:
-                self._log.debug("closing the change stream failed", error=repr(exc))
+            await streams.close_quietly(stream, self._log)
 
 
 def build(config: MongoTriggerConfig, context: SourceContext) -> MongoChangeSource:

@@ -1,4 +1,4 @@
-"""How a change stream is opened: the server-side pipeline and where it starts."""
+"""How a change stream is opened (the server-side pipeline and where it starts) and closed."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any
 
 from bson import Timestamp, json_util
 from pymongo.asynchronous.change_stream import AsyncChangeStream
-from pymongo.errors import OperationFailure
+from pymongo.errors import OperationFailure, PyMongoError
+from structlog.typing import FilteringBoundLogger
 
 from triggers.mongodb.config import MongoTriggerConfig
 from triggers.mongodb.position import Position
@@ -86,3 +87,13 @@ def buffered(stream: AsyncChangeStream[dict[str, Any]]) -> bool:
         return bool(has_next()) if callable(has_next) else False
     except Exception:
         return False
+
+
+async def close_quietly(
+    stream: AsyncChangeStream[dict[str, Any]], log: FilteringBoundLogger
+) -> None:
+    """Close a stream that is being given up on: a failure to close it changes nothing."""
+    try:
+        await stream.close()
+    except PyMongoError as exc:
+        log.debug("closing the change stream failed", error=repr(exc))
