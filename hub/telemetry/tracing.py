@@ -32,6 +32,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from hub.events import Event, WireEvent
 from hub.hooks import Hooks
 from hub.invocation import Invocation
+from hub.redact import redact_text
 from hub.status import Condition
 from hub.store.base import Checkpoint, Delivery, Submitted
 from hub.telemetry.carriers import incoming, with_extensions
@@ -101,9 +102,7 @@ class Receiving:
 
     def failed(self, exc: BaseException) -> None:
         for span in self._spans:
-            span.record_exception(exc)
-            span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
-            span.set_attribute("error.type", type(exc).__name__)
+            _failed(span, f"{type(exc).__name__}: {exc}", type(exc).__name__)
             span.end()
 
 
@@ -299,5 +298,7 @@ def _record_parent(record: dict[str, Any]) -> str | None:
 
 
 def _failed(span: Span, error: str, kind: str) -> None:
-    span.set_status(Status(StatusCode.ERROR, error))
+    # A collector is one more exit: an error quotes URLs, replies and inputs, so it is
+    # redacted as in the invocation record (not a recorded exception: its traceback is not).
+    span.set_status(Status(StatusCode.ERROR, redact_text(error)))
     span.set_attribute("error.type", kind)
