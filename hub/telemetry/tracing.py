@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import Token
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ from hub.telemetry.settings import TelemetrySettings
 SYSTEM = "triggerhub"
 EXPORT_TIMEOUT = 5.0
 """Seconds one export may take, retries included: a collector that is down costs the exporting
-thread this long per batch, and a stop at most this long."""
+thread this long per batch; on stop, no batch starts later than this (see shutdown)."""
 _propagator = TraceContextTextMapPropagator()
 Batches = Sequence[tuple[str, Sequence[Event | WireEvent]]]
 
@@ -114,7 +115,8 @@ class Telemetry:
             sampler=ParentBased(TraceIdRatioBased(settings.sample)),
         )
         exporter = OTLPSpanExporter(endpoint=settings.traces_url, timeout=EXPORT_TIMEOUT)
-        self.provider.add_span_processor(BatchSpanProcessor(QuietExporter(exporter)))
+        self._exporter = QuietExporter(exporter)
+        self.provider.add_span_processor(BatchSpanProcessor(self._exporter))
         self.tracer = self.provider.get_tracer("triggerhub")
         self._attempts: dict[str, _Running] = {}
 
@@ -284,7 +286,9 @@ class Telemetry:
             otel_context.detach(context_token)
 
     async def shutdown(self) -> None:
-        """Export what is buffered and stop (bounded by the export timeout)."""
+        """Export what is buffered and stop: batches are sent for EXPORT_TIMEOUT, each one
+        taking at most that long, so a stop waits at most twice EXPORT_TIMEOUT."""
+        self._exporter.start_none_after(time.monotonic() + EXPORT_TIMEOUT)
         await asyncio.to_thread(self.provider.shutdown)
 
 
