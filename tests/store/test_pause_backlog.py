@@ -16,7 +16,7 @@ from hub.store.sqlite import SqliteStore
 from tests.servers.postgres import Database
 from tests.store.test_operator import FAR, item
 
-BACKLOG = 30_000
+BACKLOG = 50_000
 
 
 async def _lease_ms(store: InvocationStore, times: int) -> float:
@@ -44,7 +44,7 @@ async def test_a_paused_backlog_does_not_slow_other_functions_leases(tmp_path: P
         for _ in range(20):
             await store.lease("me", time.time(), 1, FAR)
         with_backlog = await _lease_ms(store, 20)
-        assert with_backlog < 4 * baseline + 1, (baseline, with_backlog)
+        assert with_backlog < 4 * baseline + 2, (baseline, with_backlog)
     finally:
         await store.close()
 
