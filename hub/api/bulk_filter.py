@@ -53,9 +53,6 @@ def parse_bulk_filter(body: bytes, action: str, allowed: Collection[Status]) -> 
         )
     after = _time(raw, "created_after")
     before = _time(raw, "created_before")
-    if after is not None and before is not None and after >= before:
-        # Nothing can match: a swapped pair is a mistake to point out, not a quiet no-op.
-        raise ApiError(400, "created_before must be later than created_after")
     dry_run = raw.get("dry_run", False)
     if not isinstance(dry_run, bool):
         raise ApiError(400, "dry_run must be true or false")
