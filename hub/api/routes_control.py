@@ -63,8 +63,11 @@ async def resume_trigger(request: web.Request) -> web.Response:
 async def _set_paused(request: web.Request, kind: PauseKind, *, paused: bool) -> web.Response:
     ctx = context(request)
     name = request.match_info["name"]
-    _known(ctx, kind, name)
     book = ctx.hub.pauses
+    # A pause outlives the removal of what it paused; resuming it must stay possible then, or
+    # it would hold again, unseen, whatever is later added under that name.
+    if paused or name not in book.view(kind):
+        _known(ctx, kind, name)
     if paused:
         await book.pause(kind, name)
     else:

@@ -35,6 +35,7 @@ class PauseBook:
         self._on_triggers: list[TriggersChanged] = []
         self._on_resumed: list[FunctionsResumed] = []
         self._lock = asyncio.Lock()
+        self._applying = asyncio.Lock()
 
     def function_paused(self, name: str) -> bool:
         return name in self.functions
@@ -76,9 +77,13 @@ class PauseBook:
             if resumed:
                 for callback in self._on_resumed:
                     callback()
-            if triggers_changed:
+        if triggers_changed:
+            # Outside the view's lock: stopping a trigger takes as long as its batch and its
+            # close (up to the stop timeout), and meanwhile a function's pause must still
+            # reach the executor. One application at a time, each of the newest state.
+            async with self._applying:
                 for on_triggers in self._on_triggers:
-                    await on_triggers(dict(triggers))
+                    await on_triggers(dict(self.triggers))
 
     async def run(self) -> None:
         """Follow changes made through other daemons (or lost on the way here)."""

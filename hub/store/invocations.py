@@ -135,6 +135,11 @@ def lease(
         {"lease_until": lease_until, "owner": owner, "now": now, "limit": limit, **paused},
     ).fetchall()
     leased = sorted((to_invocation(r) for r in rows), key=lambda inv: inv.not_before)
+    if paused:
+        # What this lease read past: every due row if it was not full, else up to the last
+        # row it took (by its not_before: a lower bound of the run_at it had).
+        upto = now if len(leased) < limit else leased[-1].not_before
+        pauses.park_passed(conn, paused, upto=upto, shared=bool(lock))
     return leased, next_due(conn, now=now)
 
 

@@ -13,6 +13,10 @@ from hub.store.connection import Connection
 from hub.store.sqlbase import SqlBase
 
 PauseKind = Literal["function", "trigger"]
+PARKED = 1e10
+"""Seconds added to the `run_at` of a paused function's due invocations (park_passed); a
+`run_at` at or past it (the year 2286) is parked."""
+PARK_AT_ONCE = 5000
 
 
 def statements(real: str) -> list[str]:
@@ -49,10 +53,18 @@ def pause(conn: Connection, *, kind: PauseKind, name: str, now: float) -> float:
 
 
 def resume(conn: Connection, *, kind: PauseKind, name: str) -> bool:
-    """True if it was paused."""
+    """True if it was paused. A function's parked invocations are due again as they were."""
     cur = conn.execute(
         "DELETE FROM pauses WHERE kind = :kind AND name = :name", {"kind": kind, "name": name}
     )
+    if kind == "function":
+        # After the delete: on PostgreSQL it waited for any lease still parking rows of this
+        # function (they hold the pause row FOR SHARE), so this statement sees those rows too.
+        conn.execute(
+            "UPDATE invocations SET run_at = run_at - :parked "
+            "WHERE function = :name AND run_at >= :parked",
+            {"parked": PARKED, "name": name},
+        )
     return bool(cur.rowcount)
 
 
@@ -70,6 +82,32 @@ def lease_filter(conn: Connection) -> tuple[str, dict[str, Any]]:
         return "", {}
     names = {f"paused{n}": r[0] for n, r in enumerate(rows)}
     return f"AND c.function NOT IN ({', '.join(f':{k}' for k in names)}) ", names
+
+
+def park_passed(conn: Connection, paused: dict[str, Any], *, upto: float, shared: bool) -> None:
+    """Park the due invocations of paused functions a lease has just read past (`run_at` up
+    to `upto`): moved PARKED seconds on, out of the range every lease scans, their order kept,
+    so a paused function's backlog costs each lease nothing instead of a scan past all of it.
+    `paused` is lease_filter's; each row is parked only if its pause still stands as this
+    statement runs, holding the pause row (`shared`, PostgreSQL) so a resume cannot commit
+    between this and the commit of the lease."""
+    if not paused:
+        return
+    names = ", ".join(f":{k}" for k in paused)
+    share = "FOR SHARE" if shared else ""
+    # `function || ''`: by the due index (rows up to `upto`), not by function, whose index
+    # holds the function's whole history. At most PARK_AT_ONCE per lease: a backlog of
+    # millions is parked over several leases, none of them holding the writer for long.
+    # `run_at <= :upto` on the updated row too: a row another daemon's lease parked while
+    # this one waited for it is checked again as it is now (PostgreSQL), not parked twice.
+    conn.execute(
+        "UPDATE invocations SET run_at = run_at + :parked WHERE run_at <= :upto AND id IN ("
+        "SELECT id FROM invocations AS c WHERE run_at <= :upto "
+        f"AND function || '' IN ({names}) ORDER BY run_at LIMIT :at_once) "
+        "AND EXISTS (SELECT 1 FROM pauses AS p WHERE p.kind = 'function' "
+        f"AND p.name = invocations.function {share})",
+        {"parked": PARKED, "upto": upto, "at_once": PARK_AT_ONCE, **paused},
+    )
 
 
 def hand_back(conn: Connection, *, inv_id: str, owner: str) -> bool:

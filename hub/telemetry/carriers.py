@@ -14,16 +14,43 @@ import orjson
 from hub.events import Event, WireEvent
 from hub.telemetry.context import TRACEPARENT, TRACESTATE
 
-# W3C Trace Context, version 00 (a later version's first four fields read the same); all-zero
-# trace and span ids are invalid.
-_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}")
+# W3C Trace Context: version 00 is exactly these four fields; a later version (not ff) starts
+# with them and may go on after a "-". All-zero trace and span ids are invalid.
+_TRACEPARENT = re.compile(
+    r"(?!ff)(?P<version>[0-9a-f]{2})-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}"
+    r"(?P<rest>-[^\x00-\x1f\x7f]*)?"
+)
+# A tracestate list member (key=value; keys simple or tenant@system), empty members allowed,
+# at most 32 of them, and the whole kept within the 512 characters every vendor passes on.
+_TRACESTATE_MEMBER = re.compile(
+    r"(?:[a-z][_0-9a-z\-*/]{0,255}|[a-z0-9][_0-9a-z\-*/]{0,240}@[a-z][_0-9a-z\-*/]{0,13})"
+    r"=[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]"
+)
+MAX_LENGTH = 512
 _HEADER_EXTENSIONS = ("kafkaheaders", "amqpheaders")
 
 
 def valid_traceparent(value: object) -> str | None:
-    if isinstance(value, str) and _TRACEPARENT.match(value) and not value.startswith("ff"):
-        return value
-    return None
+    """`value` if it is a W3C `traceparent`, else None: anything else a sender puts there is
+    neither stored nor passed on."""
+    if not isinstance(value, str) or len(value) > MAX_LENGTH:
+        return None
+    found = _TRACEPARENT.fullmatch(value)
+    if found is None or (found["version"] == "00" and found["rest"] is not None):
+        return None
+    return value
+
+
+def valid_tracestate(value: object) -> str | None:
+    """`value` if it is a W3C `tracestate` of at most 512 characters, else None."""
+    if not isinstance(value, str) or len(value) > MAX_LENGTH:
+        return None
+    members = [member.strip(" \t") for member in value.split(",")]
+    if len(members) > 32 or not all(
+        not member or _TRACESTATE_MEMBER.fullmatch(member) for member in members
+    ):
+        return None
+    return value
 
 
 def incoming(attributes: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -31,15 +58,13 @@ def incoming(attributes: Mapping[str, Any]) -> tuple[str | None, str | None]:
     came with none that is valid)."""
     found = valid_traceparent(attributes.get(TRACEPARENT))
     if found is not None:
-        state = attributes.get(TRACESTATE)
-        return found, state if isinstance(state, str) else None
+        return found, valid_tracestate(attributes.get(TRACESTATE))
     for name in _HEADER_EXTENSIONS:
         headers = attributes.get(name)
         if isinstance(headers, dict):
             found = valid_traceparent(headers.get(TRACEPARENT))
             if found is not None:
-                state = headers.get(TRACESTATE)
-                return found, state if isinstance(state, str) else None
+                return found, valid_tracestate(headers.get(TRACESTATE))
     return None, None
 
 
@@ -57,7 +82,7 @@ def _header_values(headers: Mapping[str, str]) -> dict[str, str] | None:
     if header is None:
         return None
     values = {TRACEPARENT: header}
-    state = headers.get(TRACESTATE)
+    state = valid_tracestate(headers.get(TRACESTATE))
     if state:
         values[TRACESTATE] = state
     return values

@@ -21,15 +21,26 @@ class QuietExporter(SpanExporter):
         self._log_every = log_every
         self._dropped = 0
         self._last_log: float | None = None
+        self._start_none_after: float | None = None
+
+    def start_none_after(self, deadline: float) -> None:
+        """Drop the batches whose export would start after `deadline` (monotonic): on stop,
+        the batch processor exports every queued batch one after the other, each allowed the
+        export timeout, so a collector that does not answer would hold the stop for each."""
+        self._start_none_after = deadline
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        try:
-            result = self._exporter.export(spans)
-        except Exception as exc:  # the exporting thread must go on with the next batch
+        if self._start_none_after is not None and time.monotonic() >= self._start_none_after:
             result = SpanExportResult.FAILURE
-            reason = repr(exc)
+            reason = "the daemon is stopping and the collector did not take them in time"
         else:
-            reason = "the collector did not take them"
+            try:
+                result = self._exporter.export(spans)
+            except Exception as exc:  # the exporting thread must go on with the next batch
+                result = SpanExportResult.FAILURE
+                reason = repr(exc)
+            else:
+                reason = "the collector did not take them"
         if result is SpanExportResult.FAILURE:
             self._dropped += len(spans)
             now = time.monotonic()

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from opentelemetry import trace
-from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode, Tracer
+from opentelemetry.trace import Link, Span, SpanKind, Tracer
 
 from hub.events import Event, WireEvent
 from hub.store.base import Submitted
 from hub.telemetry.carriers import incoming, with_extensions
 from hub.telemetry.context import TRACEPARENT
-from hub.telemetry.spans import SYSTEM, context_of, traceparent_of
+from hub.telemetry.spans import SYSTEM, context_of, mark_failed, traceparent_of
 
 Batches = Sequence[tuple[str, Sequence[Event | WireEvent]]]
 
@@ -44,9 +44,7 @@ class Receiving:
 
     def failed(self, exc: BaseException) -> None:
         for span in self._spans:
-            span.record_exception(exc)
-            span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
-            span.set_attribute("error.type", type(exc).__name__)
+            mark_failed(span, f"{type(exc).__name__}: {exc}", type(exc).__name__)
             span.end()
 
 

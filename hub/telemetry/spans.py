@@ -6,6 +6,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.trace import Span, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from hub.redact import redact_text
 from hub.telemetry.context import TRACEPARENT, TRACESTATE
 
 SYSTEM = "triggerhub"
@@ -27,5 +28,7 @@ def traceparent_of(span: Span) -> str:
 
 
 def mark_failed(span: Span, error: str, kind: str) -> None:
-    span.set_status(Status(StatusCode.ERROR, error))
+    # A collector is one more exit: an error quotes URLs, replies and inputs, so it is
+    # redacted as in the invocation record (not a recorded exception: its traceback is not).
+    span.set_status(Status(StatusCode.ERROR, redact_text(error)))
     span.set_attribute("error.type", kind)

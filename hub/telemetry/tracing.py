@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextvars import Token
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from hub.telemetry.spans import SYSTEM, context_of, mark_failed, traceparent_of
 
 EXPORT_TIMEOUT = 5.0
 """Seconds one export may take, retries included: a collector that is down costs the exporting
-thread this long per batch, and a stop at most this long."""
+thread this long per batch; on stop, no batch starts later than this (see shutdown)."""
 
 # The exporter's own log lines (one per failed batch, each retry) would flood the daemon's log
 # while a collector is down; QuietExporter says it once in a while instead. The batch
@@ -66,7 +67,8 @@ class Telemetry:
             sampler=ParentBased(TraceIdRatioBased(settings.sample)),
         )
         exporter = OTLPSpanExporter(endpoint=settings.traces_url, timeout=EXPORT_TIMEOUT)
-        self.provider.add_span_processor(BatchSpanProcessor(QuietExporter(exporter)))
+        self._exporter = QuietExporter(exporter)
+        self.provider.add_span_processor(BatchSpanProcessor(self._exporter))
         self.tracer = self.provider.get_tracer("triggerhub")
         self._attempts: dict[str, _Running] = {}
 
@@ -185,7 +187,9 @@ class Telemetry:
             otel_context.detach(context_token)
 
     async def shutdown(self) -> None:
-        """Export what is buffered and stop (bounded by the export timeout)."""
+        """Export what is buffered and stop: batches are sent for EXPORT_TIMEOUT, each one
+        taking at most that long, so a stop waits at most twice EXPORT_TIMEOUT."""
+        self._exporter.start_none_after(time.monotonic() + EXPORT_TIMEOUT)
         await asyncio.to_thread(self.provider.shutdown)
 
 
