@@ -210,8 +210,9 @@ async def run(n: int, work: Path, prepared: Path) -> list[tuple[str, str]]:
     for label, source in (("empty store", None), ("prepared store", prepared)):
         home = work / label.replace(" ", "-")
         db = _copy(home, source)
-        rows += await scenario(home, db, label, n)
-        print(table(rows[-5:]), flush=True)
+        measured = await scenario(home, db, label, n)
+        print(table(measured), flush=True)
+        rows += measured
     return rows
 
 
