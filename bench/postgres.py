@@ -58,6 +58,7 @@ class Result:
     rate: float  # end-to-end invocations/s
     daemon_us: float  # daemons' CPU per invocation
     server_us: float  # PostgreSQL's CPU per invocation (0 for SQLite)
+    per_invocation: dict[str, float] | None = None  # the database's counters per invocation
 
 
 def payload() -> bytes:
@@ -77,6 +78,22 @@ def cluster_cpu(pg: Postgres) -> float:
             continue
         total += times.user + times.system
     return total
+
+
+# pg_stat_database's counters for the benchmark's database: commits and rows written
+# (the completion polls add ~20 commits a second), as the server counted them: a backend
+# reports its counters when it ends, so they are read after the daemons stop.
+COUNTERS = ("xact_commit", "tup_inserted", "tup_updated", "tup_deleted")
+
+
+def counters(store: str) -> dict[str, float]:
+    with psycopg.connect(store) as conn:
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        row = conn.execute(
+            f"SELECT {', '.join(COUNTERS)} FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
+    assert row is not None
+    return dict(zip(COUNTERS, (float(v) for v in row), strict=True))
 
 
 def succeeded(store: str) -> int:
@@ -137,20 +154,29 @@ async def scenario(work: Path, store: str, daemons: int, n: int, pg: Postgres | 
         await all_succeeded(store, 200)
         cpu0 = sum(process_cpu(d.pid) for d in started)
         server0 = cluster_cpu(pg) if pg is not None else 0.0
+        stats0 = counters(store) if pg is not None else {}
         t0 = time.perf_counter()
         await load(urls, n)
         await all_succeeded(store, base + n)
         seconds = time.perf_counter() - t0
         cpu = sum(process_cpu(d.pid) for d in started) - cpu0
         server = cluster_cpu(pg) - server0 if pg is not None else 0.0
-        return Result(n / seconds, cpu / n * 1e6, server / n * 1e6)
+        result = Result(n / seconds, cpu / n * 1e6, server / n * 1e6)
     finally:
         for daemon in started:
             daemon.terminate()
+    if pg is not None:
+        stats = counters(store)
+        result.per_invocation = {k: (stats[k] - stats0[k]) / n for k in COUNTERS}
+    return result
 
 
 def _row(label: str, r: Result) -> tuple[str, str]:
     server = f", PostgreSQL {r.server_us:,.0f} µs/inv" if r.server_us else ""
+    if r.per_invocation:
+        server += (
+            " (per inv: " + ", ".join(f"{k} {v:.2f}" for k, v in r.per_invocation.items()) + ")"
+        )
     return label, f"{r.rate:,.0f} e2e/s, daemons {r.daemon_us:,.0f} µs/inv{server}"
 
 
