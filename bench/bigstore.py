@@ -27,7 +27,7 @@ import aiohttp
 import orjson
 
 from bench.batch import process_cpu
-from bench.postgres import CLIENTS, _load, _shared
+from bench.postgres import CLIENTS, load_average, shared_dir
 from bench.stats import machine, ms, table
 from hub.events import Event
 from hub.ids import new_id
@@ -239,9 +239,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=8_000, help="invocations of the 32 clients")
     parser.add_argument("--keep", type=Path, help="build (or reuse) the prepared store here")
     args = parser.parse_args()
-    rows = [("machine", machine()), ("load average at start", _load())]
+    rows = [("machine", machine()), ("load average at start", load_average())]
     with tempfile.TemporaryDirectory() as tmp:
-        work = _shared(Path(tmp))
+        work = shared_dir(Path(tmp))
         prepared: Path = args.keep or work / "prepared.db"
         if not prepared.exists():
             t0 = time.perf_counter()
@@ -252,7 +252,7 @@ def main() -> None:
             rows.append(("prepared", f"{what} in {spent:.0f} s, {size:,.0f} MiB"))
             print(table(rows), flush=True)
         rows += asyncio.run(run(args.n, work, prepared))
-    rows.append(("load average at end", _load()))
+    rows.append(("load average at end", load_average()))
     print(table(rows))
 
 

@@ -181,9 +181,9 @@ def _row(label: str, r: Result) -> tuple[str, str]:
 
 
 async def run(n: int) -> list[tuple[str, str]]:
-    rows = [("machine", machine()), ("load average at start", _load())]
+    rows = [("machine", machine()), ("load average at start", load_average())]
     with tempfile.TemporaryDirectory() as tmp:
-        work = _shared(Path(tmp))
+        work = shared_dir(Path(tmp))
         (work / "lite").mkdir()
         lite = await scenario(work / "lite", f"sqlite:///{work / 'lite' / 'hub.db'}", 1, n, None)
         rows.append(_row("SQLite, 1 daemon", lite))
@@ -202,16 +202,16 @@ async def run(n: int) -> list[tuple[str, str]]:
                     rows.append(("  daemon CPU per invocation vs SQLite", f"{ratio:.2f}x"))
         finally:
             pg.stop()
-    rows.append(("load average at end", _load()))
+    rows.append(("load average at end", load_average()))
     return rows
 
 
-def _shared(path: Path) -> Path:
+def shared_dir(path: Path) -> Path:
     path.chmod(0o755)  # PostgreSQL runs as its own user when we are root
     return path
 
 
-def _load() -> str:
+def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
