@@ -10,6 +10,7 @@ import zlib
 import orjson
 from aiohttp import web
 
+from hub.api.connection import streaming
 from hub.console.guard import activity, api_context
 
 routes = web.RouteTableDef()
@@ -25,6 +26,12 @@ async def live(request: web.Request) -> web.StreamResponse:
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
     )
     await response.prepare(request)
+    with streaming(request):
+        await _stream(request, response)
+    return response
+
+
+async def _stream(request: web.Request, response: web.StreamResponse) -> None:
     ending = request.app[ENDING]
     last, quiet = None, 0.0
     while not ending.is_set():
@@ -38,7 +45,6 @@ async def live(request: web.Request) -> web.StreamResponse:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ending.wait(), INTERVAL)
         quiet += INTERVAL
-    return response
 
 
 def _state(request: web.Request) -> int:

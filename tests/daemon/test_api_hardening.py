@@ -346,3 +346,37 @@ def test_listening_beyond_loopback_without_a_token_names_the_variable(tmp_path: 
     )
     assert done.returncode == 2, done.stderr
     assert "HUB_TOKEN_FOR_TEST" in done.stderr
+
+
+async def open_live_stream(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A console page's stream of live updates (no token: the console needs no login)."""
+    reader, writer = await asyncio.open_connection(HOST, port)
+    writer.write(b"GET /ui/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    return reader, writer
+
+
+async def test_many_live_streams_do_not_lock_out_requests(make_daemon: MakeDaemon) -> None:
+    """One client opens more console live streams than the daemon takes connections: the
+    oldest streams are closed to make room (a browser reopens its own), requests are answered."""
+    limit = 16
+    daemon, _, port = make_daemon(RECORD, api=f"max_connections: {limit}")
+    daemon.start()
+    streams = []
+    try:
+        async with asyncio.timeout(60), aiohttp.ClientSession() as session:
+            for _ in range(3 * limit):
+                streams.append(await open_live_stream(port))
+            # The newest streams are served: each gets its response's head.
+            for reader, _ in streams[-limit // 2 :]:
+                assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
+            api = Api(session, daemon.url)
+            for _ in range(5):
+                async with session.get(f"{daemon.url}/healthz") as resp:
+                    assert resp.status == 200
+            created = await api.invoke("record", {"n": 1})
+            assert (await api.wait(created["id"]))["status"] == "succeeded"
+            # The oldest ones were closed to make room.
+            await asyncio.wait_for(closed_by_server(streams[0][0]), 20)
+    finally:
+        for _, writer in streams:
+            writer.close()
