@@ -20,7 +20,7 @@ from hub.events import WireEvent
 from hub.flow.plan import BatchPlan, Cancel, DebouncePlan, FlowPlan, SingletonPlan
 from hub.invocation import NewInvocation
 from hub.status import Condition
-from hub.store import invocations, positions
+from hub.store import flow_lease, invocations, positions
 from hub.store.base import Checkpoint, Submitted
 from hub.store.connection import HISTORY, Connection, transition, with_history
 
@@ -176,6 +176,7 @@ def _debounce(conn: Connection, item: NewInvocation, plan: DebouncePlan, now: fl
             {"event": item.event_json, "key": item.idempotency_key, "due": due, "id": holder},
         )
         if cur.rowcount:
+            flow_lease.carry(conn, item, inv_id=holder)
             return holder
         _hand_over(conn, item, "debounce", plan.key, now)
     _defer(item, now + plan.period)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hub.config.flow_lease import PRIORITY_MAX
@@ -122,6 +122,21 @@ def mark(conn: Connection, items: Sequence[NewInvocation]) -> None:
         _JOIN_LANE,
         [{"function": f, "lane": lane, "width": lanes[f, lane]} for f, lane in sorted(lanes)],
     )
+
+
+def carry(conn: Connection, item: NewInvocation, *, inv_id: str) -> None:
+    """Invocation `inv_id` now carries `item`'s event (a debounce folded it in): that event's
+    priority and keys limit it, as they would had it been submitted alone."""
+    if item.flow is None:
+        conn.execute(_PLAIN_AGAIN, {"id": inv_id})
+    else:
+        mark(conn, [replace(item, id=inv_id)])
+
+
+_PLAIN_AGAIN = (
+    "UPDATE invocations SET priority = NULL, flow_key = NULL, flow_limit = NULL, "
+    "rate_key = NULL, rate_interval = NULL, rate_burst = NULL, lane = NULL WHERE id = :id"
+)
 
 
 def _flow_row(item: NewInvocation) -> dict[str, Any]:
