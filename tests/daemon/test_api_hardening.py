@@ -212,7 +212,7 @@ async def test_a_body_slower_than_the_body_timeout_gets_408(
     daemon.start()
     async with connection(port) as (reader, writer):
         writer.write(
-            b"POST /v1/functions/record/invocations HTTP/1.1\r\nHost: hub\r\n"
+            b"POST /v1/functions/record/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n" + b'{"n": '
         )
         async with asyncio.timeout(10):
@@ -380,3 +380,31 @@ async def test_many_live_streams_do_not_lock_out_requests(make_daemon: MakeDaemo
     finally:
         for _, writer in streams:
             writer.close()
+
+
+async def test_without_a_token_only_loopback_host_names_are_answered(
+    make_daemon: MakeDaemon, api_session: aiohttp.ClientSession
+) -> None:
+    """DNS rebinding: a page from another site has its name resolve to 127.0.0.1 and calls the
+    token-less API as its own origin. Its requests carry that name as Host: refused."""
+    daemon, _, port = make_daemon(RECORD)
+    daemon.start()
+    rebound = {"Host": f"attacker.example:{port}"}
+    for method, path in [
+        ("GET", "/ui/"),
+        ("GET", "/ui/invocations"),
+        ("GET", "/v1/invocations"),
+        ("POST", "/v1/functions/record/invocations"),
+    ]:
+        async with api_session.request(
+            method, f"{daemon.url}{path}", json={"n": 1}, headers=rebound
+        ) as resp:
+            assert resp.status == 403, (path, await resp.text())
+            assert "loopback host name" in (await resp.json())["error"]
+    async with api_session.get(f"{daemon.url}/healthz", headers=rebound) as resp:
+        assert resp.status == 200
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", "localhost"):
+        async with api_session.get(f"{daemon.url}/ui/", headers={"Host": host}) as resp:
+            assert resp.status == 200, host
+    async with api_session.get(f"{daemon.url}/v1/invocations") as resp:
+        assert (await resp.json())["items"] == []  # the refused invoke created nothing
