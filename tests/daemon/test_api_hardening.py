@@ -408,3 +408,31 @@ async def test_without_a_token_only_loopback_host_names_are_answered(
             assert resp.status == 200, host
     async with api_session.get(f"{daemon.url}/v1/invocations") as resp:
         assert (await resp.json())["items"] == []  # the refused invoke created nothing
+
+
+async def test_without_a_token_another_sites_page_cannot_change_anything(
+    make_daemon: MakeDaemon, api_session: aiohttp.ClientSession
+) -> None:
+    """Cross-site request forgery: another site's page posts a form or a fetch to
+    http://127.0.0.1:<port>. The browser names the page's origin: refused."""
+    daemon, _, port = make_daemon(RECORD)
+    daemon.start()
+    for origin in ("https://attacker.example", "null", "http://127.0.0.1.attacker.example"):
+        for path in ("/v1/functions/record/invocations", "/v1/functions/record/pause"):
+            async with api_session.post(
+                f"{daemon.url}{path}",
+                data=b"n=1",
+                headers={"Origin": origin, "Content-Type": "text/plain"},
+            ) as resp:
+                assert resp.status == 403, (origin, path, await resp.text())
+    async with api_session.get(f"{daemon.url}/v1/functions") as resp:
+        [record] = (await resp.json())["items"]
+        assert record["paused"] is False, record
+    async with api_session.get(f"{daemon.url}/v1/invocations") as resp:
+        assert (await resp.json())["items"] == []
+    # The console's own pages post from a loopback origin; clients without Origin are served.
+    for headers in ({"Origin": f"http://localhost:{port}"}, {}):
+        async with api_session.post(
+            f"{daemon.url}/v1/functions/record/invocations", json={"n": 2}, headers=headers
+        ) as resp:
+            assert resp.status == 202, await resp.text()
