@@ -34,7 +34,9 @@ async def live(request: web.Request) -> web.StreamResponse:
 async def _stream(request: web.Request, response: web.StreamResponse) -> None:
     ending = request.app[ENDING]
     last, quiet = None, 0.0
-    while not ending.is_set():
+    # A stream closed to make room (or by the browser) ends here within INTERVAL, not at the
+    # next write: a flood of streams leaves no loops behind.
+    while not ending.is_set() and _open(request):
         state = _state(request)
         if state != last:
             await response.write(b"event: change\ndata: " + orjson.dumps({"v": state}) + b"\n\n")
@@ -45,6 +47,11 @@ async def _stream(request: web.Request, response: web.StreamResponse) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ending.wait(), INTERVAL)
         quiet += INTERVAL
+
+
+def _open(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is not None and not transport.is_closing()
 
 
 def _state(request: web.Request) -> int:
