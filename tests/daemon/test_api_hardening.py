@@ -237,7 +237,7 @@ MALFORMED = {
         b"GET /healthz HTTP/1.1\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(200)) + b"\r\n"
     ),
     "unknown method": b"BR{W /healthz HTTP/1.1\r\nHost: hub\r\n\r\n",
-    "non-ASCII path": "GET /h\u00e9 HTTP/1.1\r\nHost: hub\r\n\r\n".encode(),
+    "non-ASCII path": "GET /h\u00e9 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode(),
     "TLS handshake": b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
 }
 
