@@ -8,6 +8,7 @@ from hub.api import clouds
 from hub.api.auth import bearer_auth
 from hub.api.draining import refuse_new_work
 from hub.api.errors import json_errors
+from hub.api.loopback_host import loopback_host_only
 from hub.api.openapi import openapi_json
 from hub.api.routes_admin import routes as admin_routes
 from hub.api.routes_control import routes as control_routes
@@ -60,6 +61,8 @@ def create_app(
     token_auth = None if token is None else bearer_auth(token)
     auth = clouds.auth(access_keys or clouds.AccessKeys(), token_auth)
     middlewares = [json_errors, auth, refuse_new_work]
+    if token is None:
+        middlewares.insert(1, loopback_host_only)
     # client_max_size guards aiohttp's own body readers; the invocation route reads with the
     # same limit itself so that chunked bodies are cut off too.
     app = web.Application(middlewares=middlewares, client_max_size=max_body_bytes)

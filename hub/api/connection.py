@@ -9,7 +9,9 @@ line, throttled, without the request's bytes (a header may hold a credential).""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import structlog
@@ -43,10 +45,13 @@ class ApiConnection(web.RequestHandler):
         self._header_timeout = header_timeout
         self._refusals = refusals
         self._first_request_due: asyncio.TimerHandle | None = None
+        self.streaming = False
 
     @property
     def busy(self) -> bool:
-        return self._request_in_progress
+        # A stream of live updates is in progress for as long as the client keeps it open, yet
+        # it is no work: counted busy, a few hundred of them would lock every request out.
+        return self._request_in_progress and not self.streaming
 
     def close_now(self) -> None:
         self.force_close()
@@ -112,6 +117,21 @@ def describe(exc: BaseException | None) -> str:
         if what.isprintable() and what:
             return f"malformed request: {what}"
     return "malformed request: not valid HTTP/1.1"
+
+
+@contextlib.contextmanager
+def streaming(request: web.BaseRequest) -> Iterator[None]:
+    """Around a long-lived response the client reopens by itself when it is closed (Server-Sent
+    Events): its connection may be closed to make room, as an idle one would be."""
+    connection = request.protocol
+    if not isinstance(connection, ApiConnection):  # served by something else (a test server)
+        yield
+        return
+    connection.streaming = True
+    try:
+        yield
+    finally:
+        connection.streaming = False
 
 
 _QUOTED = re.compile(r"[:'\"\n]")

@@ -10,6 +10,7 @@ import zlib
 import orjson
 from aiohttp import web
 
+from hub.api.connection import streaming
 from hub.console.guard import activity, api_context
 
 routes = web.RouteTableDef()
@@ -25,9 +26,17 @@ async def live(request: web.Request) -> web.StreamResponse:
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
     )
     await response.prepare(request)
+    with streaming(request):
+        await _stream(request, response)
+    return response
+
+
+async def _stream(request: web.Request, response: web.StreamResponse) -> None:
     ending = request.app[ENDING]
     last, quiet = None, 0.0
-    while not ending.is_set():
+    # A stream closed to make room (or by the browser) ends here within INTERVAL, not at the
+    # next write: a flood of streams leaves no loops behind.
+    while not ending.is_set() and _open(request):
         state = _state(request)
         if state != last:
             await response.write(b"event: change\ndata: " + orjson.dumps({"v": state}) + b"\n\n")
@@ -38,7 +47,11 @@ async def live(request: web.Request) -> web.StreamResponse:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ending.wait(), INTERVAL)
         quiet += INTERVAL
-    return response
+
+
+def _open(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is not None and not transport.is_closing()
 
 
 def _state(request: web.Request) -> int:

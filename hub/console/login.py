@@ -8,10 +8,13 @@ import aiohttp_jinja2
 import structlog
 from aiohttp import web
 
+from hub.api.throttle import Throttle
 from hub.console.guard import token_of
 from hub.console.session import end_session, same, set_session
 
 log = structlog.get_logger("hub.console")
+REFUSALS_LOG_EVERY = 10.0
+_refusals = Throttle(REFUSALS_LOG_EVERY)
 routes = web.RouteTableDef()
 
 
@@ -32,8 +35,14 @@ async def log_in(request: web.Request) -> web.StreamResponse:
     if token is None:
         raise web.HTTPSeeOther(next_path)
     if not isinstance(given, str) or not same(given.strip(), token):
-        # The token typed is never shown again, right or wrong, nor logged.
-        log.warning("console login refused: wrong token", remote=request.remote)
+        # The token typed is never shown again, right or wrong, nor logged. A script trying
+        # tokens gets one line per interval, with a count, not one per attempt.
+        if (held := _refusals.allow()) is not None:
+            log.warning(
+                "console login refused: wrong token",
+                remote=request.remote,
+                refused_since_last=held,
+            )
         context = {"next": next_path, "error": "That token is not the API token."}
         return aiohttp_jinja2.render_template("login.html", request, context, status=401)
     response = web.HTTPSeeOther(next_path)

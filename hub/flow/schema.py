@@ -29,4 +29,6 @@ def statements(real: str) -> list[str]:
             PRIMARY KEY (function, mark, invocation_id)
         )""",
         "CREATE INDEX IF NOT EXISTS flow_marks_expiry ON flow_marks (expires_at)",
+        # A debounce folding a new event into its pending invocation replaces that one's marks.
+        "CREATE INDEX IF NOT EXISTS flow_marks_invocation ON flow_marks (invocation_id)",
     ]

@@ -20,7 +20,7 @@ from hub.events import WireEvent
 from hub.flow.plan import BatchPlan, Cancel, DebouncePlan, FlowPlan, SingletonPlan
 from hub.invocation import NewInvocation
 from hub.status import Condition
-from hub.store import invocations, positions
+from hub.store import flow_lanes, invocations, positions
 from hub.store.base import Checkpoint, Submitted
 from hub.store.connection import HISTORY, Connection, transition, with_history
 
@@ -100,6 +100,10 @@ def _one(
             pending = _batch(conn, item, plan.batch, now)
         if pending is not None:
             _point_key_at(conn, item, pending, now, dedup_window)
+            if plan.debounce is not None:
+                # It now runs this event: this event's fields are what cancel it.
+                conn.execute("DELETE FROM flow_marks WHERE invocation_id = :id", {"id": pending})
+                _add_marks(conn, item, plan.marks, inv_id=pending)
             return Submitted(pending, created=False, folded=True)
     skip_for: str | None = None
     if plan.singleton is not None:
@@ -111,21 +115,29 @@ def _one(
         detail = f"singleton: yielded to {skip_for}"
         if _stop(conn, item.id, "queued", Condition.SKIPPED, detail, now):
             outcome.stopped.append(Stopped(item.id, "queued", Condition.SKIPPED, detail))
-    elif plan.marks:
-        conn.executemany(
-            "INSERT INTO flow_marks (function, mark, invocation_id, expires_at) "
-            "VALUES (:function, :mark, :id, :expires_at) ON CONFLICT DO NOTHING",
-            [
-                {
-                    "function": item.function,
-                    "mark": mark,
-                    "id": item.id,
-                    "expires_at": item.deadline + LONGEST_ATTEMPT,
-                }
-                for mark in plan.marks
-            ],
-        )
+    else:
+        _add_marks(conn, item, plan.marks, inv_id=item.id)
     return done
+
+
+def _add_marks(conn: Connection, item: NewInvocation, marks: list[str], *, inv_id: str) -> None:
+    if not marks:
+        return
+    conn.executemany(
+        "INSERT INTO flow_marks (function, mark, invocation_id, expires_at) "
+        "VALUES (:function, :mark, :id, :expires_at) ON CONFLICT DO NOTHING",
+        [
+            {
+                "function": item.function,
+                "mark": mark,
+                "id": inv_id,
+                # A fold moves the pending one's deadline to at most this one's plus a
+                # period (7 days at most): LONGEST_ATTEMPT still covers it.
+                "expires_at": item.deadline + LONGEST_ATTEMPT,
+            }
+            for mark in marks
+        ],
+    )
 
 
 def _deduplicated(conn: Connection, item: NewInvocation, now: float) -> str | None:
@@ -176,6 +188,7 @@ def _debounce(conn: Connection, item: NewInvocation, plan: DebouncePlan, now: fl
             {"event": item.event_json, "key": item.idempotency_key, "due": due, "id": holder},
         )
         if cur.rowcount:
+            flow_lanes.carry(conn, item, inv_id=holder)
             return holder
         _hand_over(conn, item, "debounce", plan.key, now)
     _defer(item, now + plan.period)

@@ -5,13 +5,15 @@ lease serves the lanes (flow_lease.py)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from hub.invocation import NewInvocation
 from hub.store.connection import Connection
 
 IDLE = 1e18
-"""`served_at` of a lane with nothing left: last in line."""
+"""`served_at` of a lane with nothing left in stores written before such lanes were deleted:
+last in line, and brought back by a submit into it."""
 
 _MARK = (
     "UPDATE invocations SET priority = :priority, flow_key = :flow_key, "
@@ -39,6 +41,21 @@ def mark(conn: Connection, items: Sequence[NewInvocation]) -> None:
         _JOIN_LANE,
         [{"function": f, "lane": lane, "width": lanes[f, lane]} for f, lane in sorted(lanes)],
     )
+
+
+def carry(conn: Connection, item: NewInvocation, *, inv_id: str) -> None:
+    """Invocation `inv_id` now carries `item`'s event (a debounce folded it in): that event's
+    priority and keys limit it, as they would had it been submitted alone."""
+    if item.flow is None:
+        conn.execute(_PLAIN_AGAIN, {"id": inv_id})
+    else:
+        mark(conn, [replace(item, id=inv_id)])
+
+
+_PLAIN_AGAIN = (
+    "UPDATE invocations SET priority = NULL, flow_key = NULL, flow_limit = NULL, "
+    "rate_key = NULL, rate_interval = NULL, rate_burst = NULL, lane = NULL WHERE id = :id"
+)
 
 
 def _flow_row(item: NewInvocation) -> dict[str, Any]:

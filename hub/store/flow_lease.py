@@ -11,7 +11,7 @@ a whole backlog:
   the first few and moves them to the back of the line: round-robin, so a key with a huge
   backlog does not starve one with a few. From each lane it reads the oldest and the
   highest-priority due invocations, which go by effective priority, then due time (FIFO).
-  A lane with nothing left is set idle and not visited until a submit into it brings it back;
+  A lane with nothing left is deleted; a submit into it (or a redrive) makes it again;
 - invocations with a priority but no lane, read per priority, oldest first, and plain due
   invocations (priority 0), join them;
 - the order among them: each one's turn in its lane (every lane's 1st, then every lane's 2nd,
@@ -71,9 +71,10 @@ _LANE_ACTIVE = (
     "AND run_at IS NOT NULL LIMIT 1"
 )
 _SERVED = "UPDATE flow_lanes SET served_at = :now WHERE function = :function AND key = :lane"
-_SET_IDLE = (
-    f"UPDATE flow_lanes SET served_at = {IDLE} WHERE function = :function AND key = :lane "
-    "AND version = :version"
+# Unless a submit joined it since it was read (its version moved on). Deleted rather than kept
+# idle: keys come and go (a user, an order), and the table keeps only the lanes with work.
+_DROP_EMPTY = (
+    "DELETE FROM flow_lanes WHERE function = :function AND key = :lane AND version = :version"
 )
 _RANKED = " UNION ALL ".join(
     f"SELECT * FROM (SELECT {_FIELDS} FROM invocations AS c WHERE c.priority = {p} "
@@ -192,7 +193,7 @@ def _lane_heads(
 
     On PostgreSQL the lanes are locked and those a submit holds are skipped: the lease then
     waits on no one (so it cannot deadlock with a submit), and a submit into a lane the lease
-    sets idle waits for that and brings the lane forward again."""
+    deletes waits for that and makes the lane again."""
     sql = _LANES + (" FOR UPDATE SKIP LOCKED" if shared else "")
     lanes = conn.execute(sql, {"lanes": limit + LANES_PER_LEASE}).fetchall()
     out: list[_Candidate] = []
@@ -213,7 +214,7 @@ def _lane_heads(
                 cand.turn = turn
                 out.append(cand)
         elif conn.execute(_LANE_ACTIVE, at).fetchone() is None:
-            conn.execute(_SET_IDLE, {**at, "version": version})
+            conn.execute(_DROP_EMPTY, {**at, "version": version})
         else:
             conn.execute(_SERVED, {**at, "now": now})  # all leased, or due later
     return out, more

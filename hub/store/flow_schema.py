@@ -59,7 +59,7 @@ def _statements(real: str) -> list[str]:
         )""",
         "CREATE INDEX IF NOT EXISTS flow_rates_open ON flow_rates (open_at)",
         # The lanes in the order they are served: least recently served first. `version`
-        # moves on with every submit into the lane, so a lane is set idle only if nothing was
+        # moves on with every submit into the lane, so a lane is deleted only if nothing was
         # submitted into it since the lease looked. `width`: how many of its heads may start at
         # once (its concurrency limit; NULL for a rate-limit lane), so that many are read.
         f"""CREATE TABLE IF NOT EXISTS flow_lanes (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
 
@@ -201,5 +202,38 @@ def test_without_a_token_on_loopback_there_is_no_login(
             assert response.url.endswith("/ui/")
         assert 'aria-current="page">Overview' in page
         assert "Log out" not in page
+    finally:
+        daemon.terminate()
+
+
+def test_without_a_token_on_loopback_the_console_acts(
+    tmp_path_factory: pytest.TempPathFactory, browser: webdriver.Chrome
+) -> None:
+    """The default `scripts/run` case: no token, loopback. The page's own POSTs (from a
+    loopback origin) are served; another site's are not (tests/daemon/test_api_hardening)."""
+    workdir = tmp_path_factory.mktemp("open-console-acts")
+    port = free_port()
+    config = workdir / "triggers.yaml"
+    config.write_text(
+        f'hub:\n  store: {{url: "sqlite:///{workdir}/hub.db"}}\n'
+        f'  api: {{listen: "127.0.0.1:{port}"}}\n'
+        "functions:\n  hold:\n    target: {type: http, url: 'http://127.0.0.1:9/'}\n"
+        "triggers: {}\n"
+    )
+    daemon = Daemon(config, workdir, api_port=port)
+    daemon.start()
+    try:
+        browser.delete_all_cookies()
+        browser.get(f"http://localhost:{port}/ui/functions")
+        element(browser, "#f-hold")
+        click(browser, "#f-hold button[data-action$='/pause']")
+        answer_confirm(browser)
+
+        def paused() -> bool:
+            with urllib.request.urlopen(daemon.url + "/v1/functions", timeout=10) as response:
+                [hold] = json.loads(response.read())["items"]
+            return bool(hold["paused"])
+
+        wait_for(browser, lambda _: paused())
     finally:
         daemon.terminate()

@@ -212,7 +212,7 @@ async def test_a_body_slower_than_the_body_timeout_gets_408(
     daemon.start()
     async with connection(port) as (reader, writer):
         writer.write(
-            b"POST /v1/functions/record/invocations HTTP/1.1\r\nHost: hub\r\n"
+            b"POST /v1/functions/record/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n" + b'{"n": '
         )
         async with asyncio.timeout(10):
@@ -237,7 +237,7 @@ MALFORMED = {
         b"GET /healthz HTTP/1.1\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(200)) + b"\r\n"
     ),
     "unknown method": b"BR{W /healthz HTTP/1.1\r\nHost: hub\r\n\r\n",
-    "non-ASCII path": "GET /h\u00e9 HTTP/1.1\r\nHost: hub\r\n\r\n".encode(),
+    "non-ASCII path": "GET /h\u00e9 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode(),
     "TLS handshake": b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
 }
 
@@ -346,3 +346,93 @@ def test_listening_beyond_loopback_without_a_token_names_the_variable(tmp_path: 
     )
     assert done.returncode == 2, done.stderr
     assert "HUB_TOKEN_FOR_TEST" in done.stderr
+
+
+async def open_live_stream(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A console page's stream of live updates (no token: the console needs no login)."""
+    reader, writer = await asyncio.open_connection(HOST, port)
+    writer.write(b"GET /ui/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    return reader, writer
+
+
+async def test_many_live_streams_do_not_lock_out_requests(make_daemon: MakeDaemon) -> None:
+    """One client opens more console live streams than the daemon takes connections: the
+    oldest streams are closed to make room (a browser reopens its own), requests are answered."""
+    limit = 16
+    daemon, _, port = make_daemon(RECORD, api=f"max_connections: {limit}")
+    daemon.start()
+    streams = []
+    try:
+        async with asyncio.timeout(60), aiohttp.ClientSession() as session:
+            for _ in range(3 * limit):
+                streams.append(await open_live_stream(port))
+            # The newest streams are served: each gets its response's head.
+            for reader, _ in streams[-limit // 2 :]:
+                assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
+            api = Api(session, daemon.url)
+            for _ in range(5):
+                async with session.get(f"{daemon.url}/healthz") as resp:
+                    assert resp.status == 200
+            created = await api.invoke("record", {"n": 1})
+            assert (await api.wait(created["id"]))["status"] == "succeeded"
+            # The oldest ones were closed to make room.
+            await asyncio.wait_for(closed_by_server(streams[0][0]), 20)
+    finally:
+        for _, writer in streams:
+            writer.close()
+
+
+async def test_without_a_token_only_loopback_host_names_are_answered(
+    make_daemon: MakeDaemon, api_session: aiohttp.ClientSession
+) -> None:
+    """DNS rebinding: a page from another site has its name resolve to 127.0.0.1 and calls the
+    token-less API as its own origin. Its requests carry that name as Host: refused."""
+    daemon, _, port = make_daemon(RECORD)
+    daemon.start()
+    rebound = {"Host": f"attacker.example:{port}"}
+    for method, path in [
+        ("GET", "/ui/"),
+        ("GET", "/ui/invocations"),
+        ("GET", "/v1/invocations"),
+        ("POST", "/v1/functions/record/invocations"),
+    ]:
+        async with api_session.request(
+            method, f"{daemon.url}{path}", json={"n": 1}, headers=rebound
+        ) as resp:
+            assert resp.status == 403, (path, await resp.text())
+            assert "loopback host name" in (await resp.json())["error"]
+    async with api_session.get(f"{daemon.url}/healthz", headers=rebound) as resp:
+        assert resp.status == 200
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", "localhost"):
+        async with api_session.get(f"{daemon.url}/ui/", headers={"Host": host}) as resp:
+            assert resp.status == 200, host
+    async with api_session.get(f"{daemon.url}/v1/invocations") as resp:
+        assert (await resp.json())["items"] == []  # the refused invoke created nothing
+
+
+async def test_without_a_token_another_sites_page_cannot_change_anything(
+    make_daemon: MakeDaemon, api_session: aiohttp.ClientSession
+) -> None:
+    """Cross-site request forgery: another site's page posts a form or a fetch to
+    http://127.0.0.1:<port>. The browser names the page's origin: refused."""
+    daemon, _, port = make_daemon(RECORD)
+    daemon.start()
+    for origin in ("https://attacker.example", "null", "http://127.0.0.1.attacker.example"):
+        for path in ("/v1/functions/record/invocations", "/v1/functions/record/pause"):
+            async with api_session.post(
+                f"{daemon.url}{path}",
+                data=b"n=1",
+                headers={"Origin": origin, "Content-Type": "text/plain"},
+            ) as resp:
+                assert resp.status == 403, (origin, path, await resp.text())
+    async with api_session.get(f"{daemon.url}/v1/functions") as resp:
+        [record] = (await resp.json())["items"]
+        assert record["paused"] is False, record
+    async with api_session.get(f"{daemon.url}/v1/invocations") as resp:
+        assert (await resp.json())["items"] == []
+    # The console's own pages post from a loopback origin; clients without Origin are served.
+    for headers in ({"Origin": f"http://localhost:{port}"}, {}):
+        async with api_session.post(
+            f"{daemon.url}/v1/functions/record/invocations", json={"n": 2}, headers=headers
+        ) as resp:
+            assert resp.status == 202, await resp.text()

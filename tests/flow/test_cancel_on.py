@@ -78,3 +78,34 @@ async def test_a_retrying_invocation_is_cancelled_too(
     append(cancels, {"kind": "cancel", "order_id": "o7"})
     inv = await cluster.wait(failing["id"], timeout=15)
     assert (inv["status"], inv["condition"]) == ("stopped", "Cancelled")
+
+
+DEBOUNCED = """\
+fulfil:
+  target: {type: python, handler: "flowfns:work"}
+  debounce: {key: data.doc, period: 60s}
+  cancel_on:
+    - trigger: orders-cancelled
+      match: {data.order_id: data.order_id}
+note:
+  target: {type: python, handler: "flowfns:work"}
+"""
+
+
+async def test_a_debounced_invocation_is_cancelled_by_the_fields_of_the_event_it_carries(
+    start_cluster: StartCluster, tmp_path: Path
+) -> None:
+    cancels = tmp_path / "cancels.jsonl"
+    cancels.touch()
+    cluster = start_cluster(DEBOUNCED, triggers(cancels))
+    first = await cluster.invoke("fulfil", {"doc": "d", "order_id": "o1"})
+    last = await cluster.invoke("fulfil", {"doc": "d", "order_id": "o2"})
+    assert first["id"] == last["id"]
+    # The folded-away event's order is no longer what it runs: cancelling it leaves it queued.
+    append(cancels, {"kind": "cancel", "order_id": "o1"})
+    await until(lambda: [r["data"].get("order_id") for r in cluster.runs("end")] == ["o1"])
+    assert (await cluster.get(last["id"]))["status"] == "queued"
+    append(cancels, {"kind": "cancel", "order_id": "o2"})
+    inv = await cluster.wait(last["id"], timeout=15)
+    assert (inv["status"], inv["condition"]) == ("stopped", "Cancelled"), inv
+    assert inv["event"]["data"]["order_id"] == "o2"

@@ -117,3 +117,33 @@ async def test_a_trigger_overrides_the_function_for_its_own_events(
     await until(lambda: len(cluster.runs("end")) == 3, timeout=20)
     ran = sorted(str(r["data"]["n"]) for r in cluster.runs())
     assert ran == ["3", "api0", "api1"]
+
+
+KEYED = """\
+doc:
+  target: {type: python, handler: "flowfns:work"}
+  debounce: {key: data.doc, period: 500ms}
+  key_concurrency: {key: data.tenant, limit: 1}
+"""
+
+
+async def test_a_debounced_invocation_is_limited_by_the_event_it_carries(
+    start_cluster: StartCluster,
+) -> None:
+    """With flow control on both sides, the pending invocation runs the last event of the
+    burst: that event's concurrency key and priority hold it back, not the first one's."""
+    cluster = start_cluster(KEYED)
+    # No doc field, so not debounced: it holds tenant B's one slot for 4 s.
+    busy = await cluster.invoke("doc", {"tenant": "B", "seconds": 4, "n": "busy"})
+    await until(lambda: [r["data"]["n"] for r in cluster.runs()] == ["busy"], timeout=20)
+    first = await cluster.invoke("doc", {"doc": "d1", "tenant": "A", "n": 1})
+    last = await cluster.invoke(
+        "doc", {"doc": "d1", "tenant": "B", "n": 2}, **{"X-Triggerhub-Priority": "7"}
+    )
+    assert first["id"] == last["id"]
+    inv = await cluster.wait(last["id"])
+    held = await cluster.wait(busy["id"])
+    assert inv["status"] == "succeeded" and inv["event"]["data"]["tenant"] == "B"
+    assert inv["priority"] == 7
+    # Tenant B's slot was taken until the busy one finished.
+    assert at(inv["started_at"]) >= at(held["finished_at"])

@@ -183,3 +183,29 @@ async def test_a_paused_function_keeps_its_flow_controlled_work(store: Invocatio
     await store.resume("function", "f")
     leased, _ = await store.lease("a", now, 10, now + 60)
     assert [inv.id for inv in leased] == [sub.id]
+
+
+async def test_a_lane_with_nothing_left_leaves_no_row(tmp_path: Path) -> None:
+    """Keys come and go (a user, an order): the lanes of keys with no work left are deleted,
+    not kept idle for ever, so the table holds only the keys with work."""
+    store = SqliteStore(tmp_path / "hub.db")
+    await store.open()
+    try:
+        now = time.time()
+        await store.submit([item(keyed(f"user{n}"), at=now) for n in range(50)])
+        done, _ = await store.lease("a", now, 100, now + 60)
+        for inv in done:
+            await finish(store, inv.id, "a", now)
+        # The next lease plan visits the empty lanes.
+        [later] = await store.submit([item(keyed("later"), at=now)])
+        taken, _ = await store.lease("a", now, 100, now + 60)
+        assert [inv.id for inv in taken] == [later.id]
+        with sqlite3.connect(tmp_path / "hub.db") as conn:
+            lanes = [row[0] for row in conn.execute("SELECT key FROM flow_lanes")]
+        assert lanes == ["later"]
+        # A key that comes back gets a lane again and is leased.
+        [back] = await store.submit([item(keyed("user0"), at=now)])
+        again, _ = await store.lease("a", now, 100, now + 60)
+        assert [inv.id for inv in again] == [back.id]
+    finally:
+        await store.close()
