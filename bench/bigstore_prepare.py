@@ -11,7 +11,7 @@ from hub.events import Event
 from hub.ids import new_id
 from hub.invocation import NewInvocation
 from hub.status import Status
-from hub.store import invocations
+from hub.store import attempts, invocations
 from hub.store.base import Routing
 from hub.store.sqlite import SqliteStore
 
@@ -44,7 +44,7 @@ def prepare(path: Path, queued: int, finished: int) -> None:
             for item in items:
                 lease = "UPDATE invocations SET lease_owner = 'bench' WHERE id = :id"
                 conn.execute(lease, {"id": item.id})
-                invocations.finalize(
+                attempts.finalize(
                     conn, inv_id=item.id, owner="bench", now=now, status=Status.SUCCEEDED,
                     condition="Success", error=None, response=None, routing=Routing(),
                     dedup_window=86400.0,
