@@ -27,20 +27,12 @@ import aiohttp
 import orjson
 
 from bench.batch import process_cpu
+from bench.bigstore_prepare import PAD, prepare
 from bench.postgres import CLIENTS, load_average, shared_dir
 from bench.stats import machine, ms, table
-from hub.events import Event
-from hub.ids import new_id
-from hub.invocation import NewInvocation
-from hub.status import Status
-from hub.store import invocations
-from hub.store.base import Routing
-from hub.store.sqlite import SqliteStore
 from tests.servers.daemon import Daemon
 from tests.servers.process import free_port
 
-BATCH = 10_000
-DEFERRED = 30 * 86400.0
 FUNCTION = """\
 import time
 
@@ -64,42 +56,7 @@ functions:
     concurrency: 64
 triggers: {{}}
 """
-PAD = "x" * 200
 JSON = {"Content-Type": "application/json"}
-
-
-def prepare(path: Path, queued: int, finished: int) -> None:
-    """Fill `path` with `queued` deferred and `finished` succeeded invocations of `noop`."""
-    conn = SqliteStore(path)._connect_writer()
-    now = time.time()
-    for start in range(0, queued + finished, BATCH):
-        count = min(BATCH, queued + finished - start)
-        done = start >= queued
-        at = now if done else now + DEFERRED
-        items = [
-            NewInvocation(
-                id=new_id(),
-                function="noop",
-                event=Event(type="t", source="/bench", data={"seq": start + n, "pad": PAD}),
-                not_before=at,
-                deadline=at + 86400,
-            )
-            for n in range(count)
-        ]
-        conn.execute("BEGIN IMMEDIATE")
-        invocations.submit(conn, items, now=now, dedup_window=86400.0)
-        if done:
-            for item in items:
-                lease = "UPDATE invocations SET lease_owner = 'bench' WHERE id = :id"
-                conn.execute(lease, {"id": item.id})
-                invocations.finalize(
-                    conn, inv_id=item.id, owner="bench", now=now, status=Status.SUCCEEDED,
-                    condition="Success", error=None, response=None, routing=Routing(),
-                    dedup_window=86400.0,
-                )  # fmt: skip
-        conn.commit()
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
 
 
 def rss_mib(pid: int) -> float:

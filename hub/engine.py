@@ -7,8 +7,6 @@ async with Hub(settings, functions) as hub:
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import socket
 from collections.abc import Mapping, Sequence
@@ -24,20 +22,18 @@ from hub.config.functions import FunctionConfig
 from hub.config.settings import HubSettings
 from hub.control.invocation import redrive_one, stop_one
 from hub.control.pausing import PauseBook
-from hub.destinations.loop import DeliveryLoop
 from hub.dispatcher import Dispatcher
-from hub.errors import NotFoundError, StoreError
+from hub.engine_loops import start_loops, stop_loops
+from hub.errors import NotFoundError
 from hub.events import Event, WireEvent
 from hub.executor import Executor
 from hub.flow.batching import with_batch_failures
 from hub.flow.config import TriggerOrigin
 from hub.flow.intake import IntakeFlow
 from hub.flow.status import FlowCounts
-from hub.flow.stop_watch import watch_stops
 from hub.hooks import Hooks
 from hub.ids import new_id
 from hub.invocation import Invocation
-from hub.purge import purge_forever
 from hub.runtime import FunctionRuntime, apply_functions
 from hub.status import Status
 from hub.store import open_store
@@ -111,28 +107,7 @@ class Hub:
         except BaseException:
             await self._session.close()
             raise
-        delivery = DeliveryLoop(
-            self.store,
-            self._session,
-            self.owner,
-            self.settings.destination_attempts,
-            self.hooks,
-            self.telemetry,
-        )
-        await self.pauses.refresh()  # before any executor may start a paused function's work
-        self.store.on_due(self.dispatcher.alarm.nudge)
-        self.store.on_outbox(delivery.alarm.nudge)
-        self.supervisor.spawn("dispatcher", self.dispatcher.run)
-        for n in range(self.settings.executors):
-            self.supervisor.spawn(f"executor-{n}", self.executor.worker)
-        self.supervisor.spawn("destinations", delivery.run)
-        self.supervisor.spawn("pauses", self.pauses.run)
-        self.supervisor.spawn(
-            "stop-watch",
-            lambda: watch_stops(self.store, self.executor.running.keys, self.executor.cancel),
-        )
-        retention = self.settings.store.retention
-        self.supervisor.spawn("purge", lambda: purge_forever(self.store, retention))
+        await start_loops(self, self._session)
         self._started = True
         log.info("hub started", owner=self.owner, functions=len(self.functions))
 
@@ -150,21 +125,7 @@ class Hub:
         if not self._started:
             return
         self._started = False
-        await self.supervisor.cancel("dispatcher")
-        # Leased but not started: left for store.release below instead of being started now.
-        self.dispatcher.drop_queued()
-        deadline = self.settings.drain_timeout if drain_timeout is None else drain_timeout
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(deadline):
-                # Queued-but-unstarted items are released below: only running attempts count.
-                await self.executor.idle.wait()
-        await self.supervisor.cancel()
-        try:
-            released = await asyncio.shield(self.store.release(self.owner))
-        except StoreError as exc:
-            # Nothing is lost: the leases run out after lease_timeout and the work runs then.
-            log.warning("could not hand leases back on stop", error=str(exc))
-            released = 0
+        released = await stop_loops(self, drain_timeout)
         if self._session is not None:
             await self._session.close()
         await self.store.close()

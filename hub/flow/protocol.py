@@ -1,5 +1,6 @@
-"""The flow-controlled submit every store offers (its SQL in store_ops.py). Imports only for
-typing: the store's base protocol names it, and the store imports this package."""
+"""The flow-controlled submit every store offers (its SQL in store_ops.py and the *_ops.py
+beside it). Imports only for typing: the store's base protocol names it, and the store imports
+this package."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from hub.flow.outcome import FlowOutcome
     from hub.flow.plan import Cancel, FlowPlan
-    from hub.flow.store_ops import FlowOutcome
     from hub.invocation import NewInvocation
     from hub.store.base import Checkpoint
 

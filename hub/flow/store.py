@@ -6,9 +6,9 @@ from collections.abc import Coroutine, Sequence
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from hub.flow import store_ops
+from hub.flow import fold_ops, stop_ops, store_ops
+from hub.flow.outcome import FlowOutcome
 from hub.flow.plan import Cancel, FlowPlan
-from hub.flow.store_ops import FlowOutcome
 from hub.invocation import NewInvocation
 from hub.store.base import Checkpoint
 from hub.store.connection import Op
@@ -57,7 +57,7 @@ class FlowIntakeSql:
         return outcome
 
     async def stopped_among(self: _SqlStore, invocation_ids: Sequence[str]) -> list[str]:
-        return await self._read(partial(store_ops.stopped_among, inv_ids=invocation_ids))
+        return await self._read(partial(stop_ops.stopped_among, inv_ids=invocation_ids))
 
     async def narrow_batch(self: _SqlStore, invocation_id: str, event: bytes) -> bool:
-        return await self._commit(partial(store_ops.narrow, inv_id=invocation_id, event=event))
+        return await self._commit(partial(fold_ops.narrow, inv_id=invocation_id, event=event))
