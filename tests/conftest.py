@@ -6,7 +6,8 @@ import pytest
 
 from hub.redact import forget_all
 
-pytest_plugins = ["tests.servers.plugin"]
+# The OTLP receiver is a fixture for tracing tests in several folders.
+pytest_plugins = ["tests.servers.plugin", "tests.telemetry.collector"]
 
 
 @pytest.fixture(autouse=True)

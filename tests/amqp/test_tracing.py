@@ -4,9 +4,6 @@ trace, and the amqp destination publishes its record with the delivery's `tracep
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
-
-import pytest
 
 from hub.telemetry import TelemetrySettings
 from tests.amqp.broker import declare_bound_queue, message, publish, take
@@ -14,17 +11,8 @@ from tests.amqp.conftest import MakeHub, amqp_trigger, fn
 from tests.amqp.helpers import executed
 from tests.servers.rabbitmq import Vhost
 from tests.support import MakeSet
-from tests.telemetry.collector import Collector, start_collector
+from tests.telemetry.collector import Collector
 from tests.waiting import until
-
-
-@pytest.fixture
-async def collector() -> AsyncIterator[Collector]:
-    collector, runner = await start_collector()
-    try:
-        yield collector
-    finally:
-        await runner.cleanup()
 
 
 async def test_a_message_traceparent_leads_to_the_published_record(

@@ -4,7 +4,6 @@ so a test counts what ran when."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import textwrap
 from collections.abc import AsyncIterator, Callable
@@ -16,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.daemon.conftest import FINAL
+from tests.daemon.conftest import FINAL, Api
 from tests.servers.daemon import Daemon
 from tests.servers.process import free_port
 
@@ -65,30 +64,21 @@ class Cluster:
             which, self._turn = self._turn, self._turn + 1
         return self.daemons[which % len(self.daemons)].url
 
+    def api(self, which: int | None = None) -> Api:
+        return Api(self.session, self.url(which))
+
     async def invoke(
         self, function: str, data: Any, which: int | None = None, **headers: str
     ) -> dict[str, Any]:
-        url = f"{self.url(which)}/v1/functions/{function}/invocations"
-        async with self.session.post(url, json=data, headers=headers) as resp:
-            body: dict[str, Any] = await resp.json()
-            assert resp.status == 202, body
-            return body
+        return await self.api(which).invoke(function, data, **headers)
 
     async def get(self, inv_id: str) -> dict[str, Any]:
-        async with self.session.get(f"{self.url(0)}/v1/invocations/{inv_id}") as resp:
-            assert resp.status == 200
-            body: dict[str, Any] = await resp.json()
-            return body
+        return await self.api(0).get(inv_id)
 
     async def wait(
         self, inv_id: str, statuses: set[str] = FINAL, timeout: float = 30
     ) -> dict[str, Any]:
-        async with asyncio.timeout(timeout):
-            while True:
-                inv = await self.get(inv_id)
-                if inv["status"] in statuses:
-                    return inv
-                await asyncio.sleep(0.05)
+        return await self.api(0).wait(inv_id, statuses, timeout)
 
     def elsewhere(self, pid: int) -> int:
         """The index of a daemon other than process `pid` (the only one, with one daemon)."""

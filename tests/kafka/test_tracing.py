@@ -5,27 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from aiokafka import AIOKafkaConsumer
 
 from hub.telemetry import TelemetrySettings
 from tests.kafka.conftest import MakeHub, MakeSet, fn, kafka_trigger
 from tests.kafka.helpers import produce_many
 from tests.servers.kafka import Topics
-from tests.telemetry.collector import Collector, start_collector
+from tests.telemetry.collector import Collector
 from tests.waiting import until
-
-
-@pytest.fixture
-async def collector() -> AsyncIterator[Collector]:
-    collector, runner = await start_collector()
-    try:
-        yield collector
-    finally:
-        await runner.cleanup()
 
 
 async def test_a_record_traceparent_leads_to_the_published_record(

@@ -4,9 +4,11 @@ decodes each `ExportTraceServiceRequest` (protobuf) the hub posts to `/v1/traces
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from aiohttp import web
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
@@ -118,3 +120,13 @@ async def start_collector() -> tuple[Collector, web.AppRunner]:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", collector.port).start()
     return collector, runner
+
+
+@pytest.fixture
+async def collector() -> AsyncIterator[Collector]:
+    """A receiver on a free port, stopped after the test."""
+    collector, runner = await start_collector()
+    try:
+        yield collector
+    finally:
+        await runner.cleanup()
