@@ -22,24 +22,13 @@ from pathlib import Path
 import aiohttp
 import orjson
 
+from bench.noop_daemon import noop_config, sqlite_url
 from bench.stats import machine, table
 from tests.servers.daemon import Daemon
 from tests.servers.process import free_port
 
 BATCH = 1000
 FUNCTION = "async def handle(event):\n    return None\n"
-CONFIG = """\
-hub:
-  store: {{url: "sqlite:///{db}", synchronous: full}}
-  executors: 64
-  api: {{listen: "127.0.0.1:{port}"}}
-  log: {{format: json, level: warning}}
-functions:
-  noop:
-    target: {{type: python, handler: "benchfn:handle"}}
-    concurrency: 64
-triggers: {{}}
-"""
 
 
 def body(batch: int) -> bytes:
@@ -103,7 +92,7 @@ async def run(quick: bool) -> list[tuple[str, str]]:
         (work / "benchfn.py").write_text(FUNCTION)
         port = free_port()
         config = work / "triggers.yaml"
-        config.write_text(CONFIG.format(db=work / "hub.db", port=port))
+        config.write_text(noop_config(sqlite_url(work / "hub.db"), port))
         daemon = Daemon(config, work, {"PYTHONPATH": str(work)}, api_port=port)
         daemon.start()
         try:

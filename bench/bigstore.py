@@ -28,6 +28,7 @@ import orjson
 
 from bench.batch import process_cpu
 from bench.bigstore_prepare import PAD, prepare
+from bench.noop_daemon import noop_config, sqlite_url
 from bench.postgres import CLIENTS, load_average, shared_dir
 from bench.stats import machine, ms, table
 from tests.servers.daemon import Daemon
@@ -43,18 +44,6 @@ async def handle(event):
     sent = event.data.get("sent")
     if sent is not None:
         _starts.write(f"{time.time() - sent}\\n")
-"""
-CONFIG = """\
-hub:
-  store: {{url: "sqlite:///{db}", synchronous: full}}
-  executors: 64
-  api: {{listen: "127.0.0.1:{port}"}}
-  log: {{format: json, level: warning}}
-functions:
-  noop:
-    target: {{type: python, handler: "benchfn:handle"}}
-    concurrency: 64
-triggers: {{}}
 """
 JSON = {"Content-Type": "application/json"}
 
@@ -148,7 +137,7 @@ async def scenario(work: Path, db: Path, label: str, n: int) -> list[tuple[str, 
     (work / "benchfn.py").write_text(FUNCTION)
     port = free_port()
     config = work / "triggers.yaml"
-    config.write_text(CONFIG.format(db=db, port=port))
+    config.write_text(noop_config(sqlite_url(db), port))
     daemon = Daemon(config, work, {"PYTHONPATH": str(work)}, api_port=port, ready_timeout=120)
     daemon.start()
     try:

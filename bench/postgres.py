@@ -24,24 +24,13 @@ import psutil
 import psycopg
 
 from bench.batch import FUNCTION, process_cpu
+from bench.noop_daemon import noop_config
 from bench.stats import machine, table
 from tests.servers.daemon import Daemon
 from tests.servers.postgres import Postgres
 from tests.servers.process import Spec, free_port
 
 CLIENTS = 32
-CONFIG = """\
-hub:
-  store: {{url: "{store}"{sync}}}
-  executors: 64
-  api: {{listen: "127.0.0.1:{port}"}}
-  log: {{format: json, level: warning}}
-functions:
-  noop:
-    target: {{type: python, handler: "benchfn:handle"}}
-    concurrency: 64
-triggers: {{}}
-"""
 
 
 class DurablePostgres(Postgres):
@@ -142,9 +131,9 @@ async def scenario(work: Path, store: str, daemons: int, n: int, pg: Postgres | 
             home = work / f"d{k}"
             home.mkdir()
             (home / "benchfn.py").write_text(FUNCTION)
-            sync = ", synchronous: full" if store.startswith("sqlite") else ""
+            sync = "full" if store.startswith("sqlite") else None
             config = home / "triggers.yaml"
-            config.write_text(CONFIG.format(store=store, sync=sync, port=port))
+            config.write_text(noop_config(store, port, sync))
             daemon = Daemon(config, home, {"PYTHONPATH": str(home)}, api_port=port)
             daemon.start()
             started.append(daemon)
