@@ -29,6 +29,7 @@ from hub.store.schema import statements
 from hub.store.sqlstore import Committer, SqlStore
 
 CHECKPOINT_EVERY = 1.0
+CHECKPOINT_BUSY_TIMEOUT = 0.2
 CHECKPOINT_WAL_BYTES = 4 * 2**20
 # A checkpoint that failed (the disk was full, say) is retried after this, however long it
 # takes: until one succeeds the WAL only grows.
@@ -142,10 +143,14 @@ class SqliteStore(SqlStore):
             failures = 0
 
     def _checkpoint(self) -> None:
-        conn = sqlite3.connect(self.path, isolation_level=None)
+        # TRUNCATE, not PASSIVE: under a steady stream of commits a passive checkpoint races
+        # the writer and rarely finds the whole WAL copied, so the WAL is never restarted and
+        # only grows. TRUNCATE holds new writers back briefly (at most the short busy timeout;
+        # if readers still need old frames it answers busy and the next round tries again).
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=CHECKPOINT_BUSY_TIMEOUT)
         try:
             conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
 
