@@ -58,6 +58,15 @@ _UNIT = f"(?:[\\x21-\\x24\\x26-\\x7e]|{_ESCAPE})"
 CE_VALUE_PATTERN = f"^{_UNIT}(?:(?:{_UNIT}| )*{_UNIT})?$"
 _CE_VALUE = re.compile(CE_VALUE_PATTERN)
 _SHOWN_SUBJECT = 100
+# A key is text without NUL and without surrounding whitespace. Whitespace is spelled out (what
+# Python's str.isspace() counts) rather than written `\s`, which JSON Schema tools read as
+# ECMAScript's, a different set: the document and the server must apply the same rule.
+_SPACE = (
+    "\\t\\n\\u000b\\u000c\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+KEY_PATTERN = f"^[^{_SPACE}\\u0000](?:[^\\u0000]*[^{_SPACE}\\u0000])?$"
+_KEY = re.compile(KEY_PATTERN)
 
 
 def build_event(
@@ -108,7 +117,7 @@ def _check_key(key: Any, where: str) -> None:
 
 
 def _is_key(key: str) -> bool:
-    return bool(key.strip()) and key == key.strip() and len(key) <= MAX_KEY_LENGTH and is_text(key)
+    return len(key) <= MAX_KEY_LENGTH and _KEY.fullmatch(key) is not None and is_text(key)
 
 
 def _structured(body: bytes) -> Event:

@@ -14,7 +14,7 @@ from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
 from hub.api.batch import MAX_BATCH_EVENTS
-from hub.api.ingest import MAX_KEY_LENGTH
+from hub.api.ingest import KEY_PATTERN, MAX_KEY_LENGTH
 from hub.api.listing import ID_PATTERN, STATUSES
 from hub.eventcheck import MAX_DATA_DEPTH
 from hub.events import EXTENSION_NAME_PATTERN
@@ -26,9 +26,7 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 Base64 = Annotated[str, WithJsonSchema({"type": "string", "format": "byte"})]
 Key = Annotated[str, Field(min_length=1, max_length=MAX_KEY_LENGTH)]
 # What a sender may write as a key: text without NUL or surrounding whitespace.
-SentKey = Annotated[
-    str, Field(pattern=r"^[^\s\u0000]([^\u0000]*[^\s\u0000])?$", max_length=MAX_KEY_LENGTH)
-]
+SentKey = Annotated[str, Field(pattern=KEY_PATTERN, max_length=MAX_KEY_LENGTH)]
 # The CloudEvents types in JSON: String (also Binary, URI, Timestamp), Integer, Boolean.
 _EXTENSION_VALUE: JsonDict = {
     "anyOf": [

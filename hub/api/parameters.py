@@ -7,16 +7,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from hub.api.ingest import CE_VALUE_PATTERN, IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
+from hub.api.ingest import CE_VALUE_PATTERN, IDEMPOTENCY_HEADER
 from hub.api.listing import DEFAULT_LIMIT, MAX_LIMIT, STATUSES
-from hub.api.models import Absent, InvocationId, Timestamp
+from hub.api.models import Absent, InvocationId, SentKey, Timestamp
 from hub.api.priority import PRIORITY_HEADER, PRIORITY_PATTERN
 from hub.api.schedule import DELAY_HEADER, DELAY_PATTERN, NOT_BEFORE_HEADER
 
 # ASCII, percent-encoding (valid UTF-8) for the rest, as the CloudEvents HTTP binding says.
 CeString = Annotated[str, Field(pattern=CE_VALUE_PATTERN)]
-# Header values: HTTP strips surrounding whitespace, so a value must not consist of it.
-_TEXT = r"^\S(.*\S)?$"
 _NOT_BOTH = f"Send either {DELAY_HEADER} or {NOT_BEFORE_HEADER}: both is a 400."
 
 
@@ -55,14 +53,12 @@ class InvokeHeaders(BaseModel):
         description="This invocation's priority, 0 (lowest) to 9: overrides the function's "
         "and the trigger's; higher priority due work is leased first.",
     )
-    idempotency_key: Annotated[str, Field(pattern=_TEXT, max_length=MAX_KEY_LENGTH)] | Absent = (
-        Field(
-            None,
-            alias=IDEMPOTENCY_HEADER,
-            description="A second request with the same key for the same function (within the "
-            "dedup window) creates nothing and answers 409 with the first invocation's id. Not "
-            "with a batch, whose events carry their own idempotencykey (400).",
-        )
+    idempotency_key: SentKey | Absent = Field(
+        None,
+        alias=IDEMPOTENCY_HEADER,
+        description="A second request with the same key for the same function (within the "
+        "dedup window) creates nothing and answers 409 with the first invocation's id. Not "
+        "with a batch, whose events carry their own idempotencykey (400).",
     )
     ce_id: CeString | Absent = Field(
         None, alias="ce-id", description="Binary-mode CloudEvent id (generated when absent)."
