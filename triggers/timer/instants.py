@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import heapq
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Protocol
 
 import structlog
@@ -158,7 +159,8 @@ class InstantScheduler:
                 self._waiting.pop(timer, None)
                 _resolve(waiting.woken)
         if here and shared is not None:
-            await self._submit(shared, here)
+            with collections_deferred():
+                await self._submit(shared, here)
         if shared is not None:
             await shared.refresh()
 
@@ -183,6 +185,30 @@ class InstantScheduler:
                 _resolve(waiting.woken)
             else:
                 self._push(timer, following, waiting.woken)
+
+
+class _Deferrals:
+    depth = 0  # instants (of several trigger sets) inside collections_deferred now
+
+
+@contextlib.contextmanager
+def collections_deferred() -> Iterator[None]:
+    """No cyclic garbage collection from an instant's wake-up to its acks. Its ticks' objects
+    (a thousand events, invocations and batches) all live until the commit, so collections
+    started meanwhile would each find them young and promote them, and end in a full
+    collection of the daemon's heap: pauses of tens of milliseconds, inside the instant. The
+    collector runs again as soon as the acks are in."""
+    if _Deferrals.depth == 0 and not gc.isenabled():
+        yield  # the host turned it off: not ours to turn on
+        return
+    _Deferrals.depth += 1
+    gc.disable()
+    try:
+        yield
+    finally:
+        _Deferrals.depth -= 1
+        if _Deferrals.depth == 0:
+            gc.enable()
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
