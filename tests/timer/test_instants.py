@@ -4,17 +4,21 @@ changes only the timers it concerns."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
+import structlog
 
 from hub import Hub
 from hub.invocation import NewInvocation
+from hub.plugins import SourceContext
 from hub.store.base import Checkpoint, Submitted
 from tests.timer.clock import ManualClock
 from tests.timer.conftest import T0, MakeSet, invocations, key, keys, step, timer
 from tests.waiting import until
+from triggers.timer.source import TimerSource
 
 MANY = 200
 
@@ -109,3 +113,22 @@ async def test_a_pause_while_the_timers_wait_then_a_resume_inside_the_grace(
         await until(lambda: clock.settled(2))
         await step(clock, T0 + 180, sleepers=2)
     assert await keys(hub) == sorted(key(T0 + m, n) for n in "ab" for m in (60, 120, 180))
+
+
+async def test_a_timer_source_without_a_trigger_set_hands_each_tick_to_its_own_read(
+    clock: ManualClock, hub: Hub
+) -> None:
+    # No runner lent it a shared intake: its scheduler only wakes it, and read() returns.
+    context = SourceContext(
+        trigger="t", get_checkpoint=hub.store.get_checkpoint, log=structlog.get_logger()
+    )
+    source = TimerSource(timer("rate(1 minute)"), context, sleep=clock.sleep)
+    await source.connect()
+    reading = asyncio.ensure_future(source.read())
+    await until(lambda: len(clock.deadlines) == 1)
+    assert not reading.done()
+    await clock.set(T0 + 60)
+    batch = await asyncio.wait_for(reading, timeout=10)
+    assert [event.idempotency_key for event in batch.events] == [key(T0 + 60)]
+    assert batch.checkpoint == Checkpoint("timer:t", str(round((T0 + 60) * 1000)))
+    await source.close()

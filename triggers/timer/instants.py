@@ -105,7 +105,7 @@ class InstantScheduler:
             self._wake()  # nothing left to wait for: the task ends
 
     def _wake(self) -> None:
-        if self._nap is not None:
+        if self._nap is not None and not self._nap.expired():
             self._nap.reschedule(asyncio.get_running_loop().time())
 
     async def _run(self) -> None:
@@ -117,11 +117,15 @@ class InstantScheduler:
                     await self._nap_for(min(tick / 1000 - now, MAX_NAP))
                 else:
                     await self._fire(max(tick, int(now * 1000)))
+        except Exception as exc:
+            # Not restarted as it is: the timers woken below come back, and the first starts
+            # a new task.
+            log.error("timer scheduler failed", error=repr(exc), exc_info=exc)
         finally:
             self._task = None
-            if self._waiting:  # cancelled with timers waiting: let them read for themselves
-                for waiting in list(self._waiting.values()):
-                    _resolve(waiting.woken)
+            waiting, self._waiting = list(self._waiting.values()), {}
+            for each in waiting:  # stopped with timers waiting: they read for themselves
+                _resolve(each.woken)
 
     def _due_top(self) -> int | None:
         """The earliest live heap entry's tick (stale entries dropped); None when empty."""
