@@ -30,6 +30,9 @@ from hub.supervisor import Supervisor
 log = structlog.get_logger("triggers.timer")
 Sleep = Callable[[float], Awaitable[None]]
 MAX_NAP = 30.0
+# Instants with at least this many ticks defer the collector (below); smaller ones gain nothing,
+# and timers ticking back to back one at a time would keep it off most of the time.
+DEFER_FROM = 100
 
 
 class Timer(Protocol):
@@ -163,7 +166,7 @@ class InstantScheduler:
                 self._waiting.pop(timer, None)
                 _resolve(waiting.woken)
         if here and shared is not None:
-            with collections_deferred():
+            with collections_deferred() if len(here) >= DEFER_FROM else contextlib.nullcontext():
                 await self._submit(shared, here)
         if shared is not None:
             await shared.refresh()
