@@ -58,7 +58,11 @@ async def submit_together(
     plain: list[tuple[int, list[NewInvocation]]] = []
     shaped: list[int] = []
     for n, part in enumerate(parts):
-        if traced or intake.active or (part.origin is not None and part.origin.overrides):
+        if (
+            traced
+            or intake.active
+            or (part.origin is not None and part.origin.overrides is not None)
+        ):
             shaped.append(n)
             continue
         try:
