@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import tempfile
 import time
@@ -52,7 +53,12 @@ class Run:
 
 
 async def run_triggers(
-    workdir: Path, name: str, configs: dict[str, TimerConfig], seconds: float, warmup: float = 2.0
+    workdir: Path,
+    name: str,
+    configs: dict[str, TimerConfig],
+    seconds: float,
+    warmup: float = 2.0,
+    freeze: bool = True,
 ) -> Run:
     """Run the triggers and measure the ticks scheduled in [start + warmup, + seconds]."""
     registry = Registry()
@@ -65,6 +71,8 @@ async def run_triggers(
     async with Hub(HubSettings(store=store, max_backlog=1_000_000), {"f": fn}) as hub:
         triggers = TriggerSet(hub, registry)
         await triggers.start(configs)
+        if freeze:
+            gc.freeze()  # as the daemon does once ready (hub/daemon.py)
         since = round((time.time() + warmup) * 1000) / 1000  # whole ms, as ticks are
         until = round((since + seconds) * 1000) / 1000
         expected = sum(_expected(config, since, until) for config in configs.values())
@@ -116,7 +124,7 @@ async def one_trigger(workdir: Path, ticks: int) -> Rows:
 
 
 async def many_triggers(
-    workdir: Path, count: int, every: int, seconds: float, spread: bool
+    workdir: Path, count: int, every: int, seconds: float, spread: bool, freeze: bool = True
 ) -> Rows:
     # A rate counts from its `start`; a start in the past only sets the phase, which spreads
     # the triggers evenly over their interval.
@@ -127,7 +135,8 @@ async def many_triggers(
         )
         for n in range(count)
     }
-    run = await run_triggers(workdir, f"many{every}{int(spread)}", configs, seconds, warmup=3.0)
+    name = f"many{every}{int(spread)}"
+    run = await run_triggers(workdir, name, configs, seconds, warmup=3.0, freeze=freeze)
     how = "spread over the interval" if spread else "all at the same instant"
     return _rows(f"{count:,} triggers x 1 tick/{every}s, {how}", run, seconds)
 

@@ -40,13 +40,15 @@ def record_batches() -> Batches:
     return batches
 
 
-async def run(triggers: int, seconds: float) -> None:
+async def run(triggers: int, seconds: float, freeze: bool) -> None:
     # The same module object the hub resolves `bench.timer:build` to, so records are shared.
     timer = importlib.import_module("bench.timer")
     batches = record_batches()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory() as tmp:
-        rows = await timer.many_triggers(Path(tmp), triggers, 1, seconds, spread=False)
+        rows = await timer.many_triggers(
+            Path(tmp), triggers, 1, seconds, spread=False, freeze=freeze
+        )
     rows.insert(0, ("load average at start", load))
     rows.append(("load average at end", " ".join(f"{x:.2f}" for x in os.getloadavg())))
     print(table(rows))
@@ -62,9 +64,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--triggers", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=5.0, help="measured instants")
+    parser.add_argument(
+        "--no-freeze",
+        action="store_true",
+        help="leave the objects built at start to the collector (the daemon freezes them)",
+    )
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
-    asyncio.run(run(args.triggers, args.seconds))
+    asyncio.run(run(args.triggers, args.seconds, not args.no_freeze))
 
 
 if __name__ == "__main__":

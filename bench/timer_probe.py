@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from hub import Event
 from hub.plugins import Batch, SourceContext
 from triggers.timer.config import TimerConfig
+from triggers.timer.misfire import Fire
 from triggers.timer.source import TimerSource
 
 
@@ -51,32 +52,27 @@ class Record:
 record = Record()
 
 
-class Probe:
+class Probe(TimerSource):
     """The real timer source, with the produced and queued instants of each tick noted."""
 
-    def __init__(self, source: TimerSource) -> None:
-        self._source = source
-
-    async def connect(self) -> None:
-        await self._source.connect()
-
-    async def close(self) -> None:
-        await self._source.close()
-
-    async def read(self) -> Batch:
-        batch = await self._source.read()
+    def _batch(self, fires: tuple[Fire, ...], in_place: bool = False) -> Batch:
+        batch = super()._batch(fires, in_place)
         produced = time.time()
-        scheduled = [scheduled_at(event) for event in batch.events]
-        acked = batch.on_ack
-
-        async def on_ack() -> None:
-            queued = time.time()
-            for at in scheduled:
-                record.add(at, produced, queued)
-            await acked()
-
-        batch.on_ack = on_ack
+        scheduled = [f.scheduled / 1000 for f in fires]
+        _note_when_acked(batch, scheduled, produced)
         return batch
+
+
+def _note_when_acked(batch: Batch, scheduled: list[float], produced: float) -> None:
+    acked = batch.on_ack
+
+    async def on_ack() -> None:
+        queued = time.time()
+        for at in scheduled:
+            record.add(at, produced, queued)
+        await acked()
+
+    batch.on_ack = on_ack
 
 
 def scheduled_at(event: Event) -> float:
@@ -84,7 +80,7 @@ def scheduled_at(event: Event) -> float:
 
 
 def build(config: TimerConfig, context: SourceContext) -> Probe:
-    return Probe(TimerSource(config, context))
+    return Probe(config, context)
 
 
 async def noop(event: Event) -> None:

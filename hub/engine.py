@@ -40,6 +40,7 @@ from hub.store import open_store
 from hub.store.base import Checkpoint, InvocationStore, ListQuery, Page, Submitted
 from hub.store.health import StoreHealth
 from hub.submission import submit_batches
+from hub.submission_together import Outcome, Submission, submit_together
 from hub.supervisor import Supervisor
 from hub.telemetry import start_telemetry
 from hub.waiters import Waiters
@@ -186,6 +187,28 @@ class Hub:
         if self.telemetry is not None:
             return await self.telemetry.received(batches, source, submit, checkpoint)
         return await submit(batches, checkpoint)
+
+    async def submit_together(self, parts: Sequence[Submission]) -> list[Outcome]:
+        """Several sources' batches (each with its own checkpoint) in one commit where they
+        can share it; one outcome per part, a refused part refusing no other."""
+        return await submit_together(
+            parts,
+            store=self.store,
+            hooks=self.hooks,
+            functions=self.functions,
+            intake=self.flow,
+            traced=self.telemetry is not None,
+            submit_one=self._submit_part,
+        )
+
+    async def _submit_part(self, part: Submission) -> list[list[Submitted]]:
+        return await self.submit_many(
+            part.batches,
+            checkpoint=part.checkpoint,
+            source=part.source,
+            flow=part.flow,
+            origin=part.origin,
+        )
 
     async def get(self, invocation_id: str) -> Invocation:
         inv = await self.store.get(invocation_id)

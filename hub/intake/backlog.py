@@ -57,6 +57,11 @@ class BacklogGate:
                         await self.health.wait_writable()
             await self._refresh_if_stale()
 
+    async def refresh(self) -> None:
+        """Count the backlog again if the last count is stale (for intake that never waits in
+        `admit`: it asks `holding` instead)."""
+        await self._refresh_if_stale()
+
     @property
     def holding(self) -> bool:
         return self.paused or not self.health.writable

@@ -11,6 +11,7 @@ from hub.events import Event, WireEvent
 from hub.flow.config import TriggerOrigin
 from hub.store.base import Checkpoint, Submitted
 from hub.store.health import StoreHealth
+from hub.submission_together import Outcome, Submission
 from hub.supervisor import Supervisor
 
 
@@ -60,3 +61,7 @@ class HubPort(Protocol):
         """Submit events to several functions and move the source's checkpoint, in one
         commit (with no events, only the checkpoint moves); `source` is the trigger's name,
         `origin` the trigger with its own flow settings (hub/flow/config.py)."""
+
+    async def submit_together(self, parts: Sequence[Submission]) -> list[Outcome]:
+        """Several sources' batches, each with its own checkpoint, sharing one commit; one
+        outcome per part (hub/submission_together.py)."""

@@ -15,6 +15,7 @@ from hub.intake.backlog import BacklogGate
 from hub.intake.lease import LeaseLost, SourceLease
 from hub.intake.port import HubPort
 from hub.intake.submit import BatchSubmitter
+from hub.intake.together import DirectIntake, SharedIntake, TakesDirectIntake
 from hub.intake.trigger_status import TriggerState, TriggerStatus
 from hub.plugins.contract import (
     BackOff,
@@ -48,6 +49,7 @@ class TriggerRunner:
         loops: Supervisor,
         gate: BacklogGate | None = None,
         reconnect: Backoff = RECONNECT,
+        shared: SharedIntake | None = None,
     ) -> None:
         self.name = name
         self.config = config
@@ -66,6 +68,16 @@ class TriggerRunner:
         self._task: asyncio.Task[None] | None = None
         self._loops = loops
         self._lease = SourceLease(hub, name, loops) if config.single_reader() else None
+        if shared is not None and isinstance(source, TakesDirectIntake):
+            source.attach(DirectIntake(shared, self._submit, self._reading, self._succeeded))
+
+    def _reading(self) -> bool:
+        """Whether this runner would read now (a source submitting directly asks)."""
+        held = self._lease is None or self._lease.held
+        return self.status.state is TriggerState.CONNECTED and not self._stopping and held
+
+    def _succeeded(self) -> None:
+        self._failures = 0
 
     def start(self) -> None:
         self._task = self._loops.spawn(f"trigger:{self.name}", self.run)

@@ -3,8 +3,6 @@ trigger's functions, and only then acknowledge it; when the submit fails, give i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from hub import clock
 from hub.config.triggers import TriggerConfig
 from hub.eventcheck import InvalidEvent, check_storable, contained
@@ -15,8 +13,9 @@ from hub.intake.backlog import BacklogGate
 from hub.intake.inbox import PushedBatch
 from hub.intake.port import HubPort
 from hub.intake.trigger_status import TriggerStatus
-from hub.plugins.contract import Batch
-from hub.store.base import Checkpoint
+from hub.plugins.contract import Batch, WrittenBatch
+from hub.store.base import Submitted
+from hub.submission_together import Submission
 
 
 class BatchSubmitter:
@@ -40,40 +39,59 @@ class BatchSubmitter:
     async def __call__(self, batch: Batch) -> Exception | None:
         """Ack after the commit; on a failed submit nack the batch and return the error (an
         error from ack or nack itself is the source's and propagates)."""
+        submission = self.prepare(batch)
+        try:
+            submitted = await self._submit(submission)
+        except Exception as exc:
+            await self.refused(batch, exc)
+            return exc
+        await self.accepted(batch, submission, submitted)
+        return None
+
+    def prepare(self, batch: Batch) -> Submission:
+        """The batch filtered and counted, as the submit this trigger makes of it: every
+        function's invocations and the source position commit together; with all events
+        filtered out, the position still moves on."""
         events = list(batch.events)
-        kept = [storable(event) for event in events if self._matches(event)]
+        if isinstance(batch, WrittenBatch) and len(batch.written) == len(events):
+            kept = [w for e, w in zip(events, batch.written, strict=True) if self._matches(e)]
+        else:
+            kept = [storable(event) for event in events if self._matches(event)]
         self._status.events_in += len(events)
         self._status.events_filtered += len(events) - len(kept)
         if events:
             self._status.last_event_at = clock.now()
-        try:
-            invocations = await self._submit(kept, batch.checkpoint)
-        except Exception as exc:
-            self._status.last_error = f"submit failed: {exc!r}"
-            await batch.nack(f"submit failed: {exc}")
-            return exc
-        if isinstance(batch, PushedBatch) and batch.request is not None:
-            batch.request.submitted(len(kept), invocations)
-        await batch.ack()
-        return None
-
-    async def _submit(
-        self, events: Sequence[WireEvent], checkpoint: Checkpoint | None
-    ) -> list[str]:
-        """The ids of the invocations (new or deduplicated), function by function."""
-        if not events and checkpoint is None:
-            return []
-        # Every function's invocations and the source position commit together; with all
-        # events filtered out, the position still moves on.
-        submitted = await self._hub.submit_many(
-            [(function, events) for function in self._functions if events],
-            checkpoint=checkpoint,
+        return Submission(
+            [(function, kept) for function in self._functions if kept],
+            checkpoint=batch.checkpoint,
             source=self._name,
             flow=self._flow,
             origin=self._origin,
         )
+
+    async def refused(self, batch: Batch, exc: Exception) -> None:
+        self._status.last_error = f"submit failed: {exc!r}"
+        await batch.nack(f"submit failed: {exc}")
+
+    async def accepted(
+        self, batch: Batch, submission: Submission, submitted: list[list[Submitted]]
+    ) -> None:
         self._gate.note_submitted(sum(1 for per in submitted for s in per if s.created))
-        return [s.id for per in submitted for s in per]
+        if isinstance(batch, PushedBatch) and batch.request is not None:
+            kept = len(submission.batches[0][1]) if submission.batches else 0
+            batch.request.submitted(kept, [s.id for per in submitted for s in per])
+        await batch.ack()
+
+    async def _submit(self, submission: Submission) -> list[list[Submitted]]:
+        if not submission.batches and submission.checkpoint is None:
+            return []
+        return await self._hub.submit_many(
+            submission.batches,
+            checkpoint=submission.checkpoint,
+            source=submission.source,
+            flow=submission.flow,
+            origin=submission.origin,
+        )
 
 
 def storable(event: Event) -> WireEvent:

@@ -15,6 +15,7 @@ from hub.config.triggers import TriggerConfig
 from hub.intake.backlog import BacklogGate
 from hub.intake.port import HubPort
 from hub.intake.runner import RECONNECT, TriggerRunner
+from hub.intake.together import SharedIntake
 from hub.intake.trigger_status import TriggerState, TriggerStatus
 from hub.plugins.contract import Source, SourceContext
 from hub.plugins.registry import Registry, default_registry
@@ -45,6 +46,7 @@ class TriggerSet:
         self._reconnect = reconnect
         self.stop_timeout = stop_timeout
         self._loops = hub.supervisor.group("intake")
+        self._shared = SharedIntake(hub, self.gate, self._loops)
         self._configs: dict[str, TriggerConfig] = {}
         self._runners: dict[str, TriggerRunner] = {}
         self._idle: dict[str, TriggerStatus] = {}  # disabled, paused, or could not be built
@@ -146,6 +148,7 @@ class TriggerSet:
             loops=self._loops,
             gate=self.gate,
             reconnect=self._reconnect,
+            shared=self._shared,
         )
         self._runners[name] = runner
         runner.start()

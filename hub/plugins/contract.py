@@ -29,7 +29,7 @@ from typing import Any, Protocol, runtime_checkable
 from structlog.typing import FilteringBoundLogger
 
 from hub.errors import TriggerHubError
-from hub.events import Event
+from hub.events import Event, WireEvent
 from hub.store.base import Checkpoint
 from hub.supervisor import Supervisor
 
@@ -80,6 +80,15 @@ class Batch:
 
     async def nack(self, reason: str) -> None:
         await self.on_nack(reason)
+
+
+@dataclass(slots=True)
+class WrittenBatch(Batch):
+    """A batch whose source wrote each event's wire form itself (`written[i]` is `events[i]`
+    as `WireEvent.of` writes it) and vouches that the hub can store it (its data nests no
+    deeper than the hub allows, checked once): intake skips writing and checking them again."""
+
+    written: Sequence[WireEvent] = ()
 
 
 @runtime_checkable

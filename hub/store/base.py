@@ -90,8 +90,15 @@ class Invocations(Protocol):
         """`callback(run_at)` is called in the event loop after a commit makes work due."""
 
     async def submit(
-        self, items: Sequence[NewInvocation], checkpoint: Checkpoint | None = None
-    ) -> list[Submitted]: ...
+        self,
+        items: Sequence[NewInvocation],
+        checkpoint: Checkpoint | None = None,
+        *,
+        checkpoints: Sequence[Checkpoint] = (),
+    ) -> list[Submitted]:
+        """`checkpoints`: several sources' positions committed with the items (one instant's
+        timers, say), beside or instead of the one `checkpoint`."""
+
     async def lease(
         self, owner: str, now: float, limit: int, lease_until: float
     ) -> tuple[list[Invocation], float | None]: ...

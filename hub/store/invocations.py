@@ -48,7 +48,10 @@ def submit(
     now: float,
     dedup_window: float,
     checkpoint: Checkpoint | None = None,
+    checkpoints: Sequence[Checkpoint] = (),
 ) -> list[Submitted]:
+    """`checkpoints`: several sources' positions, when their events commit together (the
+    timers of one instant)."""
     results: list[Submitted] = []
     inserts: list[NewInvocation] = []
     for item in items:
@@ -71,6 +74,8 @@ def submit(
         flow_lanes.mark(conn, inserts)
     if checkpoint is not None:
         positions.set_checkpoint(conn, checkpoint=checkpoint, now=now)
+    if checkpoints:
+        positions.set_checkpoints(conn, checkpoints=checkpoints, now=now)
     return results
 
 

@@ -4,6 +4,7 @@ reads each."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 
 from hub.store.base import Checkpoint
@@ -18,12 +19,18 @@ def get_checkpoint(conn: Connection, name: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+_SET = (
+    "INSERT INTO checkpoints (name, value, updated_at) VALUES (:name, :value, :now) "
+    "ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+)
+
+
 def set_checkpoint(conn: Connection, *, checkpoint: Checkpoint, now: float) -> None:
-    conn.execute(
-        "INSERT INTO checkpoints (name, value, updated_at) VALUES (:name, :value, :now) "
-        "ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        {"name": checkpoint.name, "value": checkpoint.value, "now": now},
-    )
+    conn.execute(_SET, {"name": checkpoint.name, "value": checkpoint.value, "now": now})
+
+
+def set_checkpoints(conn: Connection, *, checkpoints: Sequence[Checkpoint], now: float) -> None:
+    conn.executemany(_SET, [{"name": c.name, "value": c.value, "now": now} for c in checkpoints])
 
 
 def claim_source(conn: Connection, *, name: str, owner: str, now: float, until: float) -> str:

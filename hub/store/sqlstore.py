@@ -31,7 +31,11 @@ class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk, SqlRateLimits, FlowI
         self._starts = PendingStarts()
 
     async def submit(
-        self, items: Sequence[NewInvocation], checkpoint: Checkpoint | None = None
+        self,
+        items: Sequence[NewInvocation],
+        checkpoint: Checkpoint | None = None,
+        *,
+        checkpoints: Sequence[Checkpoint] = (),
     ) -> list[Submitted]:
         now = self.now()
         results = await self._commit(
@@ -41,6 +45,7 @@ class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk, SqlRateLimits, FlowI
                 now=now,
                 dedup_window=self.dedup_window,
                 checkpoint=checkpoint,
+                checkpoints=checkpoints,
             )
         )
         if items and any(r.created for r in results):

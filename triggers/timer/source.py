@@ -1,10 +1,10 @@
-"""The timer source: sleeps on the event loop's timer until the next tick's instant, then
-hands the tick to the hub with the tick itself as the checkpoint, so the invocation and the
-durable last-tick record commit together (and a second daemon's copy of the tick is refused
-by its idempotency key).
+"""The timer source: waits until the next tick's instant, then hands the tick to the hub with
+the tick itself as the checkpoint, so the invocation and the durable last-tick record commit
+together (and a second daemon's copy of the tick is refused by its idempotency key).
 
-The wait is recomputed from the wall clock (`hub.clock.now`) on every wake-up, and naps are
-capped, so a clock step or a suspended machine is noticed instead of slept through."""
+The waiting is done by the trigger set's one scheduler (instants.py), which also submits the
+usual on-time tick itself, together with every other timer's tick of that instant; the rest
+(missed ticks, a batch given back) this source's `read()` hands to its runner."""
 
 from __future__ import annotations
 
@@ -14,16 +14,20 @@ from functools import partial
 from typing import Any
 
 from hub import clock
+from hub.eventcheck import InvalidEvent, check_storable
+from hub.events import WireEvent
+from hub.intake.together import DirectIntake
 from hub.plugins import Batch, EndOfInput, SourceContext
+from hub.plugins.contract import WrittenBatch
 from hub.store.base import Checkpoint
 from triggers.timer.config import TimerConfig
 from triggers.timer.event import tick_event
+from triggers.timer.instants import InstantScheduler
 from triggers.timer.misfire import Fire, Plan, Rule, has_missed, plan
 from triggers.timer.schedule import build_schedule
 from triggers.timer.times import rfc3339_ms, seconds_to_ms
 
 Sleep = Callable[[float], Awaitable[None]]
-MAX_NAP = 30.0
 
 
 class TimerSource:
@@ -45,6 +49,16 @@ class TimerSource:
         self._returned: Batch | None = None  # nacked: hand it out again
         self._lateness: float | None = None
         self._last: int | None = None  # the last tick durably recorded, as far as we know
+        self._intake: DirectIntake | None = None
+        self._writable = _writable(config, context.trigger)
+        # Alone (no runner lent its intake) it waits on a scheduler of its own, which hands
+        # every tick back to read().
+        self._instants = InstantScheduler(None, sleep, context.loops)
+
+    def attach(self, intake: DirectIntake) -> None:
+        """The runner's intake: this timer's on-time ticks are submitted with the others'."""
+        self._intake = intake
+        self._instants = InstantScheduler.of(intake, self._sleep)
 
     async def connect(self) -> None:
         last = self._last = self._parse_tick(await self._get_checkpoint(self.checkpoint_name))
@@ -60,18 +74,18 @@ class TimerSource:
         )
 
     async def read(self) -> Batch:
-        if self._returned is not None:
-            batch, self._returned = self._returned, None
-            return batch
         while True:
+            if self._returned is not None:
+                batch, self._returned = self._returned, None
+                return batch
             cursor = self._cursor
             if cursor is None:
                 raise EndOfInput("the schedule has no more ticks")
             now = clock.now()
             if cursor / 1000 > now:
                 self._look_ahead(cursor)
-                await self._sleep(min(cursor / 1000 - now, MAX_NAP))
-                continue  # the wall clock decides, not the timer that woke us
+                await self._wait(cursor)
+                continue  # the wall clock decides, not the scheduler that woke us
             now_ms = max(cursor, int(now * 1000))
             if self._ahead is not None and self._alone(cursor, self._ahead[0], now_ms):
                 self._cursor, self._ahead = self._ahead[0], None
@@ -82,6 +96,37 @@ class TimerSource:
                 self._report(due)
             if due.fires:
                 return self._batch(due.fires)
+
+    async def _wait(self, tick: int) -> None:
+        await self._instants.wait(self, tick)
+
+    # What the scheduler asks (instants.Timer) while read() waits in it.
+
+    def fires_directly(self, now_ms: int) -> bool:
+        cursor, ahead = self._cursor, self._ahead
+        return (
+            cursor is not None
+            and ahead is not None
+            and self._returned is None
+            and self._intake is not None
+            and self._intake.ready
+            and self._alone(cursor, ahead[0], now_ms)
+        )
+
+    def tick_batch(self) -> tuple[DirectIntake, Batch]:
+        assert self._cursor is not None and self._intake is not None
+        return self._intake, self._batch((Fire(self._cursor),), in_place=True)
+
+    def next_tick(self) -> int | None:
+        cursor = self._cursor
+        if cursor is not None:
+            self._look_ahead(cursor)
+        return cursor
+
+    async def _acked_in_place(self, last: int) -> None:
+        if self._cursor == last and self._ahead is not None:
+            self._cursor, self._ahead = self._ahead[0], None
+        await self._acked(last)
 
     def _look_ahead(self, cursor: int) -> None:
         # The tick after the next one is worked out while waiting, so nothing but building
@@ -94,6 +139,7 @@ class TimerSource:
         return (ahead is None or ahead > now_ms) and not has_missed(cursor, now_ms, self._rule)
 
     async def close(self) -> None:
+        await self._instants.settle(self)  # a tick being committed lands before we go
         self._returned = None
 
     def lag(self) -> float | None:
@@ -114,7 +160,8 @@ class TimerSource:
         # Counting a long outage's ticks can take seconds: keep the loop free for the others.
         return await asyncio.to_thread(plan, self._schedule, cursor, now, self._rule)
 
-    def _batch(self, fires: tuple[Fire, ...]) -> Batch:
+    def _batch(self, fires: tuple[Fire, ...], in_place: bool = False) -> Batch:
+        """`in_place`: the cursor is still on the tick, and moves on when it is acked."""
         fired_at = clock.now()
         config = self._config
         events = [
@@ -122,8 +169,14 @@ class TimerSource:
             for f in fires
         ]
         last = fires[-1].scheduled
-        batch = Batch(events, checkpoint=Checkpoint(self.checkpoint_name, str(last)))
-        batch.on_ack = partial(self._acked, last)
+        checkpoint = Checkpoint(self.checkpoint_name, str(last))
+        batch: Batch
+        if self._writable:
+            written = [WireEvent.of(event) for event in events]
+            batch = WrittenBatch(events, checkpoint=checkpoint, written=written)
+        else:
+            batch = Batch(events, checkpoint=checkpoint)
+        batch.on_ack = partial(self._acked_in_place if in_place else self._acked, last)
         batch.on_nack = partial(self._nacked, batch)
         return batch
 
@@ -159,6 +212,17 @@ class TimerSource:
         except ValueError:
             self._log.error("last-tick record unreadable; starting afresh", value=stored)
             return None
+
+
+def _writable(config: TimerConfig, trigger: str) -> bool:
+    """Whether every tick can be stored as written: only the user's `data` could make one
+    too deep, and it is the same in every tick, so one sample tells (else intake checks each
+    and stores a stand-in that says why)."""
+    try:
+        check_storable(tick_event(trigger, config.schedule, config.data, 0, 0.0, 0))
+    except InvalidEvent:
+        return False
+    return True
 
 
 def _shown(tick: int | None) -> str | None:

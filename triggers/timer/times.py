@@ -4,6 +4,7 @@ float rounding to accumulate over thousands of ticks. These convert at the edges
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -26,7 +27,9 @@ def seconds_to_ms(seconds: float) -> int:
     return round(seconds * 1000)
 
 
+@lru_cache(maxsize=4096)
 def rfc3339_ms(ms: int) -> str:
+    # Cached: the timers of one instant share their scheduled and their fire time.
     text = to_datetime(ms).isoformat(timespec="milliseconds")
     return text.replace("+00:00", "Z")
 
