@@ -15,7 +15,8 @@ import jsonschema_rs
 import pytest
 import requests
 
-from hub.api.schedule import DELAY_HEADER
+from hub.api.ingest import IDEMPOTENCY_HEADER
+from hub.api.schedule import DELAY_HEADER, NOT_BEFORE_HEADER
 from tests.api.conftest import AUTH, TOKEN
 from tests.servers.daemon import Daemon
 from tests.servers.process import free_port
@@ -102,6 +103,14 @@ def test_schemathesis_runs_every_check_against_the_served_document(daemon: Daemo
 
 
 CLOUDEVENT = b'{"id": "e", "source": "/s", "type": "t"}'
+# An invocation id no invocation has.
+UNKNOWN_ID = "0" * 26
+
+
+def is_valid(schema: dict[str, Any], value: Any) -> bool:
+    """Whether `value` is valid by `schema` as schemathesis reads the document: OpenAPI 3.0's
+    JSON Schema (draft 4) with its formats checked and its patterns read as ECMAScript's."""
+    return jsonschema_rs.Draft4Validator(schema, validate_formats=True).is_valid(value)
 
 
 def parameter_schema(document: dict[str, Any], path: str, method: str, name: str) -> dict[str, Any]:
@@ -123,13 +132,24 @@ def parameter_schema(document: dict[str, Any], path: str, method: str, name: str
         ("ce-source", "", "application/cloudevents+json"),
         ("ce-subject", "50%", "text/plain"),
         ("ce-subject", "caf%C3%A9", "text/plain"),
+        # Header values go as Latin-1 bytes from the tools, read as UTF-8 by the server.
+        (IDEMPOTENCY_HEADER, "caf\xe9", "text/plain"),
+        (IDEMPOTENCY_HEADER, "a\tb", "text/plain"),
+        # RFC 3339 as JSON Schema's date-time has it, not all that fromisoformat() reads.
+        (NOT_BEFORE_HEADER, "2020-01-01 00:00:00Z", "text/plain"),
+        (NOT_BEFORE_HEADER, "20200101T000000Z", "text/plain"),
+        (NOT_BEFORE_HEADER, "2020-01-01T00:00:00+0000", "text/plain"),
+        (NOT_BEFORE_HEADER, "1990-12-31T23:59:60Z", "text/plain"),
+        (NOT_BEFORE_HEADER, "1990-12-31T12:00:60Z", "text/plain"),
+        ("ce-time", "2020-01-01T00:00:00,5Z", "text/plain"),
+        ("ce-time", "0000-01-01T00:00:00Z", "text/plain"),
     ],
 )
 def test_the_server_answers_a_header_as_the_document_says(
     daemon: Daemon, document: dict[str, Any], header: str, value: str, content_type: str
 ) -> None:
     schema = parameter_schema(document, "/v1/functions/{name}/invocations", "post", header)
-    valid = jsonschema_rs.validator_for(schema).is_valid(value)
+    valid = is_valid(schema, value)
     response = requests.post(
         f"{daemon.url}/v1/functions/echo/invocations",
         headers={**AUTH, header: value, "Content-Type": content_type},
@@ -157,13 +177,73 @@ def test_the_server_answers_an_events_key_as_the_document_says(
     assert (valid, response.status_code) in {(True, 202), (True, 409), (False, 400)}, response.text
 
 
-@pytest.mark.parametrize("function", ["echo", "a\x00b"])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("function", "echo"),
+        ("function", "a\x00b"),
+        # Python's `$` matches before a final newline too, ECMAScript's does not.
+        ("cursor", UNKNOWN_ID),
+        ("cursor", UNKNOWN_ID + "\n"),
+        ("created_after", "2020-01-01T00:00:00Z"),
+        ("created_after", "2020-01-01 00:00:00Z"),
+        ("created_after", " 2020-01-01T00:00:00Z"),
+        ("created_before", "2020-01-01T00:00Z"),
+        ("created_before", "0000-01-01T00:00:00Z"),
+    ],
+)
 def test_the_server_answers_a_query_as_the_document_says(
-    daemon: Daemon, document: dict[str, Any], function: str
+    daemon: Daemon, document: dict[str, Any], name: str, value: str
 ) -> None:
-    schema = parameter_schema(document, "/v1/invocations", "get", "function")
-    valid = jsonschema_rs.validator_for(schema).is_valid(function)
+    schema = parameter_schema(document, "/v1/invocations", "get", name)
+    valid = is_valid(schema, value)
     response = requests.get(
-        f"{daemon.url}/v1/invocations", params={"function": function}, headers=AUTH, timeout=10
+        f"{daemon.url}/v1/invocations", params={name: value}, headers=AUTH, timeout=10
+    )
+    assert (valid, response.status_code) in {(True, 200), (False, 400)}, response.text
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {"time": "2020-01-01T00:00:00Z"},
+        {"time": "2020-01-01 00:00:00Z"},
+        {"time": "2016-12-31T23:59:60Z"},
+        {"abc\n": "x"},
+        {"data_base64": "YWJj"},
+        {"data_base64": "YWJj=="},
+        {"data_base64": "***"},
+    ],
+)
+def test_the_server_answers_a_structured_event_as_the_document_says(
+    daemon: Daemon, document: dict[str, Any], attributes: dict[str, Any]
+) -> None:
+    event = {"id": "e", "source": "/s", "type": "t", **attributes}
+    valid = is_valid(document["components"]["schemas"]["CloudEventIn"], event)
+    response = requests.post(
+        f"{daemon.url}/v1/functions/echo/invocations",
+        headers={**AUTH, "Content-Type": "application/cloudevents+json"},
+        json=event,
+        timeout=10,
+    )
+    assert (valid, response.status_code) in {(True, 202), (False, 400)}, response.text
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        {"ids": [UNKNOWN_ID]},
+        {"ids": [UNKNOWN_ID + "\n"]},
+        {"created_after": "2020-01-01T00:00:00+01:00"},
+        {"created_after": "2020-01-01T00:00:00+01"},
+    ],
+)
+def test_the_server_answers_a_bulk_filter_as_the_document_says(
+    daemon: Daemon, document: dict[str, Any], selection: dict[str, Any]
+) -> None:
+    body = {**selection, "dry_run": True}
+    valid = is_valid(document["components"]["schemas"]["StopFilter"], body)
+    response = requests.post(
+        f"{daemon.url}/v1/invocations/stop", headers=AUTH, json=body, timeout=10
     )
     assert (valid, response.status_code) in {(True, 200), (False, 400)}, response.text
