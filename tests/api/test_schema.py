@@ -264,3 +264,47 @@ def test_the_server_answers_a_bulk_filter_as_the_document_says(
         f"{daemon.url}/v1/invocations/stop", headers=AUTH, json=body, timeout=10
     )
     assert (valid, response.status_code) in {(True, 200), (False, 400)}, response.text
+
+
+def _patterns(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                yield value
+            elif key == "patternProperties" and isinstance(value, dict):
+                yield from value
+            yield from _patterns(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _patterns(item)
+
+
+def _read_differently(pattern: str) -> list[str]:
+    """What of `pattern` Python's re and ECMAScript's RegExp (as JSON Schema tools read the
+    document) take differently: the classes \\s \\w \\d \\b and their negations (Unicode sets
+    in Python, other sets in ECMAScript), and `.` outside a class (ECMAScript's leaves out
+    U+2028 and U+2029 too)."""
+    found: list[str] = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            if char in "sSwWdDbB":
+                found.append(f"\\{char}")
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "." and not in_class:
+            found.append(".")
+    return found
+
+
+def test_the_documents_patterns_spell_out_their_classes(document: dict[str, Any]) -> None:
+    """The server matches the document's patterns with Python's re (fullmatch, since Python's
+    `$` also matches before a final newline): each must mean the same in both dialects."""
+    patterns = set(_patterns(document))
+    assert patterns
+    assert {p: _read_differently(p) for p in patterns if _read_differently(p)} == {}
