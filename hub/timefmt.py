@@ -53,3 +53,16 @@ def parse_rfc3339(text: str) -> float:
         raise ValueError(f"timestamp {text!r}: {exc}") from None
     fraction = float(f"0{match[7]}") if match[7] else 0.0
     return at.timestamp() - (_CYCLE_SECONDS if shift else 0) + leap + fraction
+
+
+def rfc3339_or_none(value: object) -> str | None:
+    """`value` when it is an RFC 3339 date-time, else None: what a trigger puts in an event's
+    `time` from a field of its source (the event's data keeps the field as sent), since the
+    OpenAPI document states an event's time as a date-time."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parse_rfc3339(value)
+    except ValueError:
+        return None
+    return value

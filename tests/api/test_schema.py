@@ -308,3 +308,29 @@ def test_the_documents_patterns_spell_out_their_classes(document: dict[str, Any]
     patterns = set(_patterns(document))
     assert patterns
     assert {p: _read_differently(p) for p in patterns if _read_differently(p)} == {}
+
+
+def test_a_webhook_events_time_is_served_as_the_document_says(
+    daemon: Daemon, document: dict[str, Any]
+) -> None:
+    """An audit entry's stageTimestamp that is no RFC 3339 time stays in the event's data and
+    is not made the event's time, which the document states as a date-time."""
+    entry = {"auditID": "bad-time", "stage": "ResponseComplete", "stageTimestamp": "not a time"}
+    body = {"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "items": [entry]}
+    answer = requests.post(f"{daemon.url}/v1/hooks/audit/k8s", headers=AUTH, json=body, timeout=30)
+    assert answer.status_code == 200, answer.text
+    page = requests.get(
+        f"{daemon.url}/v1/invocations",
+        params={"function": "echo", "limit": "1000"},
+        headers=AUTH,
+        timeout=10,
+    )
+    assert page.status_code == 200, page.text
+    [event] = [
+        item["event"]
+        for item in page.json()["items"]
+        if item["event"]["id"] == "k8s:bad-time:ResponseComplete"
+    ]
+    schema = document["components"]["schemas"]["CloudEvent"]["properties"]["time"]
+    assert "time" not in event or is_valid(schema, event["time"]), event
+    assert event["data"]["stageTimestamp"] == "not a time"
