@@ -26,7 +26,6 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 Base64 = Annotated[
     str, WithJsonSchema({"type": "string", "format": "byte", "pattern": BASE64_PATTERN})
 ]
-Key = Annotated[str, Field(min_length=1, max_length=MAX_KEY_LENGTH)]
 # What a sender may write as a key: text without NUL or surrounding whitespace.
 SentKey = Annotated[str, Field(pattern=KEY_PATTERN, max_length=MAX_KEY_LENGTH)]
 # The CloudEvents types in JSON: String (also Binary, URI, Timestamp), Integer, Boolean.
@@ -91,8 +90,10 @@ class CloudEvent(BaseModel):
     dataschema: str | Absent = None
     data: Any = None
     data_base64: Base64 | Absent = None
-    idempotencykey: Key | Absent = None
-    orderingkey: Key | Absent = None
+    # Not bounded as a sent key is: a trigger makes its keys from its source (a Kubernetes
+    # auditID, a Kafka message key) at any length.
+    idempotencykey: NonEmpty | Absent = None
+    orderingkey: NonEmpty | Absent = None
 
 
 def _extensions(schema: JsonDict) -> None:

@@ -15,7 +15,7 @@ import jsonschema_rs
 import pytest
 import requests
 
-from hub.api.ingest import BATCH, IDEMPOTENCY_HEADER
+from hub.api.ingest import BATCH, IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
 from hub.api.schedule import DELAY_HEADER, NOT_BEFORE_HEADER
 from tests.api.conftest import AUTH, TOKEN
 from tests.servers.daemon import Daemon
@@ -310,12 +310,14 @@ def test_the_documents_patterns_spell_out_their_classes(document: dict[str, Any]
     assert {p: _read_differently(p) for p in patterns if _read_differently(p)} == {}
 
 
-def test_a_webhook_events_time_is_served_as_the_document_says(
+def test_a_webhook_event_is_served_as_the_document_says(
     daemon: Daemon, document: dict[str, Any]
 ) -> None:
     """An audit entry's stageTimestamp that is no RFC 3339 time stays in the event's data and
-    is not made the event's time, which the document states as a date-time."""
-    entry = {"auditID": "bad-time", "stage": "ResponseComplete", "stageTimestamp": "not a time"}
+    is not made the event's time, which the document states as a date-time; its idempotency
+    key, made of its auditID, is as long as that is."""
+    audit_id = "long-" + "a" * MAX_KEY_LENGTH
+    entry = {"auditID": audit_id, "stage": "ResponseComplete", "stageTimestamp": "not a time"}
     body = {"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "items": [entry]}
     answer = requests.post(f"{daemon.url}/v1/hooks/audit/k8s", headers=AUTH, json=body, timeout=30)
     assert answer.status_code == 200, answer.text
@@ -329,8 +331,9 @@ def test_a_webhook_events_time_is_served_as_the_document_says(
     [event] = [
         item["event"]
         for item in page.json()["items"]
-        if item["event"]["id"] == "k8s:bad-time:ResponseComplete"
+        if item["event"]["id"] == f"k8s:{audit_id}:ResponseComplete"
     ]
-    schema = document["components"]["schemas"]["CloudEvent"]["properties"]["time"]
-    assert "time" not in event or is_valid(schema, event["time"]), event
+    served = document["components"]["schemas"]["CloudEvent"]["properties"]
+    assert "time" not in event or is_valid(served["time"], event["time"]), event
+    assert is_valid(served["idempotencykey"], event["idempotencykey"]), event
     assert event["data"]["stageTimestamp"] == "not a time"
