@@ -16,7 +16,7 @@ import orjson
 from multidict import CIMultiDictProxy
 
 from hub.api.errors import ApiError
-from hub.api.ingest import IDEMPOTENCY_HEADER, structured_event
+from hub.api.ingest import IDEMPOTENCY_HEADER, ce_attributes, structured_event
 from hub.batchsize import MAX_BATCH_EVENTS
 from hub.eventcheck import InvalidEvent, check_event
 from hub.events import WireEvent
@@ -34,6 +34,8 @@ def parse_batch(headers: CIMultiDictProxy[str], body: bytes) -> list[WireEvent]:
             f"the {IDEMPOTENCY_HEADER} header does not apply to a batch: give each event its "
             "own idempotencykey attribute",
         )
+    # Its events' attributes come from the body alone, but a malformed header is still a 400.
+    ce_attributes(headers)
     try:
         raw = orjson.loads(body)
     except orjson.JSONDecodeError as exc:

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from hub.api.models import Absent, InvocationId, Timestamp
+from hub.api.text import NO_NUL_PATTERN
 
-_Name = Annotated[str, Field(min_length=1, pattern="^[^\\u0000]*$")]
+_Name = Annotated[str, Field(min_length=1, pattern=NO_NUL_PATTERN)]
 _SELECTING = ("function", "status", "created_after", "created_before", "trigger", "ids")
 _STOPPABLE = ["queued", "running", "retrying"]
 _REDRIVABLE = ["expired", "failed", "stopped"]

@@ -67,6 +67,13 @@ _SPACE = (
 )
 KEY_PATTERN = f"^[^{_SPACE}\\u0000](?:[^\\u0000]*[^{_SPACE}\\u0000])?$"
 _KEY = re.compile(KEY_PATTERN)
+# The Idempotency-Key header: printable ASCII, with spaces and tabs only inside. A header value
+# travels as bytes that HTTP clients write as Latin-1 and the server reads as UTF-8, so a
+# character beyond ASCII would be one key to the sender and another, or none, to the hub (and
+# the HTTP parser refuses control characters before any check here). A structured event's
+# idempotencykey attribute takes any text.
+HEADER_KEY_PATTERN = "^[\\x21-\\x7e](?:[\\t\\x20-\\x7e]*[\\x21-\\x7e])?$"
+_HEADER_KEY = re.compile(HEADER_KEY_PATTERN)
 
 
 def build_event(
@@ -75,7 +82,7 @@ def build_event(
     """`mimetype` is the body's media type (lower case, without parameters)."""
     # Well-formed in either mode, as the OpenAPI document has them; a structured event takes
     # its attributes from the body alone.
-    ce = _ce_attributes(headers)
+    ce = ce_attributes(headers)
     if mimetype == STRUCTURED:
         event = _structured(body)
     else:
@@ -106,8 +113,13 @@ def admit(events: Sequence[Event], refusal: str = "invalid ") -> list[WireEvent]
 
 def idempotency_key(headers: CIMultiDictProxy[str]) -> str | None:
     key = headers.get(IDEMPOTENCY_HEADER)
-    if key is not None:
-        _check_key(key, IDEMPOTENCY_HEADER)
+    if key is not None and (len(key) > MAX_KEY_LENGTH or not _HEADER_KEY.fullmatch(key)):
+        raise ApiError(
+            400,
+            f"{IDEMPOTENCY_HEADER} must be 1-{MAX_KEY_LENGTH} printable ASCII characters "
+            "(spaces only inside); a key beyond ASCII goes in a structured CloudEvent's "
+            f"{IDEMPOTENCY_ATTR} attribute",
+        )
     return key
 
 
@@ -162,7 +174,9 @@ def _binary_or_plain(
     return event
 
 
-def _ce_attributes(headers: CIMultiDictProxy[str]) -> dict[str, str]:
+def ce_attributes(headers: CIMultiDictProxy[str]) -> dict[str, str]:
+    """The binary-mode attributes of the ce-* headers; 400 for a malformed one, whatever the
+    media type (the OpenAPI document states them for every one, a batch's too)."""
     attributes: dict[str, str] = {}
     for name, raw in headers.items():
         # Most requests carry no ce-* header: only a name's first letters are looked at.
@@ -172,7 +186,7 @@ def _ce_attributes(headers: CIMultiDictProxy[str]) -> dict[str, str]:
         value = _header_text(name, raw)
         if attribute in _CE_REFUSED:
             raise ApiError(400, f"header {name} is not accepted: {_CE_REFUSED[attribute]}")
-        if attribute not in _CE_IGNORED and not EXTENSION_NAME_RE.match(attribute):
+        if attribute not in _CE_IGNORED and not EXTENSION_NAME_RE.fullmatch(attribute):
             raise ApiError(
                 400,
                 f"header {name}: CloudEvent attribute names are 1-20 lowercase letters or digits",

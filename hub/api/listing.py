@@ -14,13 +14,15 @@ from hub.timefmt import parse_rfc3339
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 # Invocation ids (hub.ids): 26 Crockford base32 characters, which also makes them cursors.
+# Matched whole (fullmatch): Python's `$` also matches before a final newline, ECMAScript's, as
+# JSON Schema tools read the document's pattern, does not.
 ID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
 _ID = re.compile(ID_PATTERN)
 STATUSES = [str(s) for s in Status]
 
 
 def is_invocation_id(text: str) -> bool:
-    return _ID.match(text) is not None
+    return _ID.fullmatch(text) is not None
 
 
 PARAMETERS = ("function", "status", "limit", "cursor", "created_after", "created_before")

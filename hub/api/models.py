@@ -17,14 +17,15 @@ from hub.api.batch import MAX_BATCH_EVENTS
 from hub.api.ingest import KEY_PATTERN, MAX_KEY_LENGTH
 from hub.api.listing import ID_PATTERN, STATUSES
 from hub.eventcheck import MAX_DATA_DEPTH
-from hub.events import EXTENSION_NAME_PATTERN
+from hub.events import BASE64_PATTERN, EXTENSION_NAME_PATTERN
 
 Absent = SkipJsonSchema[None]
 Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 InvocationId = Annotated[str, Field(pattern=ID_PATTERN)]
 NonEmpty = Annotated[str, Field(min_length=1)]
-Base64 = Annotated[str, WithJsonSchema({"type": "string", "format": "byte"})]
-Key = Annotated[str, Field(min_length=1, max_length=MAX_KEY_LENGTH)]
+Base64 = Annotated[
+    str, WithJsonSchema({"type": "string", "format": "byte", "pattern": BASE64_PATTERN})
+]
 # What a sender may write as a key: text without NUL or surrounding whitespace.
 SentKey = Annotated[str, Field(pattern=KEY_PATTERN, max_length=MAX_KEY_LENGTH)]
 # The CloudEvents types in JSON: String (also Binary, URI, Timestamp), Integer, Boolean.
@@ -89,8 +90,10 @@ class CloudEvent(BaseModel):
     dataschema: str | Absent = None
     data: Any = None
     data_base64: Base64 | Absent = None
-    idempotencykey: Key | Absent = None
-    orderingkey: Key | Absent = None
+    # Not bounded as a sent key is: a trigger makes its keys from its source (a Kubernetes
+    # auditID, a Kafka message key) at any length.
+    idempotencykey: NonEmpty | Absent = None
+    orderingkey: NonEmpty | Absent = None
 
 
 def _extensions(schema: JsonDict) -> None:

@@ -7,14 +7,16 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from hub.api.ingest import CE_VALUE_PATTERN, IDEMPOTENCY_HEADER
+from hub.api.ingest import CE_VALUE_PATTERN, HEADER_KEY_PATTERN, IDEMPOTENCY_HEADER, MAX_KEY_LENGTH
 from hub.api.listing import DEFAULT_LIMIT, MAX_LIMIT, STATUSES
-from hub.api.models import Absent, InvocationId, SentKey, Timestamp
+from hub.api.models import Absent, InvocationId, Timestamp
 from hub.api.priority import PRIORITY_HEADER, PRIORITY_PATTERN
 from hub.api.schedule import DELAY_HEADER, DELAY_PATTERN, NOT_BEFORE_HEADER
+from hub.api.text import NO_NUL_PATTERN
 
 # ASCII, percent-encoding (valid UTF-8) for the rest, as the CloudEvents HTTP binding says.
 CeString = Annotated[str, Field(pattern=CE_VALUE_PATTERN)]
+HeaderKey = Annotated[str, Field(pattern=HEADER_KEY_PATTERN, max_length=MAX_KEY_LENGTH)]
 _NOT_BOTH = f"Send either {DELAY_HEADER} or {NOT_BEFORE_HEADER}: both is a 400."
 
 
@@ -53,11 +55,12 @@ class InvokeHeaders(BaseModel):
         description="This invocation's priority, 0 (lowest) to 9: overrides the function's "
         "and the trigger's; higher priority due work is leased first.",
     )
-    idempotency_key: SentKey | Absent = Field(
+    idempotency_key: HeaderKey | Absent = Field(
         None,
         alias=IDEMPOTENCY_HEADER,
         description="A second request with the same key for the same function (within the "
-        "dedup window) creates nothing and answers 409 with the first invocation's id. Not "
+        "dedup window) creates nothing and answers 409 with the first invocation's id. "
+        "Printable ASCII (a structured CloudEvent's idempotencykey takes any text). Not "
         "with a batch, whose events carry their own idempotencykey (400).",
     )
     ce_id: CeString | Absent = Field(
@@ -81,7 +84,7 @@ class InvokeHeaders(BaseModel):
 
 
 class ListQuery(BaseModel):
-    function: Annotated[str, Field(pattern="^[^\\u0000]*$")] | Absent = Field(
+    function: Annotated[str, Field(pattern=NO_NUL_PATTERN)] | Absent = Field(
         None, description="Text without NUL: no function is named so."
     )
     status: Annotated[str, WithJsonSchema({"type": "string", "enum": STATUSES})] | Absent = None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from hub.events import Event
 from hub.plugins.events import JSON, invalid_event
-from hub.timefmt import parse_rfc3339
+from hub.timefmt import rfc3339_or_none
 from triggers.object_storage.envelope import open_envelope
 from triggers.object_storage.filters import RecordFilter
 from triggers.object_storage.records import ObjectRecord, read_record
@@ -46,7 +46,7 @@ def to_event(record: ObjectRecord) -> Event:
         type=event_type(record.event_name),
         source=f"{_scheme(record)}://{record.bucket}",
         subject=record.key,
-        time=_rfc3339_or_none(record.event_time),
+        time=rfc3339_or_none(record.event_time),  # data.event_time keeps it as sent
         datacontenttype=JSON,
         data={
             "bucket": record.bucket,
@@ -105,13 +105,3 @@ def queue_name(queue_url: str) -> str:
 
 def _scheme(record: ObjectRecord) -> str:
     return "obs" if (record.event_source or "").lower() == "obs" else "s3"
-
-
-def _rfc3339_or_none(text: str | None) -> str | None:
-    if text is None:
-        return None
-    try:
-        parse_rfc3339(text)
-    except ValueError:
-        return None  # still in data.event_time as sent; `time` must be RFC 3339
-    return text

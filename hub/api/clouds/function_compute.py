@@ -84,7 +84,7 @@ async def invoke_function(request: web.Request) -> web.StreamResponse:
         raise CloudError(400, "x-fc-invocation-type must be Async or Sync")
     delay = _delay(request.headers.get("x-fc-async-delay"))
     task_id = request.headers.get("x-fc-async-task-id")
-    if task_id is not None and not TASK_ID.match(task_id):
+    if task_id is not None and not TASK_ID.fullmatch(task_id):
         raise CloudError(400, "x-fc-async-task-id must be 1-128 letters, digits, '_' or '-'")
     if kind == "Sync" and (delay or task_id is not None):
         raise CloudError(400, "x-fc-async-delay and x-fc-async-task-id need an Async invocation")

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from hub.events import Event
+from hub.timefmt import rfc3339_or_none
 
 CLOUDTRAIL_TYPE = "triggerhub.audit.cloudtrail"
 DETAIL_TYPE = "AWS API Call via CloudTrail"
@@ -80,7 +81,7 @@ def cloudtrail_event(message: Message) -> Event:
         type=CLOUDTRAIL_TYPE,
         source=f"cloudtrail:{detail.get('eventSource', 'unknown')}",
         subject=_text(detail.get("eventName")),
-        time=_text(detail.get("eventTime")) or _text(envelope.get("time")),
+        time=rfc3339_or_none(detail.get("eventTime")) or rfc3339_or_none(envelope.get("time")),
         data=detail,
         datacontenttype="application/json",
         extensions=extensions,

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from hub.events import Event
+from hub.timefmt import rfc3339_or_none
 
 KUBERNETES_TYPE = "triggerhub.audit.kubernetes"
 API_VERSIONS = frozenset({"audit.k8s.io/v1"})
@@ -65,7 +66,7 @@ def audit_event(entry: Any, trigger: str) -> Event:
         type=KUBERNETES_TYPE,
         source=f"/v1/hooks/audit/{trigger}",
         subject=fields.get("requestURI") if isinstance(fields.get("requestURI"), str) else None,
-        time=_text(fields.get("stageTimestamp")),
+        time=rfc3339_or_none(fields.get("stageTimestamp")),
         datacontenttype="application/json",
         data=entry,
         extensions=extensions,
