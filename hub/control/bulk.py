@@ -66,9 +66,10 @@ async def redrive_matching(
         cursor = page[-1].id
         matched += len(page)
         now = clock.now()
-        done = await hub.store.redrive_each(
-            [(inv.id, now + max_event_age_of(hub.functions.get(inv.function))) for inv in page],
-            now,
+        done = await hub.flow.redrive(  # each held to its singleton
+            page,
+            [now + max_event_age_of(hub.functions.get(inv.function)) for inv in page],
+            strict=False,
         )
         changed += sum(done)
     log.info("invocations redriven by request", matched=matched, redriven=changed)

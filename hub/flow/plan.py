@@ -80,15 +80,19 @@ def plan_of(
         # it shares one with the other events that lack it.
         key = _key(attrs, batching.key) or NO_KEY
         plan.batch = BatchPlan(key, batching.max_size, batching.max_wait)
-    if (singleton := gathering.singleton) is not None:
-        key = _key(attrs, singleton.key)
-        if key is not None:
-            plan.singleton = SingletonPlan(key, singleton.mode == "cancel")
+    plan.singleton = singleton_plan(gathering, attrs)
     for index, entry in enumerate(config.cancel_on):
         mark = _mark(attrs, index, entry, list(entry.match))
         if mark is not None:
             plan.marks.append(mark)
     return plan
+
+
+def singleton_plan(gathering: Gathering, attrs: dict[str, Any]) -> SingletonPlan | None:
+    if (singleton := gathering.singleton) is None:
+        return None
+    key = _key(attrs, singleton.key)
+    return None if key is None else SingletonPlan(key, singleton.mode == "cancel")
 
 
 def cancels_of(
