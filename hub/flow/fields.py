@@ -21,9 +21,14 @@ from typing import Annotated, Any
 import orjson
 from pydantic import Field
 
-from hub.events import Event, WireEvent
+from hub.events import EXTENSION_NAME, Event, WireEvent
 
-FIELD_PATTERN = r"^(?:[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*|data(?:\.[^.\s]+)*)$"
+# A dotted path as intake settings spelled it, a `data` path or an extension name as the lease
+# settings (and filters) spell them: one type accepts all of them.
+FIELD_PATTERN = (
+    r"^(?:[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*|data(?:\.[^.\s]+)*|"
+    f"{EXTENSION_NAME})$"
+)
 FieldPath = Annotated[
     str,
     Field(
