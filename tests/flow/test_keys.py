@@ -140,3 +140,12 @@ async def test_one_key_rule_through_the_daemons(start_cluster: StartCluster) -> 
     for inv in free:
         assert (await cluster.wait(inv["id"]))["status"] == "succeeded"
     await until(lambda: len(cluster.runs("end")) == len(sent) + len(NO_KEY_DATA))
+
+
+@pytest.mark.parametrize(
+    "path", ["data.tenant", "data.a-b.$c", "subject", "1ext", "kafkaheaders.k"]
+)
+def test_every_setting_takes_the_same_paths(path: str) -> None:
+    lease = LeaseFlow.model_validate({"rate_limit": {"limit": 1, "period": 1, "key": path}})
+    assert lease.rate_limit is not None and lease.rate_limit.key == path
+    assert _function(debounce={"key": path, "period": 1}).debounce is not None
