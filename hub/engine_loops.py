@@ -12,6 +12,7 @@ import structlog
 
 from hub.destinations.loop import DeliveryLoop
 from hub.errors import StoreError
+from hub.flow.rates_purge import purge_rates_forever
 from hub.flow.stop_watch import watch_stops
 from hub.purge import purge_forever
 
@@ -44,6 +45,7 @@ async def start_loops(hub: Hub, session: aiohttp.ClientSession) -> None:
     )
     retention = hub.settings.store.retention
     hub.supervisor.spawn("purge", lambda: purge_forever(hub.store, retention))
+    hub.supervisor.spawn("purge-rates", lambda: purge_rates_forever(hub.store))
 
 
 async def stop_loops(hub: Hub, drain_timeout: float | None) -> int:

@@ -43,3 +43,9 @@ CONDITION_STATUS = {
     Condition.CANCELLED: Status.STOPPED,
     Condition.SKIPPED: Status.STOPPED,
 }
+
+CONDITIONS_OF: dict[Status, tuple[Condition, ...]] = {
+    status: tuple(c for c, s in CONDITION_STATUS.items() if s is status)
+    for status in set(CONDITION_STATUS.values())
+}
+"""The conditions a final status may have (a stopped one: Stopped, Cancelled or Skipped)."""

@@ -10,16 +10,11 @@ from pydantic import Field, model_validator
 
 from hub.config.base import Strict
 from hub.config.durations import Duration
-from hub.filters.model import SELECTOR
+from hub.flow.fields import FieldPath
 
 PRIORITY_MAX = 9
-Selector = Annotated[
-    str,
-    Field(
-        pattern=SELECTOR,
-        description="Where the key is read: `data.a.b`, a CloudEvents attribute or extension.",
-    ),
-]
+Selector = FieldPath
+"""Read by the one key rule of every flow setting (hub/flow/fields.py)."""
 Priority = Annotated[
     int,
     Field(

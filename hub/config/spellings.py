@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hub.config.durations import parse_duration
+
 
 @dataclass(frozen=True, slots=True)
 class Respelled:
@@ -60,3 +62,50 @@ def batch_respelled(data: dict[str, Any]) -> list[Respelled]:
             done.append(Respelled("batch_window", "", "it applies to batches only"))
         return done
     return moved(data, "batch_size", "batch.size") + moved(data, "batch_window", "batch.window")
+
+
+# A trigger-level batch of `window: 0` sent what one read held at once; gathered in the store
+# across reads, a batch needs some wait: this short one keeps the latency of a read.
+SHORTEST_BATCH_WAIT = "50ms"
+_BATCHING_NOTE = (
+    "one mechanism gathers events into an invocation: `size` is `max_size`, `window` is "
+    "`max_wait`, and a batch is the event type triggerhub.batch"
+)
+
+
+def trigger_batch_respelled(data: dict[str, Any], whole_read: int) -> list[Respelled]:
+    """A trigger's own `batch` (`true`: a batch of one read, `whole_read` events; or
+    `{size, window}`), and the older `batch_size` / `batch_window`, are flow control's
+    `batching` of the trigger now."""
+    done: list[Respelled] = []
+    if data.get("batch_size") == 1:  # one invocation per event: the default
+        done += batch_respelled(data)
+    else:
+        done += moved(data, "batch_size", "batching.max_size", _BATCHING_NOTE)
+        done += moved(data, "batch_window", "batching.max_wait", _BATCHING_NOTE)
+    if "batch" in data:
+        batch = data.pop("batch")
+        if batch is False:
+            done.append(Respelled("batch", "", "no batching is the default"))
+            return done
+        if "batching" in data:
+            raise ValueError("give `batching` only: `batch` is its deprecated spelling")
+        if batch is True:
+            batch = {"size": whole_read}
+        if isinstance(batch, dict):
+            names = {"size": "max_size", "window": "max_wait"}
+            batch = {names.get(k, k): v for k, v in batch.items()}
+        data["batching"] = batch
+        done.append(Respelled("batch", "batching", _BATCHING_NOTE))
+    if done and isinstance(data.get("batching"), dict):
+        _wait_at_least_a_read(data["batching"])
+    return done
+
+
+def _wait_at_least_a_read(batching: dict[str, Any]) -> None:
+    try:
+        wait = parse_duration(batching.get("max_wait", 0))
+    except ValueError:
+        return  # validation names it
+    if isinstance(wait, float) and wait <= 0:
+        batching["max_wait"] = SHORTEST_BATCH_WAIT

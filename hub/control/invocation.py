@@ -38,7 +38,7 @@ async def redrive_one(hub: Hub, invocation_id: str) -> Invocation:
     inv = await hub.get(invocation_id)
     max_age = max_event_age_of(hub.functions.get(inv.function))
     now = clock.now()
-    await hub.store.redrive(invocation_id, now, now + max_age)
+    await hub.flow.redrive([inv], [now + max_age], strict=True)  # held to its singleton
     return await hub.get(invocation_id)
 
 

@@ -13,6 +13,7 @@ import orjson
 from hub.config.functions import FunctionConfig
 from hub.errors import FunctionError
 from hub.events import WireEvent
+from hub.flow.fold_ops import BATCH_TYPE
 from hub.flow.protocol import FlowIntake
 from hub.targets.base import Target, TargetResult
 
@@ -24,7 +25,10 @@ class PartialBatchFailure(FunctionError):
 
 
 def with_batch_failures(config: FunctionConfig, target: Target, store: FlowIntake) -> Target:
-    return target if config.batching is None else BatchTarget(target, store)
+    """Every function's target: a trigger's own `batching` gives batches to a function
+    without one. A result without `failed` costs one isinstance check."""
+    del config
+    return BatchTarget(target, store)
 
 
 class BatchTarget:
@@ -39,8 +43,8 @@ class BatchTarget:
             return result
         batch: dict[str, Any] = event.attributes()
         members = batch.get("data")
-        if not isinstance(members, list):
-            return result  # not a batch (submitted before `batching` was configured)
+        if batch.get("type") != BATCH_TYPE or not isinstance(members, list):
+            return result  # not a batch: its `failed` is the function's own business
         kept = [m for m in members if isinstance(m, dict) and str(m.get("id")) in failed]
         if not kept:
             return result  # it named no event of this batch

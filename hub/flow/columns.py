@@ -9,13 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from hub.config.flow_lease import LeaseFlow, RateLimit
 from hub.events import Event
-from hub.filters.compile import MISSING, selector_getter
-
-MAX_KEY_LENGTH = 256
+from hub.flow.fields import key_of
 
 
 @dataclass(slots=True, frozen=True)
@@ -74,16 +70,11 @@ def _asks(settings: LeaseFlow) -> bool:
     )
 
 
-def key_reader(selector: str) -> Callable[[Event], str]:
-    """The key of an event: text as it is, anything else as its JSON; a missing field is the
-    empty key (all events without it share one key)."""
-    get = selector_getter(selector)
+def key_reader(path: str) -> Callable[[Event], str]:
+    """The key of an event by the one rule of hub/flow/fields.py; an event without one has
+    the empty key: all such events share one limit, so none slips past it."""
 
     def read(event: Event) -> str:
-        value = get(event)
-        if value is MISSING or value is None:
-            return ""
-        text = value if isinstance(value, str) else orjson.dumps(value).decode()
-        return text[:MAX_KEY_LENGTH]
+        return key_of(event.to_dict(), path) or ""
 
     return read

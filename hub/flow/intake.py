@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+import orjson
+
 from hub.config.functions import FunctionConfig
 from hub.events import Event, WireEvent
 from hub.flow.config import TriggerOrigin
-from hub.flow.plan import FlowPlan, cancels_of, plan_of
+from hub.flow.outcome import Stopped
+from hub.flow.plan import FlowPlan, SingletonPlan, cancels_of, plan_of, singleton_plan
+from hub.flow.redrive_ops import Redrive
 from hub.hooks import Hooks
 from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
@@ -59,7 +63,31 @@ class IntakeFlow:
         if not cancels and all(plan is None for plan in plans):
             return await self._store.submit(items, checkpoint)
         outcome = await self._store.submit_flow(items, plans, cancels, checkpoint)
-        for stopped in outcome.stopped:
+        await self._settle(outcome.stopped)
+        return outcome.submitted
+
+    async def redrive(
+        self, invocations: Sequence[Invocation], deadlines: Sequence[float], *, strict: bool
+    ) -> list[bool]:
+        """Queue each again with its new deadline, held to its function's singleton as a new
+        submit is (a trigger's own singleton is not known once its event is stored); whether
+        each is queued. `strict`: one that cannot be redriven raises."""
+        items = [
+            Redrive(inv.id, inv.function, deadline, self._singleton(inv))
+            for inv, deadline in zip(invocations, deadlines, strict=True)
+        ]
+        outcome = await self._store.redrive_flow(items, strict=strict)
+        await self._settle(outcome.stopped)
+        return outcome.queued
+
+    def _singleton(self, inv: Invocation) -> SingletonPlan | None:
+        config = self._functions.get(inv.function)
+        if config is None or config.singleton is None:
+            return None
+        return singleton_plan(config, orjson.loads(inv.event_json))
+
+    async def _settle(self, stopped_ones: Sequence[Stopped]) -> None:
+        for stopped in stopped_ones:
             if stopped.before == "running":
                 self._cancel_running(stopped.id)  # one running on another daemon ends there
             # Waiters, metrics and the outcome log learn of it as of any stop.
@@ -67,7 +95,6 @@ class IntakeFlow:
             if inv is not None:
                 self._on_final(inv, Status.STOPPED)
                 self._hooks.ended_with(inv, stopped.condition, stopped.detail, None, None)
-        return outcome.submitted
 
 
 def _distinct(

@@ -8,8 +8,21 @@ SQLite the writer is alone anyway.
 
 from __future__ import annotations
 
-from hub.invocation import NewInvocation
+from typing import Protocol
+
 from hub.store.connection import Connection
+
+
+class Holder(Protocol):
+    """What may hold a key: a new invocation, or one queued again by a redrive."""
+
+    @property
+    def function(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def deadline(self) -> float: ...
+
 
 # Past its deadline an invocation is no longer started, an attempt begun before it lasts at most
 # a function timeout (a day), and a debounce or batch may push the deadline on by its period (at
@@ -18,7 +31,7 @@ LONGEST_ATTEMPT = 8 * 86400.0
 
 
 def take(
-    conn: Connection, item: NewInvocation, kind: str, key: str, now: float
+    conn: Connection, item: Holder, kind: str, key: str, now: float
 ) -> tuple[str, float] | None:
     """None if `item` now holds the key; else the (locked) holder and since when."""
     where = {"function": item.function, "kind": kind, "key": key}
@@ -35,7 +48,7 @@ def take(
     return str(row[0]), float(row[1])
 
 
-def hand_over(conn: Connection, item: NewInvocation, kind: str, key: str, now: float) -> None:
+def hand_over(conn: Connection, item: Holder, kind: str, key: str, now: float) -> None:
     conn.execute(
         "UPDATE flow_keys SET invocation_id = :id, since = :now, expires_at = :expires_at "
         "WHERE function = :function AND kind = :kind AND key = :key",

@@ -8,15 +8,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from hub.config.functions import FunctionConfig
 from hub.events import Event, WireEvent
 from hub.flow.config import CancelOn, Gathering
-from hub.flow.fields import MISSING, field_value, key_text
+from hub.flow.fields import attributes, key_of
 
 WHOLE_FUNCTION = "*"
 """The key of a debounce, batching or singleton without `key`: one for the whole function."""
 NO_KEY = "-"
-"""The batch key of events that lack the key field (a JSON text is never `-`)."""
+"""The batch key of events without a key (an event's key is stored as `=` and its text)."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -57,17 +59,13 @@ class Cancel:
     by: str
 
 
-def attributes(event: Event | WireEvent) -> dict[str, Any]:
-    return event.attributes() if isinstance(event, WireEvent) else event.to_dict()
-
-
 def plan_of(
     config: FunctionConfig, event: Event | WireEvent, overrides: Gathering | None = None
 ) -> FlowPlan:
-    """An event without a key field is not debounced or held to a singleton (it runs as an
-    ordinary invocation), is batched with the others that lack it, and one without a
-    `cancel_on` field cannot be cancelled by it. A trigger's `overrides` replace the
-    function's debounce, batching and singleton."""
+    """Keys are read by the one rule of hub/flow/fields.py: an event without one is not
+    debounced or held to a singleton (it runs as an ordinary invocation), is batched with the
+    others without one, and cannot be cancelled by a `cancel_on` entry whose field it lacks.
+    A trigger's `overrides` replace the function's debounce, batching and singleton."""
     attrs = attributes(event)
     plan = FlowPlan()
     gathering: Gathering = overrides or config
@@ -80,15 +78,19 @@ def plan_of(
         # it shares one with the other events that lack it.
         key = _key(attrs, batching.key) or NO_KEY
         plan.batch = BatchPlan(key, batching.max_size, batching.max_wait)
-    if (singleton := gathering.singleton) is not None:
-        key = _key(attrs, singleton.key)
-        if key is not None:
-            plan.singleton = SingletonPlan(key, singleton.mode == "cancel")
+    plan.singleton = singleton_plan(gathering, attrs)
     for index, entry in enumerate(config.cancel_on):
         mark = _mark(attrs, index, entry, list(entry.match))
         if mark is not None:
             plan.marks.append(mark)
     return plan
+
+
+def singleton_plan(gathering: Gathering, attrs: dict[str, Any]) -> SingletonPlan | None:
+    if (singleton := gathering.singleton) is None:
+        return None
+    key = _key(attrs, singleton.key)
+    return None if key is None else SingletonPlan(key, singleton.mode == "cancel")
 
 
 def cancels_of(
@@ -117,14 +119,14 @@ def cancels_of(
 def _key(attrs: dict[str, Any], path: str | None) -> str | None:
     if path is None:
         return WHOLE_FUNCTION
-    value = field_value(attrs, path)
-    return None if value is MISSING else key_text(value)
+    key = key_of(attrs, path)
+    return None if key is None else f"={key}"
 
 
 def _mark(attrs: dict[str, Any], index: int, entry: CancelOn, paths: list[str]) -> str | None:
-    """The entry, its trigger and the values in `match` order: the invocation's side and the
+    """The entry, its trigger and the keys in `match` order: the invocation's side and the
     cancelling event's side line up pair by pair."""
-    values = [field_value(attrs, path) for path in paths]
-    if any(value is MISSING for value in values):
+    keys = [key_of(attrs, path) for path in paths]
+    if any(key is None for key in keys):
         return None
-    return f"{index}:{entry.trigger}:{key_text(values)}"
+    return f"{index}:{entry.trigger}:{orjson.dumps(keys).decode()}"

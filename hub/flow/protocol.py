@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from hub.flow.outcome import FlowOutcome
     from hub.flow.plan import Cancel, FlowPlan
+    from hub.flow.redrive_ops import Redrive, RedriveOutcome
     from hub.invocation import NewInvocation
     from hub.store.base import Checkpoint
 
@@ -24,6 +25,12 @@ class FlowIntake(Protocol):
     ) -> FlowOutcome:
         """Like `submit`, with each item's flow plan (None: an ordinary submit) and the
         cancellations its events ask for, in one commit."""
+
+    async def redrive_flow(
+        self, items: Sequence[Redrive], *, strict: bool = False
+    ) -> RedriveOutcome:
+        """Queue each again (one commit) and hold it to its singleton; `strict`: one that
+        cannot be redriven raises instead of counting as not queued."""
 
     async def stopped_among(self, invocation_ids: Sequence[str]) -> list[str]:
         """Those of `invocation_ids` that are stopped."""

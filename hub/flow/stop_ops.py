@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from hub.flow import key_ops
-from hub.flow.outcome import FlowOutcome, Stopped
+from hub.flow.outcome import Stopped
 from hub.flow.plan import Cancel, SingletonPlan
-from hub.invocation import NewInvocation
 from hub.status import Condition
 from hub.store.connection import HISTORY, Connection, transition, with_history
 
@@ -22,13 +21,16 @@ _ACTIVE_SQL = "('queued', 'running', 'retrying')"
 
 
 def singleton(
-    conn: Connection, item: NewInvocation, plan: SingletonPlan, outcome: FlowOutcome, now: float
+    conn: Connection, item: key_ops.Holder, plan: SingletonPlan, stopped: list[Stopped], now: float
 ) -> str | None:
-    """Take the key for `item`; returns the active holder `item` must yield to (skip mode)."""
+    """Take the key for `item`; returns the active holder `item` must yield to (skip mode).
+    A holder it replaces (cancel mode) goes to `stopped`."""
     held = key_ops.take(conn, item, "singleton", plan.key, now)
     if held is None:
         return None
     holder, since = held
+    if holder == item.id:
+        return None  # a redriven one that held the key before it ended
     status = _status(conn, holder)
     free = status is None and since < now - UNSEEN_GRACE
     if status is not None and status not in _ACTIVE:
@@ -38,7 +40,7 @@ def singleton(
     if not free and status is not None:
         detail = f"singleton: replaced by {item.id}"
         if stop(conn, holder, status, Condition.CANCELLED, detail, now):
-            outcome.stopped.append(Stopped(holder, status, Condition.CANCELLED, detail))
+            stopped.append(Stopped(holder, status, Condition.CANCELLED, detail))
     key_ops.hand_over(conn, item, "singleton", plan.key, now)
     return None
 

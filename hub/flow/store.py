@@ -6,9 +6,10 @@ from collections.abc import Coroutine, Sequence
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from hub.flow import fold_ops, stop_ops, store_ops
+from hub.flow import fold_ops, redrive_ops, stop_ops, store_ops
 from hub.flow.outcome import FlowOutcome
 from hub.flow.plan import Cancel, FlowPlan
+from hub.flow.redrive_ops import Redrive, RedriveOutcome
 from hub.invocation import NewInvocation
 from hub.store.base import Checkpoint
 from hub.store.connection import Op
@@ -54,6 +55,17 @@ class FlowIntakeSql:
             self._due(min(created))
         if outcome.stopped:
             self._due(now)  # a stopped one may have held back others of its ordering key
+        return outcome
+
+    async def redrive_flow(
+        self: _SqlStore, items: Sequence[Redrive], *, strict: bool = False
+    ) -> RedriveOutcome:
+        now = self.now()
+        outcome = await self._commit(
+            partial(redrive_ops.redrive_each, items=items, now=now, strict=strict)
+        )
+        if any(outcome.queued) or outcome.stopped:
+            self._due(now)
         return outcome
 
     async def stopped_among(self: _SqlStore, invocation_ids: Sequence[str]) -> list[str]:

@@ -73,7 +73,7 @@ def _one(
             return Submitted(pending, created=False, folded=True)
     skip_for: str | None = None
     if plan.singleton is not None:
-        skip_for = stop_ops.singleton(conn, item, plan.singleton, outcome, now)
+        skip_for = stop_ops.singleton(conn, item, plan.singleton, outcome.stopped, now)
     [done] = invocations.submit(conn, [item], now=now, dedup_window=dedup_window)
     if not done.created:
         return done

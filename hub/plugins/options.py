@@ -7,13 +7,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import Field, SecretStr, model_validator
 
 from hub.config.base import Strict
 from hub.config.durations import Duration
 from hub.config.patterns import HTTP_URL_PATTERN
+from hub.events import ORDERING_ATTR
+from hub.flow.config import TriggerFlowOverrides
 
 PayloadBytes = Annotated[int, Field(ge=1, le=256 * 1024 * 1024)]
 """The type of `max_payload_bytes`; each kind gives its default and says what happens past it."""
@@ -30,6 +32,27 @@ class Batching(Strict):
         le=3600,
         description="How long a partial batch waits for more events (e.g. 500ms); 0 sends what "
         "is there.",
+    )
+
+
+T = TypeVar("T", bound=TriggerFlowOverrides)
+
+
+def batched_in_order(config: T, ordered: bool) -> T:
+    """A trigger whose `ordering` runs its events in order, with `batching`: each batch holds
+    the events of one ordering key (`batching.key` is the event's `orderingkey`), so a batch's
+    events share the ordering key the batch runs under and the batches of a key run one at a
+    time, in order. Another key would let one batch hold events of several ordering keys."""
+    batching = config.batching
+    if not ordered or batching is None or batching.key == ORDERING_ATTR:
+        return config
+    if batching.key is not None:
+        raise ValueError(
+            f"with `ordering`, leave `batching.key` out (it is `{ORDERING_ATTR}`: a batch holds "
+            "the events of one ordering key, so that they run in order)"
+        )
+    return config.model_copy(
+        update={"batching": batching.model_copy(update={"key": ORDERING_ATTR})}
     )
 
 

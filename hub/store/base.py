@@ -170,6 +170,10 @@ class RateLimits(Protocol):
     async def postpone_delivery(self, delivery: Delivery, owner: str, until: float) -> None:
         """Give a leased delivery back until `until` without counting an attempt."""
 
+    async def purge_rates(self, now: float, chunk: int = 1000) -> int:
+        """Delete the buckets that are full again at `now` (of functions and destinations
+        alike); returns how many went."""
+
 
 class InvocationStore(
     StoreLife, Invocations, Outbox, Positions, Pauses, Bulk, RateLimits, FlowIntake, Protocol

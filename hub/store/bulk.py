@@ -18,7 +18,7 @@ import orjson
 
 from hub.errors import InvalidStateError, NotFoundError
 from hub.invocation import Invocation
-from hub.status import ACTIVE, FINAL, Condition, Status
+from hub.status import ACTIVE, CONDITIONS_OF, FINAL, Status
 from hub.store import control
 from hub.store.base import Routing
 from hub.store.connection import Connection
@@ -29,12 +29,7 @@ BATCH = 500
 _SOURCE_KEY = b'"source":'
 # The conditions each final status has: naming them lets the planner use the
 # invocations_unsuccessful index, as the list does.
-_CONDITIONS = {
-    Status.SUCCEEDED: (Condition.SUCCESS,),
-    Status.FAILED: (Condition.RETRIES_EXHAUSTED, Condition.NON_RETRYABLE),
-    Status.EXPIRED: (Condition.EVENT_AGE_EXCEEDED,),
-    Status.STOPPED: (Condition.STOPPED,),
-}
+_CONDITIONS = CONDITIONS_OF
 
 
 @dataclass(slots=True, frozen=True)

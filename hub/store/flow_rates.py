@@ -67,6 +67,25 @@ def save_buckets(conn: Connection, buckets: dict[tuple[str, str], Bucket]) -> No
             )
 
 
+def purge_replenished(conn: Connection, *, now: float, chunk: int, lock: str = "") -> int:
+    """Delete up to `chunk` buckets that are full again (`tat <= now`): such a bucket limits
+    nothing, and no row reads the same (a missing bucket conforms at once and starts from
+    `now`), so the table holds only the keys limited lately, however many keys were ever seen.
+    `lock` (PostgreSQL) skips the rows a lease or a delivery is writing: they are not full."""
+    rows = conn.execute(
+        "SELECT function, key FROM flow_rates WHERE open_at <= :now AND tat <= :now "
+        f"LIMIT :chunk {lock}",
+        {"now": now, "chunk": chunk},
+    ).fetchall()
+    if rows:
+        # Guarded again: on SQLite nothing locks the rows between the read and the delete.
+        conn.executemany(
+            "DELETE FROM flow_rates WHERE function = :function AND key = :key AND tat <= :now",
+            [{"function": function, "key": key, "now": now} for function, key in rows],
+        )
+    return len(rows)
+
+
 def next_open(conn: Connection, *, now: float) -> float | None:
     """When a closed rate bucket opens: the due work it holds back may start then."""
     row = conn.execute(

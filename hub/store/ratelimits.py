@@ -9,7 +9,7 @@ from functools import partial
 
 from hub.store.base import Delivery
 from hub.store.connection import Connection
-from hub.store.flow_rates import Bucket
+from hub.store.flow_rates import Bucket, purge_replenished
 from hub.store.sqlbase import SqlBase
 
 
@@ -74,6 +74,16 @@ class SqlRateLimits(SqlBase):
                 lock="FOR UPDATE" if self.lock_clause else "",
             )
         )
+
+    async def purge_rates(self, now: float, chunk: int = 1000) -> int:
+        total = 0
+        while True:
+            removed = await self._commit(
+                partial(purge_replenished, now=now, chunk=chunk, lock=self.lock_clause)
+            )
+            total += removed
+            if removed < chunk:
+                return total
 
     async def postpone_delivery(self, delivery: Delivery, owner: str, until: float) -> None:
         await self._commit_fast(partial(postpone, delivery=delivery, owner=owner, until=until))

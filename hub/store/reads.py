@@ -6,7 +6,7 @@ from typing import Any
 
 from hub.ids import id_before
 from hub.invocation import Invocation
-from hub.status import ACTIVE
+from hub.status import ACTIVE, CONDITIONS_OF, Status
 from hub.store.base import ListQuery, Page
 from hub.store.connection import Connection
 from hub.store.rows import COLUMNS, to_invocation, to_transitions
@@ -14,9 +14,9 @@ from hub.store.rows import COLUMNS, to_invocation, to_transitions
 # Which conditions each final status has: naming them lets the planner use the
 # invocations_unsuccessful index (see _by_condition).
 _CONDITIONS_OF = {
-    "failed": ("RetriesExhausted", "NonRetryableError"),
-    "expired": ("EventAgeExceeded",),
-    "stopped": ("Stopped",),
+    str(status): tuple(str(c) for c in conditions)
+    for status, conditions in CONDITIONS_OF.items()
+    if status is not Status.SUCCEEDED
 }
 
 

@@ -58,6 +58,7 @@ async def test_every_loop_of_a_hub_and_its_triggers_runs_under_the_supervisor(
                 "executor-0",
                 "destinations",
                 "purge",
+                "purge-rates",
                 "store/store-write-probe",
                 "store/sqlite-checkpoint",
                 "store/writer/committer",

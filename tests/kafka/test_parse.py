@@ -13,12 +13,10 @@ from tests.kafka.conftest import kafka_trigger
 from triggers.kafka.config import start_timestamp_ms
 from triggers.kafka.offsets import OffsetTracker
 from triggers.kafka.parse import (
-    BATCH_TYPE,
     INVALID_TYPE,
     RECORD_TYPE,
     RawRecord,
     parse,
-    parse_batch,
     text_or_base64,
 )
 
@@ -82,14 +80,6 @@ def test_text_that_looks_like_base64_marking_is_itself_encoded() -> None:
     assert text_or_base64(b"base64:abc") == "base64:" + base64.b64encode(b"base64:abc").decode()
 
 
-def test_a_partition_batch_is_one_event_keyed_by_its_first_and_last_offsets() -> None:
-    event = parse_batch([raw(b"1", 5), raw(b"2", 6), raw(b"3", 9)], 1024)
-    assert event.type == BATCH_TYPE
-    assert event.idempotency_key == "kafka:orders:2:5-9"
-    assert [record["data"] for record in event.data] == [1, 2, 3]
-    assert event.subject == "orders/2/5-9"
-
-
 def test_acked_offsets_never_pass_an_unacked_batch() -> None:
     tracker = OffsetTracker()
     tracker.handed_out({("t", 0): (0, 9), ("t", 1): (0, 4)})
@@ -141,4 +131,3 @@ def test_ordering_keys_follow_the_partition_or_the_record_key() -> None:
     assert parse(raw(b"1", key=b"k"), 10, "partition").ordering_key == "orders/2"
     assert parse(raw(b"1", key=b"k"), 10, "key").ordering_key == "orders/k"
     assert parse(raw(b"1"), 10, "key").ordering_key is None
-    assert parse_batch([raw(b"1", key=b"k")], 10, "key").ordering_key == "orders/2"

@@ -53,7 +53,7 @@ def test_a_minimal_trigger_gets_the_defaults(registry: Registry) -> None:
         None,
     )
     assert (config.full_document, config.full_document_before_change) == ("default", "off")
-    assert (config.batch, config.batch_size, config.ordering) == (None, 1, "none")
+    assert (config.batching, config.ordering) == (None, "none")
     assert (config.start, config.start_seconds()) == ("now", None)
     assert (config.on_history_lost, config.on_invalidate) == ("fail", "end")
     assert (config.max_await, config.connect_timeout) == (1.0, 10.0)
@@ -73,7 +73,7 @@ def test_every_option(registry: Registry) -> None:
         "      - $addFields: {seen: true}\n"
         "    full_document: updateLookup\n"
         "    full_document_before_change: required\n"
-        "    batch: {size: 10000, window: 500ms}\n"
+        "    batching: {max_size: 10000, max_wait: 500ms}\n"
         "    ordering: document\n"
         "    start: '2024-01-11T19:06:40Z'\n"
         "    on_history_lost: start_now\n"
@@ -91,8 +91,10 @@ def test_every_option(registry: Registry) -> None:
         "updateLookup",
         "required",
     )
-    assert config.batch is not None and config.ordering == "document"
-    assert (config.batch.size, config.batch.window) == (10000, 0.5)
+    assert config.batching is not None and config.ordering == "document"
+    batching = config.batching
+    # With ordering, a batch holds one ordering key's changes (the trigger's, in change order).
+    assert (batching.max_size, batching.max_wait, batching.key) == (10000, 0.5, "orderingkey")
     assert config.start_seconds() == 1_705_000_000
     assert (config.on_history_lost, config.on_invalidate) == ("start_now", "continue")
     assert (config.max_await, config.connect_timeout) == (2.0, 60.0)
@@ -136,9 +138,9 @@ def test_start_offsets_are_honoured(registry: Registry) -> None:
         ("uri: ''", "triggers.t.uri"),
         ("operation_types: [insert, upsert]", "triggers.t.operation_types[1]"),
         ("operation_types: []", "triggers.t.operation_types"),
-        ("batch: {size: 0}", "triggers.t.batch.size: must be at least 1; got 0"),
-        ("batch: {size: 10001}", "triggers.t.batch.size: must be at most 10000; got 10001"),
-        ("batch: {window: 1s}", "triggers.t.batch.size: missing required key 'size'"),
+        ("batch: {size: 0}", "triggers.t.batching.max_size: must be at least 1; got 0"),
+        ("batch: {size: 10001}", "triggers.t.batching.max_size: must be at most 10000; got"),
+        ("batching: {key: data.x}, ordering: document", "leave `batching.key` out"),
         ("start: yesterday", "triggers.t.start: start 'yesterday' is not `now` or an RFC 3339"),
         ("start: '2024-13-01T00:00:00Z'", "triggers.t.start: start '2024-13-01T00:00:00Z' is not"),
         (
@@ -146,8 +148,8 @@ def test_start_offsets_are_honoured(registry: Registry) -> None:
             "triggers.t.start: start '2024-01-01T00:00:00' needs a time zone",
         ),
         ("start: '2024-01-01'", "triggers.t.start: start '2024-01-01' needs a time zone"),
-        ("batch: {size: 2, window: 5x}", "triggers.t.batch.window: '5x' is not a duration"),
-        ("batch: {size: 2, window: 2h}", "triggers.t.batch.window: must be at most 3600"),
+        ("batch: {size: 2, window: 5x}", "triggers.t.batching.max_wait: '5x' is not a duration"),
+        ("batch: {size: 2, window: 2h}", "triggers.t.batching.max_wait: must be at most 3600"),
         ("max_await: 0", "triggers.t.max_await"),
         ("full_document: always", "triggers.t.full_document"),
         ("ordering: key", "triggers.t.ordering"),
@@ -176,7 +178,9 @@ def test_the_error_points_at_the_line_of_the_field(registry: Registry) -> None:
     with pytest.raises(ConfigError) as caught:
         load(body, registry)
     message = str(caught.value)
-    assert re.search(r"c\.yaml:12:\d+: triggers\.t\.batch\.size: must be at least 1", message)
+    assert re.search(
+        r"c\.yaml:12:\d+: triggers\.t\.batching\.max_size: must be at least 1", message
+    )
     assert re.search(r"c\.yaml:9:\d+: triggers\.t\.pipeline: pipeline\[1\]: \$unset", message)
 
 
@@ -266,7 +270,7 @@ def test_the_builtin_registry_has_it() -> None:
 # -- the old spellings of batching -------------------------------------------------------------
 
 
-def test_the_old_batch_spelling_still_works_and_says_how_it_reads_today(
+def test_the_old_batch_spellings_still_work_and_say_how_they_read_today(
     registry: Registry,
 ) -> None:
     doc = load_text(
@@ -277,25 +281,44 @@ def test_the_old_batch_spelling_still_works_and_says_how_it_reads_today(
         registry=registry,
     )
     config = doc.triggers["t"]
-    assert isinstance(config, MongoTriggerConfig) and config.batch is not None
-    assert (config.batch.size, config.batch.window) == (50, 0.25)
-    assert doc.notices == [
-        "c.yaml:8:5: triggers.t.batch_size: deprecated spelling; write `batch.size` instead",
-        "c.yaml:9:5: triggers.t.batch_window: deprecated spelling; write `batch.window` instead",
+    assert isinstance(config, MongoTriggerConfig) and config.batching is not None
+    assert (config.batching.max_size, config.batching.max_wait) == (50, 0.25)
+    written = "deprecated spelling; write `batching.{}` instead"
+    assert [n.split(" (")[0] for n in doc.notices] == [
+        f"c.yaml:8:5: triggers.t.batch_size: {written.format('max_size')}",
+        f"c.yaml:9:5: triggers.t.batch_window: {written.format('max_wait')}",
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "size", "wait"),
+    [
+        ("batch: true", 100, 0.05),
+        ("batch: {size: 7}", 7, 0.05),
+        ("batch: {size: 7, window: 2s}", 7, 2.0),
+    ],
+)
+def test_the_trigger_batch_is_its_batching(
+    registry: Registry, written: str, size: int, wait: float
+) -> None:
+    config = fields(written, registry)
+    assert config.batching is not None
+    assert (config.batching.max_size, config.batching.max_wait) == (size, wait)
 
 
 def test_an_old_batch_size_of_one_is_no_batch(registry: Registry) -> None:
     config = fields("batch_size: 1, batch_window: 1s", registry)
-    assert config.batch is None and config.batch_size == 1
+    assert config.batching is None
 
 
 def test_a_problem_with_an_old_spelling_points_at_what_was_written(registry: Registry) -> None:
     message = error("batch_size: 0", registry)
-    assert "triggers.t.batch.size: must be at least 1; got 0" in message
-    assert "triggers.t.batch_size: deprecated spelling; write `batch.size` instead" in message
+    assert "triggers.t.batching.max_size: must be at least 1; got 0" in message
+    assert (
+        "triggers.t.batch_size: deprecated spelling; write `batching.max_size` instead" in message
+    )
 
 
 def test_both_spellings_at_once_are_refused(registry: Registry) -> None:
     message = error("batch_size: 5, batch: {size: 5}", registry)
-    assert "give `batch.size` only: `batch_size` is its deprecated spelling" in message
+    assert "give `batching` only: `batch` is its deprecated spelling" in message

@@ -185,58 +185,18 @@ def test_a_change_without_operation_type_is_refused() -> None:
         parse.parse(change(operationType=""), SOURCE)
 
 
-# -- batches and invalid changes --------------------------------------------------------------
+# -- invalid changes, ordering of a batched trigger --------------------------------------------
 
 
-def test_a_batch_is_one_event_with_the_change_events_in_order() -> None:
+def test_change_events_keep_change_order_and_hide_an_unasked_invalidate() -> None:
     changes = [
-        change(_id=token("82A1"), documentKey={"_id": 1}, wallTime=WALL),
-        change("update", _id=token("82A2"), documentKey={"_id": 2}),
-        change("delete", _id=token("82A3"), documentKey={"_id": 3}, wallTime=datetime(2025, 1, 1)),
+        change(_id=token("82A1")),
+        change("update", _id=token("82A2")),
+        change("invalidate", _id=token("82A3")),
     ]
-    event = parse.parse_batch(changes, SOURCE, "shop.orders")
-
-    assert event.type == "triggerhub.mongodb.batch"
-    assert event.source == SOURCE
-    assert event.subject == "shop.orders"
-    assert event.time == WALL_TEXT  # the first change's
-    assert event.extensions == {"mongodbcount": 3}
-    assert event.idempotency_key == "mongodb:82A1..82A3"
-    assert event.ordering_key is None
-    assert isinstance(event.data, list)
-    # The same shape as every kind's batch: the member events, each as a CloudEvent.
-    assert [e["type"] for e in event.data] == [
-        "triggerhub.mongodb.insert",
-        "triggerhub.mongodb.update",
-        "triggerhub.mongodb.delete",
-    ]
-    assert [e["subject"] for e in event.data] == [f"shop.orders/{i}" for i in (1, 2, 3)]
-    assert [e["idempotencykey"] for e in event.data] == [f"mongodb:82A{i}" for i in (1, 2, 3)]
-    changes_as_sent = [e["data"] for e in event.data]
-    assert [c["documentKey"]["_id"] for c in changes_as_sent] == [1, 2, 3]
-    assert changes_as_sent[0]["clusterTime"] == {"$timestamp": {"t": 1_705_000_000, "i": 3}}
-
-
-def test_a_batch_keeps_document_ordering_by_running_in_change_order() -> None:
-    """`ordering: document` with `batch` was dropped: batches of one document ran at once."""
-    changes = [change(_id=token("82A1")), change("update", _id=token("82A2"))]
-    event = parse.parse_batch(changes, SOURCE, "shop.orders", "document")
-    assert event.ordering_key == "shop.orders"
-    assert [e["orderingkey"] for e in event.data] == ["shop.orders/" + str(OID)] * 2
-
-
-def test_an_unreadable_change_in_a_batch_is_an_invalid_member() -> None:
-    event = parse.parse_batch([change(), change(operationType="")], SOURCE, "shop.orders")
-    assert event.extensions == {"mongodbcount": 2}
-    assert event.data[1]["type"] == "triggerhub.mongodb.invalid"
-    assert "no operationType" in event.data[1]["triggerhuberror"]
-
-
-def test_a_batch_of_one() -> None:
-    event = parse.parse_batch([change()], SOURCE, "shop")
-    assert event.extensions == {"mongodbcount": 1}
-    assert event.idempotency_key == f"mongodb:{token()['_data']}..{token()['_data']}"
-    assert event.subject == "shop"
+    events = parse.change_events(changes, SOURCE, ["insert", "update"], "document")
+    assert [e.idempotency_key for e in events] == ["mongodb:82A1", "mongodb:82A2"]
+    assert [e.ordering_key for e in events] == ["shop.orders/" + str(OID)] * 2
 
 
 def test_invalid_carries_the_change_and_the_reason() -> None:
@@ -391,13 +351,13 @@ def test_stream_options_full_document() -> None:
         config(
             full_document="updateLookup",
             full_document_before_change="whenAvailable",
-            batch_size=500,
+            batch_size=500,  # gathers 500 changes per invocation, in the store: not the read's
         ),
         None,
     )
     assert options["full_document"] == "updateLookup"
     assert options["full_document_before_change"] == "whenAvailable"
-    assert options["batch_size"] == 500
+    assert options["batch_size"] == 100
 
 
 def test_stream_options_resume_from_a_position() -> None:
@@ -428,20 +388,11 @@ def test_stream_options_now_ignores_position_and_start() -> None:
     assert not {"resume_after", "start_after", "start_at_operation_time"} & set(options)
 
 
-@pytest.mark.parametrize(
-    ("fields", "await_ms"),
-    [
-        ({"max_await": "2s"}, 2000),
-        ({"max_await": "2s", "batch_size": 10, "batch_window": "250ms"}, 250),
-        ({"max_await": "100ms", "batch_size": 10, "batch_window": "5s"}, 100),
-        ({"max_await": "2s", "batch_size": 1, "batch_window": "250ms"}, 2000),
-        ({"max_await": "2s", "batch_size": 10, "batch_window": 0}, 2000),
-        ({"max_await": "2s", "batch_size": 10, "batch_window": "290ms"}, 290),
-    ],
-)
-def test_max_await_is_clamped_by_the_batch_window(fields: dict[str, Any], await_ms: int) -> None:
-    options, _ = stream.stream_options(config(**fields), None)
-    assert options["max_await_time_ms"] == await_ms
+@pytest.mark.parametrize("fields", [{"batch_size": 10, "batch_window": "250ms"}, {"batch": True}])
+def test_max_await_is_the_servers_wait_whatever_the_batching(fields: dict[str, Any]) -> None:
+    """A batch waits for its events in the store (`batching.max_wait`), not on the server."""
+    options, _ = stream.stream_options(config(max_await="2s", **fields), None)
+    assert options["max_await_time_ms"] == 2000
 
 
 @pytest.mark.parametrize(

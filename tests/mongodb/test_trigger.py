@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bson import Decimal128, ObjectId
 
 from hub import Hub
+from hub.store.base import ListQuery
 from tests.mongodb.conftest import Client, count, mongo_trigger, running, submitted
 from tests.servers.mongodb import MongoDatabase
 from tests.support import MakeSet
@@ -149,14 +150,17 @@ async def test_batch_groups_changes_into_one_invocation_in_document_order(
         await items.insert_many([{"_id": n} for n in range(25)])
         await until(lambda: _changes(hub, 25), timeout=20)
     events = await submitted(hub)
-    assert {e.type for e in events} == {"triggerhub.mongodb.batch"}
+    assert {e.type for e in events} == {"triggerhub.batch"}
     ids = [member["data"]["documentKey"]["_id"] for e in events for member in e.data]
     assert ids == list(range(25))
-    # Full batches of ten; the last, partial one left after its window.
+    # Full batches of ten; the last, partial one left after its wait.
     assert [len(e.data) for e in events][:2] == [10, 10]
-    assert all(e.extensions["mongodbcount"] == len(e.data) for e in events)
-    # A batch mixes documents: with `ordering: document` the batches run one at a time.
-    assert {e.ordering_key for e in events} == {f"{mongodb_database.name}.items"}
+    # A batch mixes documents: with `ordering: document` the trigger's batches run one at a
+    # time, in change order (every change carries the watched namespace as ordering key).
+    watched = f"{mongodb_database.name}.items"
+    assert {m["orderingkey"] for e in events for m in e.data} == {watched}
+    page = await hub.query(ListQuery(function="f", limit=100))
+    assert {inv.ordering_key for inv in page.items} == {watched}
 
 
 async def _changes(hub: Hub, wanted: int) -> bool:

@@ -9,9 +9,9 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from hub.config.durations import Duration
-from hub.config.spellings import Respelled, moved
+from hub.config.spellings import Respelled, moved, trigger_batch_respelled
 from hub.config.triggers import TriggerConfig
-from hub.plugins.options import Batching, PayloadBytes
+from hub.plugins.options import PayloadBytes, batched_in_order
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -46,12 +46,6 @@ class KafkaTriggerConfig(TriggerConfig):
     read_window: Duration = Field(
         0.05, ge=0, le=10, description="How long a read waits for records (e.g. 50ms)."
     )
-    batch: Batching | None = Field(
-        None,
-        description="Records of one partition in one invocation, up to `size` of one read "
-        "(data = the list of record events); the read waits up to the longer of read_window "
-        "and `window`. Default: one invocation per record.",
-    )
     max_payload_bytes: PayloadBytes = Field(
         1024 * 1024,
         description="A larger record value becomes a triggerhub.kafka.invalid event carrying "
@@ -76,14 +70,9 @@ class KafkaTriggerConfig(TriggerConfig):
         done = moved(data, "batch_size", "read_size", "records per read")
         done += moved(data, "batch_window", "read_window")
         done += moved(data, "max_record_bytes", "max_payload_bytes")
-        if isinstance(data.get("batch"), bool):  # `batch: true`: a batch per partition read
-            if data.pop("batch"):
-                size = data.get("read_size", cls.model_fields["read_size"].default)
-                data["batch"] = {"size": size}
-                done.append(Respelled("batch", "batch.size", "`batch` is a mapping now"))
-            else:
-                done.append(Respelled("batch", "", "no batching is the default"))
-        return done
+        # `batch: true` was a batch per partition read: `read_size` records at most.
+        read_size = data.get("read_size", cls.model_fields["read_size"].default)
+        return done + trigger_batch_respelled(data, read_size)
 
     @field_validator("topic_pattern")
     @classmethod
@@ -108,11 +97,7 @@ class KafkaTriggerConfig(TriggerConfig):
             raise ValueError("give exactly one of `topics` or `topic_pattern`")
         if self.sasl_mechanism is not None and not self.security_protocol.startswith("SASL"):
             raise ValueError("sasl_mechanism needs security_protocol SASL_PLAINTEXT or SASL_SSL")
-        return self
-
-    def fetch_window(self) -> float:
-        """How long one read waits for records: a batch may ask for longer."""
-        return max(self.read_window, self.batch.window if self.batch is not None else 0.0)
+        return batched_in_order(self, self.ordering != "none")
 
     def start_ms(self) -> int | None:
         """The start timestamp in ms since the epoch, None for earliest/latest."""

@@ -1,4 +1,4 @@
-"""One Kafka record → one CloudEvent (or one partition batch → one event). Pure: no broker,
+"""One Kafka record → one CloudEvent. Pure: no broker,
 no clock, no I/O.
 
 A record that cannot become the event it claims to be (value over `max_payload_bytes`, or a
@@ -16,11 +16,10 @@ from typing import Any
 import orjson
 
 from hub.events import Event
-from hub.plugins.events import OCTET_STREAM, batch_event, invalid_event, mark_invalid
+from hub.plugins.events import OCTET_STREAM, invalid_event, mark_invalid
 from hub.timefmt import to_rfc3339
 
 RECORD_TYPE = "triggerhub.kafka.record"
-BATCH_TYPE = "triggerhub.kafka.batch"
 INVALID_TYPE = "triggerhub.kafka.invalid"
 
 
@@ -70,27 +69,6 @@ def parse(raw: RawRecord, max_payload_bytes: int, ordering: str = "none") -> Eve
     elif raw.value is not None:
         event.data, event.datacontenttype = _data(value)
     return event
-
-
-def parse_batch(raws: Sequence[RawRecord], max_payload_bytes: int, ordering: str = "none") -> Event:
-    """Records of one partition as one batch event (data = their record events). With any
-    ordering, batches of a partition run in order (a batch mixes keys)."""
-    first, last = raws[0], raws[-1]
-    return batch_event(
-        [parse(raw, max_payload_bytes) for raw in raws],
-        type=BATCH_TYPE,
-        source=f"kafka://{first.topic}",
-        subject=f"{first.topic}/{first.partition}/{first.offset}-{last.offset}",
-        extensions={
-            "kafkatopic": first.topic,
-            "kafkapartition": first.partition,
-            "kafkaoffset": first.offset,
-            "kafkalastoffset": last.offset,
-        },
-        idempotency_key=f"{idempotency_key(first.topic, first.partition, first.offset)}-"
-        f"{last.offset}",
-        ordering_key=None if ordering == "none" else ordering_key(first, "partition"),
-    )
 
 
 def unparsed_event(

@@ -19,7 +19,7 @@ from triggers.kafka.client import consumer_options
 from triggers.kafka.config import KafkaTriggerConfig
 from triggers.kafka.lag import PartitionLag
 from triggers.kafka.offsets import OffsetTracker, Partition, Span
-from triggers.kafka.parse import RawRecord, parse, parse_batch, unparsed_event
+from triggers.kafka.parse import RawRecord, parse, unparsed_event
 from triggers.kafka.rebalance import RebalanceListener, seek_to_time
 
 SETTLE_TIMEOUT = 10.0  # how long a revoke waits for the batch being queued
@@ -43,6 +43,10 @@ class KafkaSource:
         self._offsets = OffsetTracker()
         self._lag = self._new_lag()
         self._consumer: AIOKafkaConsumer | None = None
+        # A batch (`batching`) mixes record keys: with any ordering, a partition's batches
+        # run one at a time, in offset order, so its records are ordered by partition.
+        batched = config.batching is not None and config.ordering != "none"
+        self._ordering = "partition" if batched else config.ordering
 
     def _new_lag(self) -> PartitionLag:
         return PartitionLag(self._config.start, self._config.start_ms(), self._log, self._loops)
@@ -68,7 +72,7 @@ class KafkaSource:
     async def read(self) -> Batch:
         consumer = self._connected()
         fetched = await consumer.getmany(
-            timeout_ms=int(self._config.fetch_window() * 1000), max_records=self._config.read_size
+            timeout_ms=int(self._config.read_window * 1000), max_records=self._config.read_size
         )
         raws = [_raw(record) for records in fetched.values() for record in records]
         if not raws:
@@ -82,28 +86,15 @@ class KafkaSource:
         )
 
     def _events(self, raws: Sequence[RawRecord]) -> list[Event]:
-        config = self._config
-        limit, ordering, batch = config.max_payload_bytes, config.ordering, config.batch
-        if batch is None:
-            return [self._parse(raw) for raw in raws]
-        by_partition: dict[Partition, list[RawRecord]] = {}
-        for raw in raws:
-            by_partition.setdefault((raw.topic, raw.partition), []).append(raw)
-        return [
-            parse_batch(group[i : i + batch.size], limit, ordering)
-            for group in by_partition.values()
-            for i in range(0, len(group), batch.size)
-        ]
+        return [self._parse(raw) for raw in raws]
 
     def _parse(self, raw: RawRecord) -> Event:
         try:
-            return parse(raw, self._config.max_payload_bytes, self._config.ordering)
+            return parse(raw, self._config.max_payload_bytes, self._ordering)
         except Exception as exc:
             self._log.exception("kafka record could not be parsed", error=repr(exc))
             reason = f"could not be parsed: {exc!r}"
-            return unparsed_event(
-                raw, self._config.max_payload_bytes, reason, self._config.ordering
-            )
+            return unparsed_event(raw, self._config.max_payload_bytes, reason, self._ordering)
 
     async def _ack(self, span: Span) -> None:
         self._offsets.acked(span)

@@ -11,10 +11,12 @@ from typing import Any, Literal
 from pydantic import Field, JsonValue, field_validator, model_validator
 
 from hub.config.durations import Duration
-from hub.config.spellings import Respelled, batch_respelled
+from hub.config.spellings import Respelled, trigger_batch_respelled
 from hub.config.triggers import TriggerConfig
-from hub.plugins.options import Batching
+from hub.plugins.options import batched_in_order
 
+CHANGES_PER_READ = 100
+"""How many changes the server sends per round trip (and what `batch: true` gathered)."""
 OperationType = Literal[
     "insert", "update", "replace", "delete", "drop", "rename", "dropDatabase", "invalidate"
 ]
@@ -77,15 +79,10 @@ class MongoTriggerConfig(TriggerConfig):
         description="Updates, replaces and deletes: the document before the change (needs "
         "changeStreamPreAndPostImages on the collection).",
     )
-    batch: Batching | None = Field(
-        None,
-        description="Changes in one invocation, up to `size` (data = the list of change "
-        "events); default: one invocation per change.",
-    )
     ordering: Literal["none", "document"] = Field(
         "none",
         description="document: changes to one document run one at a time, in change order "
-        "(with `batch`: the batches run one at a time, in change order).",
+        "(with `batching`: the batches run one at a time, in change order).",
     )
     start: str = Field(
         "now",
@@ -115,7 +112,7 @@ class MongoTriggerConfig(TriggerConfig):
 
     @classmethod
     def respell(cls, data: dict[str, Any]) -> list[Respelled]:
-        return batch_respelled(data)
+        return trigger_batch_respelled(data, CHANGES_PER_READ)
 
     @field_validator("start")
     @classmethod
@@ -142,15 +139,10 @@ class MongoTriggerConfig(TriggerConfig):
     def _scope(self) -> MongoTriggerConfig:
         if self.collection is not None and self.database is None:
             raise ValueError("collection needs database")
-        return self
+        return batched_in_order(self, self.ordering != "none")
 
     def single_reader(self) -> bool:
         return True
-
-    @property
-    def batch_size(self) -> int:
-        """Changes per invocation (1 without `batch`)."""
-        return self.batch.size if self.batch is not None else 1
 
     @property
     def scope(self) -> str:

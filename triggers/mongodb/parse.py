@@ -1,4 +1,4 @@
-"""One change document → one CloudEvent (or a batch of them → one event). Pure: no server, no
+"""One change document → one CloudEvent. Pure: no server, no
 clock, no I/O; only `bson` (shipped with PyMongo) to write BSON values as Extended JSON.
 
 `data` is the change document in relaxed Extended JSON: ObjectIds are `{"$oid": …}`, dates
@@ -15,11 +15,10 @@ import orjson
 from bson import ObjectId, json_util
 
 from hub.events import Event
-from hub.plugins.events import JSON, batch_event, invalid_event
+from hub.plugins.events import JSON, invalid_event
 from hub.timefmt import to_rfc3339
 
 TYPE_PREFIX = "triggerhub.mongodb."
-BATCH_TYPE = "triggerhub.mongodb.batch"
 INVALID_TYPE = "triggerhub.mongodb.invalid"
 _RELAXED = json_util.RELAXED_JSON_OPTIONS
 _CANONICAL = json_util.CANONICAL_JSON_OPTIONS
@@ -109,44 +108,18 @@ def change_event(change: Mapping[str, Any], source: str, ordering: str = "none")
         return unparsed_event(change, source, f"unreadable change document: {exc!r}")
 
 
-def parse_batch(
-    changes: Sequence[Mapping[str, Any]], source: str, watched: str, ordering: str = "none"
-) -> Event:
-    """Several changes as one batch event (data = their change events, in order). With
-    `ordering: document` the batches of the watched namespace run one at a time, in change
-    order: a batch mixes documents, so that is what keeps each document's changes in order."""
-    first, last = changes[0], changes[-1]
-    return batch_event(
-        [change_event(change, source, ordering) for change in changes],
-        type=BATCH_TYPE,
-        source=source,
-        subject=watched,
-        extensions={"mongodbcount": len(changes)},
-        idempotency_key=f"{idempotency_key(first['_id'])}..{token_text(last['_id'])}",
-        ordering_key=watched if ordering == "document" else None,
-    )
-
-
 def change_events(
     changes: Sequence[Mapping[str, Any]],
     source: str,
-    watched: str,
     operation_types: Sequence[str] | None,
-    batch: int | None,
     ordering: str,
 ) -> list[Event]:
-    """What one read of the stream becomes: an event per change, or batch events of up to
-    `batch` changes."""
+    """What one read of the stream becomes: an event per change."""
     # The server always sends an invalidate; it is only an event when asked for (or when no
     # operation_types are given), but it always ends the stream.
     hidden = operation_types is not None and "invalidate" not in operation_types
     kept = [c for c in changes if not hidden or c.get("operationType") != "invalidate"]
-    if batch is None:
-        return [change_event(change, source, ordering) for change in kept]
-    return [
-        parse_batch(kept[i : i + batch], source, watched, ordering)
-        for i in range(0, len(kept), batch)
-    ]
+    return [change_event(change, source, ordering) for change in kept]
 
 
 def unparsed_event(change: Mapping[str, Any], source: str, reason: str) -> Event:

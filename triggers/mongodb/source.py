@@ -48,7 +48,6 @@ class MongoChangeSource:
         self._opened_with = ""
         self._last_change_at: str | None = None
         self._ended_by: str | None = None
-        self._batch_window = config.batch.window if config.batch is not None else 0.0
         # Not enqueued: forget what was read past the committed token and read it again.
         self._rewind = read_again(self._log, "changes", self._close_stream)
 
@@ -115,27 +114,19 @@ class MongoChangeSource:
     # -- reading -----------------------------------------------------------------------------
 
     async def _collect(self, stream: AsyncChangeStream[dict[str, Any]]) -> list[Change]:
-        """Changes for one commit: what the server has already sent, up to CHANGES_PER_COMMIT;
-        a partial batch waits up to `batch.window` for more. Returns [] when
-        an idle read's post-batch token is due to be committed."""
-        size = self._config.batch_size
-        limit = max(size, CHANGES_PER_COMMIT // size * size)
+        """Changes for one commit: what the server has already sent, up to CHANGES_PER_COMMIT.
+        Returns [] when an idle read's post-batch token is due to be committed."""
         changes: list[Change] = []
-        deadline = 0.0
-        while len(changes) < limit:
-            # Waiting on the server is only worth it to complete a partial invocation.
-            waiting = changes and not streams.buffered(stream)
-            if waiting and (len(changes) % size == 0 or time.monotonic() >= deadline):
-                break
+        while len(changes) < CHANGES_PER_COMMIT:
+            if changes and not streams.buffered(stream):
+                break  # waiting on the server is for a batch to do, in the store (`batching`)
             change = await self._next(stream)
             if change is None:
-                if not stream.alive or (changes and time.monotonic() >= deadline):
+                if not stream.alive or changes:
                     break
-                if not changes and self._idle_token_due(stream):
+                if self._idle_token_due(stream):
                     break
                 continue
-            if not changes:
-                deadline = time.monotonic() + self._batch_window
             changes.append(change)
             if change.get("operationType") == "invalidate":
                 break
@@ -183,10 +174,12 @@ class MongoChangeSource:
 
     def _events(self, changes: list[Change]) -> list[Event]:
         config = self._config
-        batch = config.batch.size if config.batch is not None else None
-        events = parse.change_events(
-            changes, self._source, config.namespace, config.operation_types, batch, config.ordering
-        )
+        events = parse.change_events(changes, self._source, config.operation_types, config.ordering)
+        if config.batching is not None and config.ordering == "document":
+            # A batch mixes documents: the trigger's batches run one at a time, in change
+            # order, which is what keeps each document's changes in order.
+            for event in events:
+                event.ordering_key = config.namespace
         for event in events:
             if (reason := invalid_reason(event)) is not None:
                 self._log.warning("change document could not be parsed", error=reason)

@@ -9,7 +9,7 @@ from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.errors import OperationFailure, PyMongoError
 from structlog.typing import FilteringBoundLogger
 
-from triggers.mongodb.config import MongoTriggerConfig
+from triggers.mongodb.config import CHANGES_PER_READ, MongoTriggerConfig
 from triggers.mongodb.position import Position
 
 # ChangeStreamHistoryLost (4.4+) and CappedPositionLost (the cursor's oplog entry was
@@ -49,8 +49,8 @@ def stream_options(
         options["full_document"] = config.full_document
     if config.full_document_before_change != "off":
         options["full_document_before_change"] = config.full_document_before_change
-    options["max_await_time_ms"] = max(1, int(_await_seconds(config) * 1000))
-    options["batch_size"] = max(config.batch_size, 100)
+    options["max_await_time_ms"] = max(1, int(config.max_await * 1000))
+    options["batch_size"] = CHANGES_PER_READ
     if position is not None and not now:
         key = "start_after" if position.invalidated else "resume_after"
         options[key] = position.token
@@ -60,13 +60,6 @@ def stream_options(
         options["start_at_operation_time"] = Timestamp(start, 0)
         return options, f"start_at_operation_time {config.start}"
     return options, "now"
-
-
-def _await_seconds(config: MongoTriggerConfig) -> float:
-    # A partial batch must not wait on the server longer than its window.
-    if config.batch is not None and config.batch.window > 0:
-        return min(config.max_await, config.batch.window)
-    return config.max_await
 
 
 def watch_target(client: Any, config: MongoTriggerConfig) -> Any:
