@@ -80,6 +80,8 @@ async def _stop(hub: Hub, page: list[Invocation], now: float) -> int:
 
 async def _redrive(hub: Hub, page: list[Invocation], now: float) -> int:
     done = await hub.flow.redrive(  # each held to its singleton
-        page, [now + max_event_age_of(hub.functions.get(inv.function)) for inv in page], strict=False
+        page,
+        [now + max_event_age_of(hub.functions.get(inv.function)) for inv in page],
+        strict=False,
     )
     return sum(done)
