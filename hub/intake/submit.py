@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from hub import clock
 from hub.config.triggers import TriggerConfig
-from hub.eventcheck import InvalidEvent, check_storable, contained
 from hub.events import Event, WireEvent
 from hub.filters import compile_filter
 from hub.flow.config import TriggerOrigin
@@ -16,6 +15,7 @@ from hub.intake.inbox import PushedBatch
 from hub.intake.port import HubPort
 from hub.intake.trigger_status import TriggerStatus
 from hub.plugins.contract import Batch
+from hub.plugins.events import written
 from hub.store.base import Checkpoint
 
 
@@ -33,15 +33,16 @@ class BatchSubmitter:
         self._origin = None if name is None else TriggerOrigin(name, config.flow_overrides())
         self._functions = list(config.function)
         self._flow = config  # its flow-control settings override the functions' for its events
-        self._matches = compile_filter(config.filter)
+        self._matches = None if config.filter is None else compile_filter(config.filter)
         self._status = status
         self._gate = gate
 
     async def __call__(self, batch: Batch) -> Exception | None:
         """Ack after the commit; on a failed submit nack the batch and return the error (an
         error from ack or nack itself is the source's and propagates)."""
-        events = list(batch.events)
-        kept = [storable(event) for event in events if self._matches(event)]
+        events = batch.events
+        matches = self._matches
+        kept = [storable(e) for e in events if matches is None or matches(_event(e))]
         self._status.events_in += len(events)
         self._status.events_filtered += len(events) - len(kept)
         if events:
@@ -76,10 +77,11 @@ class BatchSubmitter:
         return [s.id for per in submitted for s in per]
 
 
-def storable(event: Event) -> WireEvent:
-    """The event's wire form, or its stand-in's when the hub could never store it (data nested
-    too deep, a number beyond 64 bits): handed back to the source instead, it would stall it."""
-    try:
-        return check_storable(event)
-    except InvalidEvent as exc:
-        return WireEvent.of(contained(event, str(exc)))
+def storable(event: Event | WireEvent) -> WireEvent:
+    """The event's wire form: a source's own as it is (see hub.plugins.events.written), else
+    written now, or its stand-in's when the hub could never store it."""
+    return event if isinstance(event, WireEvent) else written(event)
+
+
+def _event(event: Event | WireEvent) -> Event:
+    return event.event if isinstance(event, WireEvent) else event
