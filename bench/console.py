@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import os
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,8 +24,9 @@ from hub.events import Event
 from hub.ids import new_id
 from hub.invocation import NewInvocation
 from hub.status import Status
-from hub.store import invocations
+from hub.store import attempts, invocations
 from hub.store.base import Routing
+from hub.store.connection import Connection
 from hub.store.sqlite import SqliteStore
 from tests.servers.daemon import Daemon
 from tests.servers.process import free_port
@@ -80,14 +80,14 @@ def _item(rng: random.Random, now: float, n: int) -> NewInvocation:
     )
 
 
-def _finish(conn: object, rng: random.Random, item: NewInvocation, now: float) -> None:
+def _finish(conn: Connection, rng: random.Random, item: NewInvocation, now: float) -> None:
     roll = rng.random()
     for bound, status, condition, error in OUTCOMES:
         if roll < bound:
             lease = "UPDATE invocations SET lease_owner = 'bench' WHERE id = :id"
-            conn.execute(lease, {"id": item.id})  # type: ignore[attr-defined]
-            invocations.finalize(
-                conn,  # type: ignore[arg-type]
+            conn.execute(lease, {"id": item.id})
+            attempts.finalize(
+                conn,
                 inv_id=item.id, owner="bench", now=now + 0.05, status=status,
                 condition=condition, error=error,
                 response=b'{"width": 800}' if error is None else None,
@@ -194,4 +194,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

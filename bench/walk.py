@@ -56,13 +56,13 @@ class Walk:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     walk = Walk()
-    threading.setprofile(walk.profile)  # type: ignore[arg-type]
-    sys.setprofile(walk.profile)  # type: ignore[arg-type]
+    threading.setprofile(walk.profile)
+    sys.setprofile(walk.profile)
     try:
         yield
     finally:
         sys.setprofile(None)
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
         out = {"complete": walk.closed, "count": len(walk.files), "files": walk.files}
         Path(os.environ.get("WALK_OUT", "walk.json")).write_text(
             json.dumps(out, indent=1, sort_keys=True)

@@ -74,20 +74,19 @@ def show(args: argparse.Namespace) -> int:
 
 
 def stop(args: argparse.Namespace) -> int:
-    if is_bulk(args):
-        return run_bulk(api_client(args), "stop", args)
-    print_record(
-        args, api_client(args).request("POST", f"/v1/invocations/{args.id}/stop"), single=True
-    )
-    return 0
+    return _act_on_invocations("stop", args)
 
 
 def redrive(args: argparse.Namespace) -> int:
+    return _act_on_invocations("redrive", args)
+
+
+def _act_on_invocations(action: str, args: argparse.Namespace) -> int:
+    """One invocation by its id, or every one the bulk options select."""
+    client = api_client(args)
     if is_bulk(args):
-        return run_bulk(api_client(args), "redrive", args)
-    print_record(
-        args, api_client(args).request("POST", f"/v1/invocations/{args.id}/redrive"), single=True
-    )
+        return run_bulk(client, action, args)
+    print_record(args, client.request("POST", f"/v1/invocations/{args.id}/{action}"), single=True)
     return 0
 
 

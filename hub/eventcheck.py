@@ -73,10 +73,22 @@ def check_storable(event: Event) -> WireEvent:
     documents that carry it: data nested deeper than MAX_DATA_DEPTH, an integer beyond 64 bits,
     a key that is no string. Events a trigger builds are held to this alone (their extensions
     may carry 64-bit integers such as Kafka timestamps)."""
+    document = event.to_dict()
+    # Most events cannot nest deeply: a JSON text with no more brackets than MAX_DATA_DEPTH + 1
+    # (the event object's own included) cannot nest deeper, so its plain write is the wire
+    # form. Only the rest, or an event the plain write refuses, pays for the probe below.
+    try:
+        plain = orjson.dumps(document)
+    except orjson.JSONEncodeError:
+        pass
+    else:
+        if plain.count(b"[") + plain.count(b"{") <= MAX_DATA_DEPTH + 1:
+            # A compact copy, not orjson's whole write buffer (see below).
+            return WireEvent(bytes(memoryview(plain)), event)
     # One write at C speed checks everything: orjson refuses more than 254 levels, so the event
     # object (one level) wrapped in the right number of lists fails exactly when its data nests
     # deeper than MAX_DATA_DEPTH.
-    _PROBE_SLOT[0] = event.to_dict()
+    _PROBE_SLOT[0] = document
     try:
         written = orjson.dumps(_PROBE)
     except orjson.JSONEncodeError as exc:

@@ -21,6 +21,7 @@ from hub import clock
 from hub.flow.status import FlowMetrics
 from hub.hooks import Hooks
 from hub.invocation import Invocation
+from hub.metric_children import Children
 from hub.scraped_metrics import ScrapeTimeCollector, TriggersStatus
 from hub.status import Status
 from hub.store.base import Checkpoint
@@ -108,6 +109,13 @@ class Metrics:
             registry=self.registry,
         )
         self.flow = FlowMetrics(self.registry)
+        self._submitted = Children(self.submitted)
+        self._finished = Children(self.finished)
+        self._dropped = Children(self.dropped)
+        self._event_age_at_start = Children(self.event_age_at_start)
+        self._start_latency = Children(self.start_latency)
+        self._attempt_duration = Children(self.attempt_duration)
+        self._invocation_age = Children(self.invocation_age)
         self._scraped = ScrapeTimeCollector()
         self.registry.register(self._scraped)
 
@@ -156,24 +164,24 @@ class Metrics:
         return generate_latest(self.registry)
 
     def _on_submitted(self, function: str, count: int) -> None:
-        self.submitted.labels(function).inc(count)
+        self._submitted(function).inc(count)
 
     def _on_started(self, inv: Invocation, lateness_s: float) -> None:
         started_at = inv.not_before + lateness_s
-        self.event_age_at_start.labels(inv.function).observe(max(0.0, started_at - inv.created_at))
+        self._event_age_at_start(inv.function).observe(max(0.0, started_at - inv.created_at))
         # Retries start late by design (their backoff); only the first attempt measures the
         # hub's own latency.
         if inv.attempts == 1:
-            self.start_latency.labels(inv.function).observe(max(0.0, lateness_s))
+            self._start_latency(inv.function).observe(max(0.0, lateness_s))
 
     def _on_attempted(self, inv: Invocation, duration_s: float) -> None:
-        self.attempt_duration.labels(inv.function).observe(max(0.0, duration_s))
+        self._attempt_duration(inv.function).observe(max(0.0, duration_s))
 
     def _on_finished(self, inv: Invocation, status: Status, age_s: float) -> None:
-        self.finished.labels(inv.function, str(status)).inc()
-        self.invocation_age.labels(inv.function).observe(max(0.0, age_s))
+        self._finished(inv.function, str(status)).inc()
+        self._invocation_age(inv.function).observe(max(0.0, age_s))
         if status in DROPPED:
-            self.dropped.labels(inv.function, str(status)).inc()
+            self._dropped(inv.function, str(status)).inc()
 
     def _on_delivery_failed(self, record: bytes, slot: str, kind: str, gave_up: bool) -> None:
         function = _record_function(record)

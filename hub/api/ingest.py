@@ -165,10 +165,10 @@ def _binary_or_plain(
 def _ce_attributes(headers: CIMultiDictProxy[str]) -> dict[str, str]:
     attributes: dict[str, str] = {}
     for name, raw in headers.items():
-        lowered = name.lower()
-        if not lowered.startswith(_CE_PREFIX):
+        # Most requests carry no ce-* header: only a name's first letters are looked at.
+        if name[:3].lower() != _CE_PREFIX:
             continue
-        attribute = lowered[len(_CE_PREFIX) :]
+        attribute = name[len(_CE_PREFIX) :].lower()
         value = _header_text(name, raw)
         if attribute in _CE_REFUSED:
             raise ApiError(400, f"header {name} is not accepted: {_CE_REFUSED[attribute]}")
@@ -178,6 +178,8 @@ def _ce_attributes(headers: CIMultiDictProxy[str]) -> dict[str, str]:
                 f"header {name}: CloudEvent attribute names are 1-20 lowercase letters or digits",
             )
         attributes[attribute] = value
+    if not attributes:
+        return attributes
     _check_attributes(attributes, _CE_PREFIX)
     for ignored in _CE_IGNORED:
         attributes.pop(ignored, None)

@@ -11,6 +11,7 @@ are not browsers send no Origin and are answered."""
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -40,9 +41,16 @@ def host_name(host_header: str) -> str:
     return host_header.rpartition(":")[0] if ":" in host_header else host_header
 
 
+@lru_cache(maxsize=64)
+def _is_loopback_host(host_header: str) -> bool:
+    # Parsing an address costs more than the rest of the check: a client sends the same Host
+    # on every request. Bounded, since any client may send any Host.
+    return is_loopback_name(host_name(host_header))
+
+
 @web.middleware
 async def loopback_host_only(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.path not in _OPEN_PATHS and not is_loopback_name(host_name(request.host)):
+    if request.path not in _OPEN_PATHS and not _is_loopback_host(request.host):
         raise ApiError(
             403,
             "without an API token only requests to a loopback host name (localhost, 127.0.0.1, "
@@ -63,4 +71,4 @@ def _from_loopback_page(request: web.Request) -> bool:
         return True
     scheme, _, rest = origin.partition("://")
     # "null": a sandboxed frame, a file:// page, a redirect across sites.
-    return scheme in {"http", "https"} and is_loopback_name(host_name(rest))
+    return scheme in {"http", "https"} and _is_loopback_host(rest)

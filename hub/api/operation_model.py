@@ -53,14 +53,21 @@ class Operation:
 def common_answers(
     *, public: bool, reads_body: bool, changes: bool, uses_store: bool
 ) -> dict[int, Answer]:
-    """The answers the API's middleware and shared readers give a route that needs the token,
-    reads a body, changes something (refused while draining, writes to the store) or reads
-    the store."""
+    """The answers the API's middleware and shared readers give a route that needs the token
+    (or, without one, a loopback Host and Origin), reads a body, changes something (refused
+    while draining, writes to the store) or reads the store."""
     common: dict[int, Answer] = {}
     if not public:
         common[401] = Answer(
             "Missing or wrong bearer token.",
             headers={"WWW-Authenticate": {"schema": {"type": "string"}}},
+        )
+        # hub/api/loopback_host.py: what keeps other sites' pages out when there is no token.
+        common[403] = Answer(
+            "Only when no API token is set: the request names a host other than a loopback one "
+            "(localhost, 127.0.0.1, [::1])"
+            + (", or its Origin is a page of another site" if changes else "")
+            + "; the message says which."
         )
     if reads_body:
         common[408] = Answer("The body did not arrive within hub.api.body_timeout.")

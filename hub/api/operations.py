@@ -202,11 +202,11 @@ OPERATIONS = [
                 f"never be stored (data nested more than {MAX_DATA_DEPTH} levels deep, say); "
                 "nothing of it is queued."
             ),
-            404: Answer("No such webhook kind, or no running trigger of it."),
+            404: Answer("No such webhook kind, or no trigger of it configured to run."),
             503: Answer(
                 "Not queued in time (the trigger is held back by a full backlog, say), the "
-                "trigger stopped, the daemon is draining or the store is unavailable: send it "
-                "again.",
+                "trigger is paused (`error` says so), starting or stopped, the daemon is "
+                "draining or the store is unavailable: send it again after Retry-After.",
                 headers=RETRY_AFTER,
             ),
         },

@@ -3,18 +3,21 @@ every invocation a filter selects."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, get_args
 
 import structlog
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from hub.api.body import read_limited
 from hub.api.bulk_filter import parse_bulk_filter
 from hub.api.errors import ApiError
 from hub.api.jsonbody import json_response
 from hub.api.state import ApiContext, context
-from hub.control.bulk import redrive_matching, stop_matching
-from hub.status import ACTIVE, REDRIVABLE
+from hub.control.bulk import BulkResult, redrive_matching, stop_matching
+from hub.engine import Hub
+from hub.status import ACTIVE, REDRIVABLE, Status
+from hub.store.bulk import Selection
 from hub.store.pauses import PauseKind
 from hub.timefmt import to_rfc3339
 
@@ -22,42 +25,35 @@ log = structlog.get_logger("hub.api")
 routes = web.RouteTableDef()
 
 
-@routes.post("/v1/invocations/stop")
-async def stop_matching_invocations(request: web.Request) -> web.Response:
-    ctx = context(request)
-    body = await read_limited(request, ctx.settings.max_body_bytes)
-    wanted = parse_bulk_filter(body, "stopped", ACTIVE)
-    result = await stop_matching(ctx.hub, wanted.selection, dry_run=wanted.dry_run)
-    return json_response(result.to_dict())
+class BulkAction(Protocol):
+    async def __call__(
+        self, hub: Hub, selection: Selection, *, dry_run: bool = False
+    ) -> BulkResult: ...
 
 
-@routes.post("/v1/invocations/redrive")
-async def redrive_matching_invocations(request: web.Request) -> web.Response:
-    ctx = context(request)
-    body = await read_limited(request, ctx.settings.max_body_bytes)
-    wanted = parse_bulk_filter(body, "redriven", REDRIVABLE)
-    result = await redrive_matching(ctx.hub, wanted.selection, dry_run=wanted.dry_run)
-    return json_response(result.to_dict())
+def _bulk_route(done: str, allowed: frozenset[Status], act: BulkAction) -> Handler:
+    async def handler(request: web.Request) -> web.Response:
+        ctx = context(request)
+        body = await read_limited(request, ctx.settings.max_body_bytes)
+        wanted = parse_bulk_filter(body, done, allowed)
+        result = await act(ctx.hub, wanted.selection, dry_run=wanted.dry_run)
+        return json_response(result.to_dict())
+
+    return handler
 
 
-@routes.post("/v1/functions/{name}/pause")
-async def pause_function(request: web.Request) -> web.Response:
-    return await _set_paused(request, "function", paused=True)
+def _pause_route(kind: PauseKind, action: str) -> Handler:
+    async def handler(request: web.Request) -> web.Response:
+        return await _set_paused(request, kind, paused=action == "pause")
+
+    return handler
 
 
-@routes.post("/v1/functions/{name}/resume")
-async def resume_function(request: web.Request) -> web.Response:
-    return await _set_paused(request, "function", paused=False)
-
-
-@routes.post("/v1/triggers/{name}/pause")
-async def pause_trigger(request: web.Request) -> web.Response:
-    return await _set_paused(request, "trigger", paused=True)
-
-
-@routes.post("/v1/triggers/{name}/resume")
-async def resume_trigger(request: web.Request) -> web.Response:
-    return await _set_paused(request, "trigger", paused=False)
+routes.post("/v1/invocations/stop")(_bulk_route("stopped", ACTIVE, stop_matching))
+routes.post("/v1/invocations/redrive")(_bulk_route("redriven", REDRIVABLE, redrive_matching))
+for _kind in get_args(PauseKind):
+    for _action in ("pause", "resume"):
+        routes.post(f"/v1/{_kind}s/{{name}}/{_action}")(_pause_route(_kind, _action))
 
 
 async def _set_paused(request: web.Request, kind: PauseKind, *, paused: bool) -> web.Response:

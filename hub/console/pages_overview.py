@@ -13,7 +13,11 @@ from hub.console.activity import percentile
 from hub.console.chart import per_minute_chart
 from hub.console.guard import activity, api_context
 from hub.console.shown import when
-from hub.store.insight import pending_deliveries, recent_unsuccessful
+from hub.engine import Hub
+from hub.invocation import Invocation
+from hub.status import Status
+from hub.store.base import ListQuery
+from hub.store.insight import pending_deliveries
 
 routes = web.RouteTableDef()
 SHOWN_STATUSES = ("queued", "running", "retrying")
@@ -46,8 +50,11 @@ async def overview(request: web.Request) -> dict[str, Any]:
             if t.get("state") != "failed" and t.get("last_error")
         },
         "deliveries": await pending_deliveries(store),
-        "expired": await recent_unsuccessful(store, conditions=("EventAgeExceeded",), limit=5),
-        "failed": await recent_unsuccessful(
-            store, conditions=("RetriesExhausted", "NonRetryableError"), limit=5
-        ),
+        "expired": await _newest(ctx.hub, Status.EXPIRED),
+        "failed": await _newest(ctx.hub, Status.FAILED),
     }
+
+
+async def _newest(hub: Hub, status: Status, count: int = 5) -> list[Invocation]:
+    """The invocations that most recently ended so, by the API's listing."""
+    return (await hub.query(ListQuery(status=status, limit=count))).items

@@ -5,6 +5,7 @@ queues again with a fresh max_event_age."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
@@ -13,6 +14,7 @@ from hub import clock
 from hub.config.functions import max_event_age_of
 from hub.control.invocation import STOP_REASON, stop_routing
 from hub.engine import Hub
+from hub.invocation import Invocation
 from hub.status import Condition, Status
 from hub.store.bulk import BATCH, Selection
 
@@ -28,36 +30,25 @@ class BulkResult:
         return {"matched": self.matched, "changed": self.changed}
 
 
+# What a page of matched invocations gets: it does it to each, returns how many changed.
+PageAction = Callable[[Hub, list[Invocation], float], Awaitable[int]]
+
+
 async def stop_matching(
     hub: Hub, selection: Selection, *, dry_run: bool = False, batch: int = BATCH
 ) -> BulkResult:
-    if dry_run:
-        return BulkResult(await hub.store.count_matching(selection), 0)
-    matched = changed = 0
-    cursor: str | None = None
-    while page := await hub.store.match(selection, cursor, batch):
-        cursor = page[-1].id
-        matched += len(page)
-        now = clock.now()
-        routings = [stop_routing(hub.functions, inv, now) for inv in page]
-        before = await hub.store.stop_each(
-            [(inv.id, routing) for inv, routing in zip(page, routings, strict=True)], now
-        )
-        for inv, routing, was in zip(page, routings, before, strict=True):
-            if was is None:
-                continue
-            changed += 1
-            if was is Status.RUNNING:
-                hub.executor.cancel(inv.id)
-            hub._on_final(inv, Status.STOPPED)
-            hub.hooks.ended_with(inv, Condition.STOPPED, STOP_REASON, None, routing)
-    log.info("invocations stopped by request", matched=matched, stopped=changed)
-    return BulkResult(matched, changed)
+    return await _each_page(hub, selection, _stop, "stopped", dry_run=dry_run, batch=batch)
 
 
 async def redrive_matching(
     hub: Hub, selection: Selection, *, dry_run: bool = False, batch: int = BATCH
 ) -> BulkResult:
+    return await _each_page(hub, selection, _redrive, "redriven", dry_run=dry_run, batch=batch)
+
+
+async def _each_page(
+    hub: Hub, selection: Selection, act: PageAction, done: str, *, dry_run: bool, batch: int
+) -> BulkResult:
     if dry_run:
         return BulkResult(await hub.store.count_matching(selection), 0)
     matched = changed = 0
@@ -65,11 +56,30 @@ async def redrive_matching(
     while page := await hub.store.match(selection, cursor, batch):
         cursor = page[-1].id
         matched += len(page)
-        now = clock.now()
-        done = await hub.store.redrive_each(
-            [(inv.id, now + max_event_age_of(hub.functions.get(inv.function))) for inv in page],
-            now,
-        )
-        changed += sum(done)
-    log.info("invocations redriven by request", matched=matched, redriven=changed)
+        changed += await act(hub, page, clock.now())
+    log.info(f"invocations {done} by request", matched=matched, **{done: changed})
     return BulkResult(matched, changed)
+
+
+async def _stop(hub: Hub, page: list[Invocation], now: float) -> int:
+    routings = [stop_routing(hub.functions, inv, now) for inv in page]
+    before = await hub.store.stop_each(
+        [(inv.id, routing) for inv, routing in zip(page, routings, strict=True)], now
+    )
+    changed = 0
+    for inv, routing, was in zip(page, routings, before, strict=True):
+        if was is None:
+            continue
+        changed += 1
+        if was is Status.RUNNING:
+            hub.executor.cancel(inv.id)
+        hub._on_final(inv, Status.STOPPED)
+        hub.hooks.ended_with(inv, Condition.STOPPED, STOP_REASON, None, routing)
+    return changed
+
+
+async def _redrive(hub: Hub, page: list[Invocation], now: float) -> int:
+    done = await hub.store.redrive_each(
+        [(inv.id, now + max_event_age_of(hub.functions.get(inv.function))) for inv in page], now
+    )
+    return sum(done)

@@ -1,5 +1,6 @@
-"""Reads the web console makes beside the listing (hub/store/reads.py): each bounded by an
-index or a LIMIT, so a page costs the same with a million invocations as with ten."""
+"""Reads the web console makes beside the listing (hub/store/reads.py, whose filters the
+source window shares): each bounded by an index or a LIMIT, so a page costs the same with a
+million invocations as with ten."""
 
 from __future__ import annotations
 
@@ -15,21 +16,12 @@ from hub.store.base import InvocationStore, ListQuery
 from hub.store.bulk import _SOURCE_KEY as SOURCE_KEY
 from hub.store.bulk import SqlBulk
 from hub.store.connection import Connection, Op
+from hub.store.reads import listing_conditions
 from hub.store.rows import COLUMNS, to_invocation
 from hub.store.sqlbase import SqlBase
 
 T = TypeVar("T")
 FUNCTIONS_PER_COUNT = 100  # columns per counting query
-UNSUCCESSFUL = ("RetriesExhausted", "NonRetryableError", "EventAgeExceeded", "Stopped")
-
-
-@dataclass(slots=True, frozen=True)
-class Ended:
-    id: str
-    function: str
-    condition: str
-    error: str | None
-    finished_at: float | None
 
 
 @dataclass(slots=True, frozen=True)
@@ -77,39 +69,6 @@ def _active_of(conn: Connection, *, functions: Sequence[str]) -> dict[str, dict[
             if count:
                 out[name][str(status)] = int(count)
     return out
-
-
-async def recent_unsuccessful(
-    store: InvocationStore,
-    *,
-    conditions: Sequence[str] = UNSUCCESSFUL,
-    function: str | None = None,
-    limit: int = 10,
-) -> list[Ended]:
-    return await _read(
-        store, partial(_recent_unsuccessful, conditions=conditions, function=function, limit=limit)
-    )
-
-
-def _recent_unsuccessful(
-    conn: Connection, *, conditions: Sequence[str], function: str | None, limit: int
-) -> list[Ended]:
-    # One walk of the (condition, id) index per condition, newest first, merged here: asked for
-    # several conditions at once the planner would sort every matching row.
-    sql = (
-        "SELECT id, function, condition, last_error, finished_at FROM invocations "
-        "WHERE condition <> 'Success' AND condition = :condition"
-    )
-    if function is not None:
-        sql += " AND function = :function"
-    sql += " ORDER BY id DESC LIMIT :limit"
-    found: list[Ended] = []
-    for condition in conditions:
-        params = {"condition": condition, "function": function, "limit": limit}
-        if function is None:
-            del params["function"]
-        found += [Ended(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(sql, params).fetchall()]
-    return sorted(found, key=lambda e: e.id, reverse=True)[:limit]
 
 
 async def by_idempotency_key(
@@ -187,18 +146,9 @@ async def window_by_source(
 def _window_by_source(
     conn: Connection, *, query: ListQuery, source: str, window: int, source_expr: str
 ) -> Window:
-    where = ["1 = 1"]
     params: dict[str, Any] = {"window": window, "limit": query.limit}
-    for clause, name, value in (
-        ("function = :function", "function", query.function),
-        ("status = :status", "status", None if query.status is None else str(query.status)),
-        ("created_at >= :after", "after", query.created_after),
-        ("created_at < :before", "before", query.created_before),
-        ("id < :cursor", "cursor", query.cursor),
-    ):
-        if value is not None:
-            where.append(clause)
-            params[name] = value
+    # The listing's own filters (hub/store/reads.py), over at most `window` rows.
+    where = listing_conditions(query, params) or ["1 = 1"]
     looked = (
         f"SELECT id FROM invocations WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT :window"
     )

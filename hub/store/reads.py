@@ -32,8 +32,25 @@ def get(conn: Connection, inv_id: str) -> Invocation | None:
 
 
 def list_page(conn: Connection, query: ListQuery) -> Page:
-    where: list[str] = []
     params: dict[str, Any] = {"limit": query.limit + 1}
+    where = listing_conditions(query, params)
+    conditions = _CONDITIONS_OF.get(str(query.status))
+    if conditions:
+        sql = _by_condition(where, conditions, params)
+    else:
+        sql = f"SELECT {COLUMNS} FROM invocations"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+    rows = conn.execute(f"{sql} ORDER BY id DESC LIMIT :limit", params).fetchall()
+    items = [to_invocation(r) for r in rows[: query.limit]]
+    more = len(rows) > query.limit
+    return Page(items=items, next_cursor=items[-1].id if more and items else None)
+
+
+def listing_conditions(query: ListQuery, params: dict[str, Any]) -> list[str]:
+    """The SQL conditions of a listing's filters and cursor (its limit aside), their values
+    added to `params`."""
+    where: list[str] = []
     for clause, name, value in (
         ("function = :function", "function", query.function),
         ("status = :status", "status", None if query.status is None else str(query.status)),
@@ -46,17 +63,7 @@ def list_page(conn: Connection, query: ListQuery) -> Page:
             params[name] = value
     if query.status in ACTIVE:
         where.append("run_at IS NOT NULL")  # lets the planner walk invocations_active
-    conditions = _CONDITIONS_OF.get(str(query.status))
-    if conditions:
-        sql = _by_condition(where, conditions, params)
-    else:
-        sql = f"SELECT {COLUMNS} FROM invocations"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-    rows = conn.execute(f"{sql} ORDER BY id DESC LIMIT :limit", params).fetchall()
-    items = [to_invocation(r) for r in rows[: query.limit]]
-    more = len(rows) > query.limit
-    return Page(items=items, next_cursor=items[-1].id if more and items else None)
+    return where
 
 
 def _by_condition(where: list[str], conditions: tuple[str, ...], params: dict[str, Any]) -> str:

@@ -3,14 +3,20 @@ field the server answers with, every route it serves, and every answer a route c
 
 from __future__ import annotations
 
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import jsonschema_rs
 import pytest
 
+from hub import Hub
+from hub.api import ApiServer, create_app
 from hub.api.clouds import CLOUDS
 from hub.console.paths import is_console_path
-from tests.api.conftest import Api
+from tests.api.conftest import FUNCTIONS, MAX_BODY, Api, hub_settings
 
 STRUCTURED = {"Content-Type": "application/cloudevents+json"}
 EVENT = {"specversion": "1.0", "id": "e-1", "source": "/s", "type": "t", "orderingkey": "k"}
@@ -110,3 +116,43 @@ async def test_the_document_takes_any_data_and_holds_extensions_to_their_types(
     for name, instance in (("CloudEventIn", event), ("CloudEventBatchIn", [event])):
         schema = {"$ref": f"#/components/schemas/{name}", "components": {"schemas": schemas}}
         assert jsonschema_rs.validator_for(schema).is_valid(instance) is valid, (name, event)
+
+
+@pytest.fixture
+async def tokenless(tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of an API with no token: it answers loopback hosts and pages only."""
+    async with Hub(hub_settings(tmp_path), FUNCTIONS) as hub:
+        server = ApiServer(create_app(hub, token=None, max_body_bytes=MAX_BODY))
+        await server.start("127.0.0.1", 0)
+        try:
+            yield server.url
+        finally:
+            await server.stop()
+
+
+@pytest.mark.timeout(60)
+async def test_the_refusals_of_other_sites_without_a_token_are_documented(tokenless: str) -> None:
+    """Every documented operation of a token-less API refuses a request naming another host,
+    and one that changes something refuses another site's page, as its 403 documents."""
+    async with aiohttp.ClientSession(tokenless) as session:
+        async with session.get("/v1/openapi.json") as resp:
+            document = await resp.json()
+        error = {"$ref": "#/components/schemas/Error", "components": document["components"]}
+        refused = []
+        for path, item in document["paths"].items():
+            for method, operation in item.items():
+                url = re.sub(r"\{[^}]+\}", "x", path)
+                asked = [{"Host": "attacker.example"}]
+                if method != "get":
+                    asked.append({"Origin": "https://attacker.example"})
+                for headers in asked:
+                    async with session.request(method, url, json={}, headers=headers) as resp:
+                        if operation.get("security") == []:  # the probes answer anyone
+                            assert resp.status != 403, (method, path, headers)
+                            continue
+                        assert resp.status == 403, (method, path, headers, await resp.text())
+                        assert "403" in operation["responses"], (method, path)
+                        body = await resp.json()
+                        assert jsonschema_rs.validator_for(error).is_valid(body), body
+                        refused.append((method, path))
+    assert ("post", "/v1/functions/{name}/invocations") in refused

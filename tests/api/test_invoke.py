@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -221,6 +222,36 @@ async def test_the_deepest_data_taken_runs_and_reads_back(api: Api) -> None:
     async with api.session.get("/v1/invocations", params={"function": "echo"}) as resp:
         assert resp.status == 200
         assert (await resp.json())["items"][0]["event"]["data"] == data
+
+
+async def test_brackets_in_text_are_no_nesting_and_the_depth_limit_holds_beside_them(
+    api: Api,
+) -> None:
+    # The check counts brackets first and probes the depth only when there are many: text full
+    # of brackets must neither be refused nor hide data nested too deep.
+    text = "[{" * 300
+    data = {"text": text, "deep": nested(127)}
+    status, body, _ = await invoke(api, json=data)
+    assert status == 202, body
+    assert (await received(api, body["id"]))["data"] == data
+    too_deep = b'{"text": "' + text.encode() + b'", "deep": ' + nested_json(128) + b"}"
+    status, body, _ = await invoke(api, data=too_deep, headers={"Content-Type": "application/json"})
+    assert (status, "more than 128 levels deep" in body["error"]) == (400, True), body
+
+
+@pytest.mark.parametrize(
+    "ts",
+    [0.0, 0.5, 1.9999995, 1.0000005, 1.0000015, 1732900000.9999996, 1e9 + 0.1234565,
+     253402300798.5, 4e9 + 0.25, time.time()],
+)  # fmt: skip
+def test_timestamps_are_written_as_datetime_writes_them(ts: float) -> None:
+    # Written from a per-second cache, the text must be isoformat's to the microsecond
+    # (rounded half to even), across a change of second too.
+    expected = datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds")
+    assert to_rfc3339(ts) == expected.replace("+00:00", "Z")
+    assert to_rfc3339(ts + 1.0) == datetime.fromtimestamp(ts + 1.0, UTC).isoformat(
+        timespec="microseconds"
+    ).replace("+00:00", "Z")
 
 
 async def test_cloudevent_attribute_types_and_null_attributes(api: Api) -> None:

@@ -237,3 +237,15 @@ def test_without_a_token_on_loopback_the_console_acts(
         wait_for(browser, lambda _: paused())
     finally:
         daemon.terminate()
+
+
+def test_the_overview_lists_the_newest_failures_with_their_error(
+    browser: webdriver.Chrome, console_daemon: Daemon, api: Api
+) -> None:
+    login(browser, console_daemon.url, TOKEN)
+    failed = api.invoke("fail", {"for": "the overview"})
+    wait_for(browser, lambda _: _status_is(api, failed, "failed"), 30)
+    browser.get(console_daemon.url + "/ui/")
+    link = element(browser, f'a[href="/ui/invocations/{failed}"]')
+    entry = link.find_element(By.XPATH, "..").text
+    assert "fail" in entry and "this function always fails" in entry, entry

@@ -41,8 +41,8 @@ async def bare_store(postgres_database: Database) -> AsyncIterator[PostgresStore
     await store.close()
 
 
-def hub_on(database: Database, **settings: object) -> Hub:
-    store = StoreSettings(url=database.url, lease_timeout=1.0)
+def hub_on(database: Database, lease_timeout: float = 1.0, **settings: object) -> Hub:
+    store = StoreSettings(url=database.url, lease_timeout=lease_timeout)
     return Hub(HubSettings(store=store, **settings), {"echo": fn("echo")})  # type: ignore[arg-type]
 
 
@@ -132,8 +132,17 @@ async def test_a_dead_daemons_lease_runs_out_and_another_runs_it(
 async def test_two_daemons_share_the_queue_without_running_anything_twice(
     postgres_database: Database,
 ) -> None:
+    """Exactly once while no lease runs out: the leases outlast the test, so a second run could
+    only come from two daemons holding one lease. A lease that runs out hands the work over by
+    design (at least once), which test_a_dead_daemons_lease_runs_out_and_another_runs_it
+    proves; with short leases a loaded machine made that happen here too."""
     functions.reset()
-    async with hub_on(postgres_database) as a, hub_on(postgres_database) as b:
+    lease = 300.0
+    async with (
+        hub_on(postgres_database, lease_timeout=lease) as a,
+        hub_on(postgres_database, lease_timeout=lease) as b,
+    ):
+        started = time.monotonic()
         subs = [
             s
             for i in range(10)
@@ -141,7 +150,9 @@ async def test_two_daemons_share_the_queue_without_running_anything_twice(
                 "echo", [Event(type="t", source="s", data=i * 100 + j) for j in range(50)]
             )
         ]
-        await asyncio.gather(*(a.wait(s.id, timeout=30) for s in subs))
+        done = await asyncio.gather(*(a.wait(s.id, timeout=30) for s in subs))
+    assert time.monotonic() - started < lease  # so no lease can have run out
+    assert {inv.status for inv in done} == {Status.SUCCEEDED}
     assert len(functions.order) == 500 and len(set(functions.order)) == 500
 
 

@@ -7,12 +7,10 @@ import time
 from hub.events import Event
 from hub.ids import new_id
 from hub.invocation import NewInvocation
-from hub.status import Status
-from hub.store.base import InvocationStore, ListQuery, Routing
+from hub.store.base import InvocationStore, ListQuery
 from hub.store.insight import (
     active_by_function,
     by_idempotency_key,
-    recent_unsuccessful,
     window_by_source,
 )
 
@@ -38,21 +36,6 @@ async def test_active_counts_per_function_and_status(store: InvocationStore) -> 
     await store.flush()
     counts = await active_by_function(store, ["a", "b", "d"])
     assert counts == {"a": {"queued": 1, "running": 1}, "b": {"queued": 1}, "d": {}}
-
-
-async def test_recent_failures_newest_first_across_conditions(store: InvocationStore) -> None:
-    subs = await store.submit([item("f") for _ in range(4)])
-    now = time.time()
-    leased, _ = await store.lease("o", now, 4, now + 60)
-    by_id = {inv.id: inv for inv in leased}
-    conditions = ["RetriesExhausted", "NonRetryableError", "EventAgeExceeded", "Success"]
-    statuses = [Status.FAILED, Status.FAILED, Status.EXPIRED, Status.SUCCEEDED]
-    for sub, condition, status in zip(subs, conditions, statuses, strict=True):
-        await store.finalize(by_id[sub.id], "o", now, status, condition, "boom", None, Routing())
-    failed = await recent_unsuccessful(store, conditions=conditions[:2], limit=5)
-    assert [e.id for e in failed] == [subs[1].id, subs[0].id]
-    assert [e.id for e in await recent_unsuccessful(store, limit=1)] == [subs[2].id]
-    assert await recent_unsuccessful(store, function="other") == []
 
 
 async def test_find_by_idempotency_key(store: InvocationStore) -> None:

@@ -73,10 +73,11 @@ OPERATION: dict[str, Any] = {
             "stored (its data nested more than 128 levels deep, say): nothing of it is queued."
         ),
         "401": _error("Missing or wrong bearer token."),
-        "404": _error("No kubernetes audit trigger of that name is running."),
+        "404": _error("No kubernetes audit trigger of that name is configured to run."),
         "413": _error("The body is larger than the configured limit."),
         "503": _error(
-            "Not queued in time, or the trigger stopped: send it again.",
+            "Not queued in time, or the trigger is paused (`error` says so), starting or "
+            "stopped: send it again.",
             headers={"Retry-After": {"schema": {"type": "string"}}},
         ),
     },
