@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from hub import Event
+from hub.events import WireEvent
 from hub.plugins import Batch, SourceContext
 from triggers.timer.config import TimerConfig
 from triggers.timer.source import TimerSource
@@ -79,8 +80,9 @@ class Probe:
         return batch
 
 
-def scheduled_at(event: Event) -> float:
-    return int((event.idempotency_key or "").rpartition(":")[2]) / 1000
+def scheduled_at(event: Event | WireEvent) -> float:
+    key = (event.event if isinstance(event, WireEvent) else event).idempotency_key
+    return int((key or "").rpartition(":")[2]) / 1000
 
 
 def build(config: TimerConfig, context: SourceContext) -> Probe:
