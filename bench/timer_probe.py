@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from hub import Event
+from hub.events import WireEvent
 from hub.plugins import Batch, SourceContext
 from triggers.timer.config import TimerConfig
 from triggers.timer.misfire import Fire
@@ -75,8 +76,9 @@ def _note_when_acked(batch: Batch, scheduled: list[float], produced: float) -> N
     batch.on_ack = on_ack
 
 
-def scheduled_at(event: Event) -> float:
-    return int((event.idempotency_key or "").rpartition(":")[2]) / 1000
+def scheduled_at(event: Event | WireEvent) -> float:
+    key = (event.event if isinstance(event, WireEvent) else event).idempotency_key
+    return int((key or "").rpartition(":")[2]) / 1000
 
 
 def build(config: TimerConfig, context: SourceContext) -> Probe:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from hub import clock
 from hub.config.triggers import TriggerConfig
-from hub.eventcheck import InvalidEvent, check_storable, contained
 from hub.events import Event, WireEvent
 from hub.filters import compile_filter
 from hub.flow.config import TriggerOrigin
@@ -14,6 +13,7 @@ from hub.intake.inbox import PushedBatch
 from hub.intake.port import HubPort
 from hub.intake.trigger_status import TriggerStatus
 from hub.plugins.contract import Batch, WrittenBatch
+from hub.plugins.events import written
 from hub.store.base import Submitted
 from hub.submission_together import Submission
 
@@ -32,7 +32,7 @@ class BatchSubmitter:
         self._origin = None if name is None else TriggerOrigin(name, config.flow_overrides())
         self._functions = list(config.function)
         self._flow = config  # its flow-control settings override the functions' for its events
-        self._matches = compile_filter(config.filter)
+        self._matches = None if config.filter is None else compile_filter(config.filter)
         self._status = status
         self._gate = gate
 
@@ -52,11 +52,16 @@ class BatchSubmitter:
         """The batch filtered and counted, as the submit this trigger makes of it: every
         function's invocations and the source position commit together; with all events
         filtered out, the position still moves on."""
-        events = list(batch.events)
+        events = batch.events
+        matches = self._matches
         if isinstance(batch, WrittenBatch) and len(batch.written) == len(events):
-            kept = [w for e, w in zip(events, batch.written, strict=True) if self._matches(e)]
+            kept = [
+                w
+                for e, w in zip(events, batch.written, strict=True)
+                if matches is None or matches(_event(e))
+            ]
         else:
-            kept = [storable(event) for event in events if self._matches(event)]
+            kept = [storable(e) for e in events if matches is None or matches(_event(e))]
         self._status.events_in += len(events)
         self._status.events_filtered += len(events) - len(kept)
         if events:
@@ -94,10 +99,11 @@ class BatchSubmitter:
         )
 
 
-def storable(event: Event) -> WireEvent:
-    """The event's wire form, or its stand-in's when the hub could never store it (data nested
-    too deep, a number beyond 64 bits): handed back to the source instead, it would stall it."""
-    try:
-        return check_storable(event)
-    except InvalidEvent as exc:
-        return WireEvent.of(contained(event, str(exc)))
+def storable(event: Event | WireEvent) -> WireEvent:
+    """The event's wire form: a source's own as it is (see hub.plugins.events.written), else
+    written now, or its stand-in's when the hub could never store it."""
+    return event if isinstance(event, WireEvent) else written(event)
+
+
+def _event(event: Event | WireEvent) -> Event:
+    return event.event if isinstance(event, WireEvent) else event

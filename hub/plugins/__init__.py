@@ -20,7 +20,14 @@ from hub.plugins.contract import (
     SourceFailed,
     SourceSignal,
 )
-from hub.plugins.events import batch_event, invalid_event, invalid_reason, mark_invalid, stand_in
+from hub.plugins.events import (
+    batch_event,
+    invalid_event,
+    invalid_reason,
+    mark_invalid,
+    stand_in,
+    written,
+)
 from hub.plugins.optional import import_aws, import_extra
 from hub.plugins.options import AwsOptions, Batching, PayloadBytes
 from hub.plugins.position import Checkpoint, read_again, stored_position
@@ -63,4 +70,5 @@ __all__ = [
     "registry",
     "stand_in",
     "stored_position",
+    "written",
 ]

@@ -18,7 +18,8 @@ event of the batch is durably queued (with `batch.checkpoint` in the same commit
 source whose position is the checkpoint passes `hub.plugins.read_again`: forget, read again).
 Parsing stays pure and separate (`parse(raw) -> Event` in the plugin's `parse.py`), so it is
 tested without a server; what it cannot make a proper event becomes `hub.plugins.invalid_event`,
-never an exception that would stall the source."""
+never an exception that would stall the source. A source that reads thousands of events a second
+may hand out their wire forms instead (`hub.plugins.written`): intake takes them as written."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ async def _nothing_with(_reason: str) -> None:
 
 @dataclass(slots=True)
 class Batch:
-    events: Sequence[Event]
+    events: Sequence[Event | WireEvent]
     checkpoint: Checkpoint | None = None
     on_ack: Callable[[], Awaitable[None]] = _nothing
     on_nack: Callable[[str], Awaitable[None]] = _nothing_with

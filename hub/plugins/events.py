@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hub.eventcheck import contained
-from hub.events import INVALID_ATTR, Event
+from hub.eventcheck import MAX_DATA_DEPTH, InvalidEvent, check_storable, contained
+from hub.events import INVALID_ATTR, Event, WireEvent
 
 OCTET_STREAM = "application/octet-stream"
 JSON = "application/json"
@@ -57,6 +57,26 @@ def invalid_reason(event: Event) -> str | None:
     """Why `event` is invalid, or None for a proper event."""
     reason = event.extensions.get(INVALID_ATTR)
     return None if reason is None else str(reason)
+
+
+def written(event: Event, openings: int | None = None) -> WireEvent:
+    """`event`'s wire form, or its stand-in's when the hub could never store it (data nested
+    too deep, a number beyond 64 bits): handed back to the source instead, it would stall it.
+
+    A source that hands out thousands of events a second passes `openings`, a bound of how deep
+    the event's data and extensions nest: the count of `[` and `{` in the JSON text it parsed
+    the data from (every opening counted, those inside strings too, can only be more than the
+    nesting). Within MAX_DATA_DEPTH one plain write is then the whole check; otherwise the
+    event goes through check_storable."""
+    if openings is not None and openings <= MAX_DATA_DEPTH:
+        try:
+            return WireEvent.of(event)
+        except TypeError:  # orjson's JSONEncodeError: check_storable says what is wrong
+            pass
+    try:
+        return check_storable(event)
+    except InvalidEvent as exc:
+        return WireEvent.of(contained(event, str(exc)))
 
 
 def stand_in(event: Event, reason: str) -> Event:

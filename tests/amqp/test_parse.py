@@ -18,6 +18,7 @@ from hub.config.functions import FunctionConfig
 from hub.config.loader import load_text
 from hub.destinations.kinds import destination_kinds
 from hub.errors import ConfigError
+from hub.eventcheck import MAX_DATA_DEPTH, check_storable
 from hub.events import INVALID_ATTR, Event
 from hub.plugins import Registry
 from triggers.amqp import AMQP, AmqpTriggerConfig
@@ -31,6 +32,7 @@ from triggers.amqp.parse import (
     RawMessage,
     parse,
     unparsed_event,
+    wire,
 )
 from triggers.amqp.urls import broker_base, mask_url, scrub
 
@@ -229,6 +231,35 @@ def test_a_message_id_wins_over_the_content_key() -> None:
 
 
 # --- headers, URLs, the nack ledger ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"body": b'{"n": [1, {"m": "x"}]}', "headers": {"a": 1, "b": b"v", "c": Decimal("1.5")}},
+        {"body": b"\x00\x01", "content_type": "application/x-bin", "message_id": "m"},
+        {"body": b"[1]", "headers": {"table": {"nested": [[1]]}}, "redelivered": True},
+        {"body": b"{broken", "content_type": "application/json"},
+        {"body": b"x" * 100},
+        {"body": b"", "timestamp": datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)},
+    ],
+)
+def test_the_wire_form_is_the_event_as_intake_would_write_it(fields: dict[str, Any]) -> None:
+    written = wire(raw(**fields), SPEC)
+    event = parse(raw(**fields), SPEC)
+    event.id = written.event.id
+    assert written.json == check_storable(event).json
+    assert Event.from_stored(written.json) == written.event
+
+
+def test_a_body_or_header_table_nested_past_what_the_hub_stores_becomes_its_stand_in() -> None:
+    deep: Any = []
+    for _ in range(MAX_DATA_DEPTH):
+        deep = [deep]
+    spec = ParseSpec(broker="amqp://rabbit/%2F", queue="q")
+    for fields in ({"body": orjson.dumps(deep)}, {"body": b"1", "headers": {"h": deep}}):
+        event = wire(raw(**fields), spec).event
+        assert "nests objects and arrays more than" in event.extensions[INVALID_ATTR]
 
 
 def test_headers_are_made_json_safe() -> None:

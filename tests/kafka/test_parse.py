@@ -8,13 +8,15 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from hub.events import INVALID_ATTR
+from hub.eventcheck import MAX_DATA_DEPTH, check_storable
+from hub.events import INVALID_ATTR, Event
 from tests.kafka.conftest import kafka_trigger
 from triggers.kafka.config import start_timestamp_ms
 from triggers.kafka.offsets import OffsetTracker
 from triggers.kafka.parse import (
     INVALID_TYPE,
     RECORD_TYPE,
+    PartitionEvents,
     RawRecord,
     parse,
     text_or_base64,
@@ -74,6 +76,46 @@ def test_a_value_that_claims_json_and_is_not_is_invalid() -> None:
     assert event.type == INVALID_TYPE
     assert "not" in event.extensions[INVALID_ATTR]
     assert event.data == b"{broken"
+
+
+def test_a_record_time_keeps_its_milliseconds_exactly() -> None:
+    # Far from 1970 a timestamp in seconds as a float no longer holds every microsecond.
+    event = parse(raw(b"1", timestamp_ms=147_745_513_505_621), 1024)
+    assert event.time == "6651-11-14T12:25:05.621000Z"
+    assert parse(raw(b"1", timestamp_ms=0), 1024).time == "1970-01-01T00:00:00.000000Z"
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"value": b'{"n": [1, {"m": "x"}]}', "key": b"k", "timestamp_ms": 1_700_000_000_001},
+        {"value": b"\xff\x00plain", "headers": [("h", b"v"), ("bin", b"\xfe")]},
+        {"value": None, "key": b"\xfe"},
+        {"value": b'"text"', "headers": [("content-type", b"application/json")]},
+        {"value": b"{broken", "headers": [("content-type", b"application/json")]},
+        {"value": b"x" * 100},
+    ],
+)
+@pytest.mark.parametrize("ordering", ["none", "partition", "key"])
+def test_the_wire_form_is_the_event_as_intake_would_write_it(
+    record: dict[str, Any], ordering: str
+) -> None:
+    limit = 64
+    wire = PartitionEvents("orders", 2, limit, ordering).wire(7, **record)
+    event = parse(raw(**record), limit, ordering)
+    event.id = wire.event.id
+    assert wire.json == check_storable(event).json
+    assert Event.from_stored(wire.json) == wire.event
+
+
+def test_a_value_nested_past_what_the_hub_stores_becomes_its_stand_in() -> None:
+    deep = b"[" * (MAX_DATA_DEPTH + 1) + b"]" * (MAX_DATA_DEPTH + 1)
+    wire = PartitionEvents("orders", 2, 1024).wire(7, deep)
+    assert "nests objects and arrays more than" in wire.event.extensions[INVALID_ATTR]
+    assert wire.event.idempotency_key == "kafka:orders:2:7"
+    # Brackets inside strings are counted too: such a value is checked in full, and kept.
+    shallow = b'{"s": "' + b"[" * 300 + b'"}'
+    assert PartitionEvents("orders", 2, 1024).wire(8, shallow).event.data == {"s": "[" * 300}
 
 
 def test_text_that_looks_like_base64_marking_is_itself_encoded() -> None:

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from aio_pika.abc import AbstractIncomingMessage
 
-from hub import clock
 from triggers.amqp.ledger import NackLedger, message_key
-from triggers.amqp.parse import RawMessage
+from triggers.amqp.parse import NO_HEADERS, RawMessage
 
 DELIVERY_COUNT = "x-delivery-count"
 
 
-def to_raw(message: AbstractIncomingMessage, ledger: NackLedger) -> RawMessage:
-    headers = message.headers or {}
+def to_raw(message: AbstractIncomingMessage, ledger: NackLedger, received_at: float) -> RawMessage:
+    headers = message.headers or NO_HEADERS
     return RawMessage(
         body=message.body,
         exchange=message.exchange or "",
         routing_key=message.routing_key or "",
-        received_at=clock.now(),
+        received_at=received_at,
         content_type=message.content_type,
         content_encoding=message.content_encoding,
         headers=headers,

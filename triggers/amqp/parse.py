@@ -8,17 +8,20 @@ through the queue."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 import orjson
 
-from hub.events import Event
+from hub.events import Event, WireEvent
 from hub.ids import new_id
-from hub.plugins.events import OCTET_STREAM, invalid_event, mark_invalid
+from hub.plugins.events import OCTET_STREAM, invalid_event, mark_invalid, written
 from hub.timefmt import to_rfc3339
 from triggers.amqp.headers import json_safe, publisher_headers
 from triggers.amqp.urls import event_source
@@ -26,11 +29,12 @@ from triggers.amqp.urls import event_source
 MESSAGE_TYPE = "triggerhub.amqp.message"
 INVALID_TYPE = "triggerhub.amqp.invalid"
 PLAIN_ENCODINGS = frozenset({"", "identity", "utf-8", "utf8"})
+NO_HEADERS: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class RawMessage:
-    """What the broker delivered, without the client library's types."""
+class RawMessage(NamedTuple):
+    """What the broker delivered, without the client library's types. A tuple: one is made
+    per message, thousands a second."""
 
     body: bytes
     exchange: str
@@ -38,7 +42,7 @@ class RawMessage:
     received_at: float
     content_type: str | None = None
     content_encoding: str | None = None
-    headers: Mapping[str, Any] = field(default_factory=dict)
+    headers: Mapping[str, Any] = NO_HEADERS
     message_id: str | None = None
     correlation_id: str | None = None
     timestamp: datetime | None = None
@@ -68,9 +72,9 @@ def parse(raw: RawMessage, spec: ParseSpec) -> Event:
     event = Event(
         id=raw.message_id or digest or new_id(raw.received_at),
         type=raw.type or MESSAGE_TYPE,
-        source=event_source(spec.broker, raw.exchange),
+        source=_source(spec.broker, raw.exchange),
         subject=raw.routing_key or None,
-        time=to_rfc3339(raw.timestamp.timestamp() if raw.timestamp else raw.received_at),
+        time=_time(raw.timestamp.timestamp() if raw.timestamp else raw.received_at),
         extensions=extensions(raw),
         idempotency_key=idempotency_key(spec.queue, raw.message_id, digest),
     )
@@ -83,6 +87,23 @@ def parse(raw: RawMessage, spec: ParseSpec) -> Event:
     if reason is not None:
         _make_invalid(event, raw, spec, reason)
     return event
+
+
+def wire(raw: RawMessage, spec: ParseSpec) -> WireEvent:
+    """The message's event in its wire form, written once (see hub.plugins.written)."""
+    event = parse(raw, spec)
+    headers = raw.headers
+    if headers and not all(isinstance(v, _FLAT) for v in headers.values()):
+        return written(event)  # nested tables: their depth is not known without a walk
+    if isinstance(event.data, dict | list):
+        return written(event, raw.body.count(b"[") + raw.body.count(b"{"))
+    return written(event, 0)
+
+
+_FLAT = (str, bytes, int, float, bool, Decimal, datetime, type(None))
+# The messages of one read share their received time, those of one publisher their exchange.
+_source = functools.lru_cache(maxsize=64)(event_source)
+_time = functools.lru_cache(maxsize=64)(to_rfc3339)
 
 
 def _refusal(raw: RawMessage, spec: ParseSpec) -> str | None:
@@ -144,16 +165,20 @@ def is_json(media: str) -> bool:
 
 def extensions(raw: RawMessage) -> dict[str, Any]:
     out: dict[str, Any] = {"amqpexchange": raw.exchange, "amqproutingkey": raw.routing_key}
-    optional = {
-        "amqpmessageid": raw.message_id,
-        "amqpcorrelationid": raw.correlation_id,
-        "amqptimestamp": to_rfc3339(raw.timestamp.timestamp()) if raw.timestamp else None,
-        "amqpappid": raw.app_id,
-        "amqpcontentencoding": raw.content_encoding,
-        "amqpheaders": json_safe(raw.headers) if raw.headers else None,
-        "amqpredelivered": True if raw.redelivered else None,
-    }
-    out.update((name, value) for name, value in optional.items() if value is not None)
+    if raw.message_id is not None:
+        out["amqpmessageid"] = raw.message_id
+    if raw.correlation_id is not None:
+        out["amqpcorrelationid"] = raw.correlation_id
+    if raw.timestamp:
+        out["amqptimestamp"] = _time(raw.timestamp.timestamp())
+    if raw.app_id is not None:
+        out["amqpappid"] = raw.app_id
+    if raw.content_encoding is not None:
+        out["amqpcontentencoding"] = raw.content_encoding
+    if raw.headers:
+        out["amqpheaders"] = json_safe(raw.headers)
+    if raw.redelivered:
+        out["amqpredelivered"] = True
     return out
 
 

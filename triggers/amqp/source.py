@@ -12,12 +12,13 @@ from functools import partial
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 
-from hub.events import Event
+from hub import clock
+from hub.events import Event, WireEvent
 from hub.plugins.contract import Batch, NotConnected, SourceContext
 from triggers.amqp.config import AmqpTriggerConfig
 from triggers.amqp.convert import key_of, to_raw
 from triggers.amqp.ledger import NackLedger
-from triggers.amqp.parse import ParseSpec, RawMessage, parse, unparsed_event
+from triggers.amqp.parse import ParseSpec, RawMessage, unparsed_event, wire
 from triggers.amqp.session import Session
 from triggers.amqp.topology import declare
 from triggers.amqp.urls import broker_base, mask_url, scrub
@@ -89,21 +90,25 @@ class AmqpSource:
                 break
             messages.append(message)
         return Batch(
-            [self._parse(message) for message in messages],
+            self._events(messages),
             on_ack=partial(self._ack, session, messages),
             on_nack=partial(self._nack, session, messages),
         )
 
-    def _parse(self, message: AbstractIncomingMessage) -> Event:
+    def _events(self, messages: Sequence[AbstractIncomingMessage]) -> list[Event | WireEvent]:
+        received_at = clock.now()
+        return [self._wire(message, received_at) for message in messages]
+
+    def _wire(self, message: AbstractIncomingMessage, received_at: float) -> Event | WireEvent:
         try:
-            return parse(to_raw(message, self._ledger), self._spec)
+            return wire(to_raw(message, self._ledger, received_at), self._spec)
         except Exception as exc:
             self._log.exception("amqp message could not be parsed", error=repr(exc))
             raw = RawMessage(
                 body=message.body,
                 exchange=message.exchange or "",
                 routing_key=message.routing_key or "",
-                received_at=0.0,
+                received_at=received_at,
                 message_id=message.message_id,
             )
             return unparsed_event(raw, self._spec, f"could not be parsed: {exc!r}")

@@ -13,13 +13,13 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from hub.events import Event
+from hub.events import Event, WireEvent
 from hub.plugins.contract import BackOff, Batch, NotConnected, SourceContext
 from triggers.kafka.client import consumer_options
 from triggers.kafka.config import KafkaTriggerConfig
 from triggers.kafka.lag import PartitionLag
 from triggers.kafka.offsets import OffsetTracker, Partition, Span
-from triggers.kafka.parse import RawRecord, parse, unparsed_event
+from triggers.kafka.parse import PartitionEvents, RawRecord, unparsed_event
 from triggers.kafka.rebalance import RebalanceListener, seek_to_time
 
 SETTLE_TIMEOUT = 10.0  # how long a revoke waits for the batch being queued
@@ -43,6 +43,7 @@ class KafkaSource:
         self._offsets = OffsetTracker()
         self._lag = self._new_lag()
         self._consumer: AIOKafkaConsumer | None = None
+        self._shapes: dict[TopicPartition, PartitionEvents] = {}
         # A batch (`batching`) mixes record keys: with any ordering, a partition's batches
         # run one at a time, in offset order, so its records are ordered by partition.
         batched = config.batching is not None and config.ordering != "none"
@@ -74,27 +75,54 @@ class KafkaSource:
         fetched = await consumer.getmany(
             timeout_ms=int(self._config.read_window * 1000), max_records=self._config.read_size
         )
-        raws = [_raw(record) for records in fetched.values() for record in records]
-        if not raws:
+        # A partition's records come in offset order: its span is its first and last.
+        span = {
+            (tp.topic, tp.partition): (rs[0].offset, rs[-1].offset)
+            for tp, rs in fetched.items()
+            if rs
+        }
+        if not span:
             raise BackOff(0.0, "no records")
-        span = _span(raws)
         self._offsets.handed_out(span)
         return Batch(
-            self._events(raws),
+            self._events(fetched),
             on_ack=partial(self._ack, span),
             on_nack=partial(self._nack, span),
         )
 
-    def _events(self, raws: Sequence[RawRecord]) -> list[Event]:
-        return [self._parse(raw) for raw in raws]
+    def _events(self, fetched: Mapping[TopicPartition, Sequence[Any]]) -> list[Event | WireEvent]:
+        events: list[Event | WireEvent] = []
+        for tp, records in fetched.items():
+            shape = self._shape(tp)
+            events.extend([self._wire(shape, record) for record in records])
+        return events
 
-    def _parse(self, raw: RawRecord) -> Event:
+    def _shape(self, tp: TopicPartition) -> PartitionEvents:
+        shape = self._shapes.get(tp)
+        if shape is None:
+            config = self._config
+            shape = PartitionEvents(
+                tp.topic, tp.partition, config.max_payload_bytes, self._ordering
+            )
+            self._shapes[tp] = shape
+        return shape
+
+    def _wire(self, shape: PartitionEvents, record: Any) -> Event | WireEvent:
         try:
-            return parse(raw, self._config.max_payload_bytes, self._ordering)
+            stamp = record.timestamp
+            return shape.wire(
+                record.offset,
+                record.value,
+                record.key,
+                stamp if stamp is not None and stamp >= 0 else None,
+                record.headers,
+            )
         except Exception as exc:
             self._log.exception("kafka record could not be parsed", error=repr(exc))
             reason = f"could not be parsed: {exc!r}"
-            return unparsed_event(raw, self._config.max_payload_bytes, reason, self._ordering)
+            return unparsed_event(
+                _raw(record), self._config.max_payload_bytes, reason, self._ordering
+            )
 
     async def _ack(self, span: Span) -> None:
         self._offsets.acked(span)
@@ -128,7 +156,8 @@ class KafkaSource:
         self._offsets.committed(offsets)
 
     async def on_revoked(self, revoked: Iterable[TopicPartition]) -> None:
-        parts = [(tp.topic, tp.partition) for tp in revoked]
+        tps = list(revoked)
+        parts = _parts(tps)
         if not await self._offsets.wait_settled(SETTLE_TIMEOUT):
             self._log.warning("kafka revoke: a batch is still being queued; it will be re-read")
         consumer = self._consumer
@@ -136,6 +165,8 @@ class KafkaSource:
             await self._commit(consumer, self._offsets.to_commit(parts))
         self._offsets.forget(parts)
         self._lag.forget(parts)
+        for tp in tps:
+            self._shapes.pop(tp, None)
         self._log.info("kafka partitions revoked", partitions=sorted(parts))
 
     async def on_assigned(self, assigned: Iterable[TopicPartition]) -> None:
@@ -202,15 +233,6 @@ def _raw(record: Any) -> RawRecord:
         else None,
         headers=tuple(record.headers or ()),
     )
-
-
-def _span(raws: Sequence[RawRecord]) -> Span:
-    span: Span = {}
-    for raw in raws:
-        part = (raw.topic, raw.partition)
-        first, last = span.get(part, (raw.offset, raw.offset))
-        span[part] = (min(first, raw.offset), max(last, raw.offset))
-    return span
 
 
 def _parts(tps: Iterable[TopicPartition]) -> list[Partition]:
