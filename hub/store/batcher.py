@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import structlog
@@ -62,12 +62,12 @@ class GroupCommitter:
                 f"cannot open the store: {self._startup_error}"
             ) from self._startup_error
 
-    async def call(self, op: Callable[[Connection], T], *, durable: bool = True) -> T:
+    def call(self, op: Callable[[Connection], T], *, durable: bool = True) -> Awaitable[T]:
         # A client-server commit is durable when it returns: `durable` changes nothing here.
         assert self._loop is not None, "store not opened"
         fut: asyncio.Future[T] = self._loop.create_future()
         self._enqueue(op, fut)
-        return await fut
+        return fut
 
     def call_nowait(self, op: Op) -> None:
         """Queue a write whose commit nobody waits for (it still commits in order)."""
@@ -138,17 +138,18 @@ class GroupCommitter:
 
 
 def execute_batch(
-    conn: Connection, begin: Callable[[Connection], None], batch: list[tuple[Op, Any]]
+    conn: Connection, begin: Callable[[Connection], None], batch: Sequence[Sequence[Any]]
 ) -> list[Outcome]:
-    """Run a batch in one transaction; if any op raises, run each alone to isolate it."""
+    """Run a batch in one transaction; if any op raises, run each alone to isolate it. Each
+    entry of `batch` starts with the op and the future that awaits its answer (or None)."""
     try:
         begin(conn)
-        results = [op(conn) for op, _ in batch]
+        results = [entry[0](conn) for entry in batch]
         conn.commit()
-        return [(fut, result, None) for (_, fut), result in zip(batch, results, strict=True)]
+        return [(entry[1], result, None) for entry, result in zip(batch, results, strict=True)]
     except Exception:
         _safe_rollback(conn)
-    return [_execute_one(conn, begin, op, fut) for op, fut in batch]
+    return [_execute_one(conn, begin, entry[0], entry[1]) for entry in batch]
 
 
 def _execute_one(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Coroutine
+from collections.abc import Awaitable
 from typing import Any, Protocol, TypeVar
 
 from hub import clock
@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 class Committer(Protocol):
     def start(self, loops: Supervisor) -> None: ...
-    def call(self, op: Op[T], *, durable: bool = True) -> Coroutine[Any, Any, T]: ...
+    def call(self, op: Op[T], *, durable: bool = True) -> Awaitable[T]: ...
     def call_nowait(self, op: Op[Any]) -> None: ...
     async def close(self) -> None: ...
 
@@ -92,12 +92,12 @@ class SqlBase:
         for callback in self._outbox_callbacks:
             callback(run_at)
 
-    # Not coroutines themselves: the committer's call is the one awaited, a frame less on
+    # Not coroutines themselves: the committer's future is the one awaited, a frame less on
     # every write of the hot path.
-    def _commit(self, op: Op[T]) -> Coroutine[Any, Any, T]:
+    def _commit(self, op: Op[T]) -> Awaitable[T]:
         return self._writer.call(op)
 
-    def _commit_fast(self, op: Op[T]) -> Coroutine[Any, Any, T]:
+    def _commit_fast(self, op: Op[T]) -> Awaitable[T]:
         # Leases and attempt outcomes need not wait for the fsync: lost in a crash, they only
         # make an invocation run again, which at-least-once allows.
         return self._writer.call(op, durable=False)
