@@ -4,8 +4,6 @@ executors take them one at a time with `async with dispatcher.take() as invocati
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 
 import structlog
 
@@ -37,21 +35,23 @@ class Dispatcher:
         self._space = asyncio.Event()
         self._low_water = max(1, queue_size // 2)
 
-    @contextlib.asynccontextmanager
-    async def take(self) -> AsyncIterator[Invocation]:
+    def take(self) -> Taken:
         """The next leased invocation, held as in flight until the block ends."""
+        return Taken(self)
+
+    async def _next(self) -> Invocation:
         inv = await self._queue.get()
         if self._queue.qsize() <= self._low_water:
             self._space.set()  # lease more once the queue is half empty
-        try:
-            yield inv
-        finally:
-            self._inflight.discard(inv.id)
+        return inv
 
     def drop_queued(self) -> None:
         """Forget what is leased but not started (on stop): the store hands it back."""
         while not self._queue.empty():
             self._inflight.discard(self._queue.get_nowait().id)
+
+    def _done(self, inv: Invocation) -> None:
+        self._inflight.discard(inv.id)
 
     async def run(self) -> None:
         failures = 0
@@ -84,3 +84,22 @@ class Dispatcher:
                     self._queue.put_nowait(inv)
             if len(leased) < free:
                 await self.alarm.sleep_until(next_due)
+
+
+class Taken:
+    """`async with dispatcher.take() as inv`: a class rather than an async generator, which
+    costs a generator, its wrapper and two extra resumptions per invocation."""
+
+    __slots__ = ("_dispatcher", "_inv")
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self._dispatcher = dispatcher
+        self._inv: Invocation | None = None
+
+    async def __aenter__(self) -> Invocation:
+        self._inv = await self._dispatcher._next()
+        return self._inv
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._inv is not None:
+            self._dispatcher._done(self._inv)
