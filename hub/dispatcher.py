@@ -12,6 +12,7 @@ from hub.alarm import Alarm
 from hub.errors import StoreError
 from hub.invocation import Invocation
 from hub.store.base import InvocationStore
+from hub.store.submit_lease import SubmitLease
 
 log = structlog.get_logger("hub.dispatcher")
 
@@ -34,6 +35,29 @@ class Dispatcher:
         self._inflight: set[str] = set()
         self._space = asyncio.Event()
         self._low_water = max(1, queue_size // 2)
+        # Room held for submits that lease what they create (hub/store/submit_lease.py),
+        # offered only while this loop sleeps with nothing due, and none once stopping.
+        self._reserved = 0
+        self._idle = False
+        self._stopping = False
+
+    def offer(self, count: int) -> SubmitLease | None:
+        if not self._idle or self._stopping:
+            return None
+        room = min(count, self._queue.maxsize - self._queue.qsize() - self._reserved)
+        if room <= 0:
+            return None
+        self._reserved += room
+        return SubmitLease(self.owner, room, clock.now() + self.lease_timeout)
+
+    def settle(self, lease: SubmitLease, committed: bool) -> None:
+        self._reserved -= lease.limit
+        self._space.set()  # the room held back may be what the lease loop waits for
+        if not committed or self._stopping:
+            return  # not leased, or handed back by the store when the hub stops
+        for inv in lease.leased:
+            self._inflight.add(inv.id)
+            self._queue.put_nowait(inv)
 
     def take(self) -> Taken:
         """The next leased invocation, held as in flight until the block ends."""
@@ -47,6 +71,7 @@ class Dispatcher:
 
     def drop_queued(self) -> None:
         """Forget what is leased but not started (on stop): the store hands it back."""
+        self._stopping = True
         while not self._queue.empty():
             self._inflight.discard(self._queue.get_nowait().id)
 
@@ -57,7 +82,7 @@ class Dispatcher:
         failures = 0
         while True:
             self.alarm.arm()
-            free = self._queue.maxsize - self._queue.qsize()
+            free = self._queue.maxsize - self._queue.qsize() - self._reserved
             if free < self._low_water:
                 self._space.clear()
                 await self._space.wait()
@@ -83,7 +108,11 @@ class Dispatcher:
                     self._inflight.add(inv.id)
                     self._queue.put_nowait(inv)
             if len(leased) < free:
-                await self.alarm.sleep_until(next_due)
+                self._idle = True
+                try:
+                    await self.alarm.sleep_until(next_due)
+                finally:
+                    self._idle = False
 
 
 class Taken:
