@@ -93,7 +93,8 @@ class Invocations(Protocol):
         """`callback(run_at)` is called in the event loop after a commit makes work due."""
 
     def lease_at_submit(self, leaser: SubmitLeaser) -> None:
-        """Submits may lease what they create into `leaser`'s room (submit_lease.py)."""
+        """Submits may lease what they create into `leaser`'s room (submit_lease.py). Optional:
+        the hub looks it up, and without it the dispatcher leases everything."""
 
     async def submit(
         self, items: Sequence[NewInvocation], checkpoint: Checkpoint | None = None
