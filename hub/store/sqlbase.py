@@ -14,7 +14,7 @@ from hub import clock
 from hub.config.settings import DEFAULT_DEDUP_WINDOW
 from hub.errors import StoreError
 from hub.store.base import DueCallback
-from hub.store.batcher import GroupCommitter, is_broken
+from hub.store.batcher import GroupCommitter, OnCommit, is_broken
 from hub.store.connection import Connection, Op
 from hub.store.health import StoreHealth
 from hub.store.probe import probe_until_writable
@@ -25,7 +25,9 @@ T = TypeVar("T")
 
 class Committer(Protocol):
     def start(self, loops: Supervisor) -> None: ...
-    def call(self, op: Op[T], *, durable: bool = True) -> Awaitable[T]: ...
+    def call(
+        self, op: Op[T], *, durable: bool = True, on_commit: OnCommit | None = None
+    ) -> Awaitable[T]: ...
     def call_nowait(self, op: Op[Any]) -> None: ...
     async def close(self) -> None: ...
 
@@ -94,8 +96,8 @@ class SqlBase:
 
     # Not coroutines themselves: the committer's future is the one awaited, a frame less on
     # every write of the hot path.
-    def _commit(self, op: Op[T]) -> Awaitable[T]:
-        return self._writer.call(op)
+    def _commit(self, op: Op[T], on_commit: OnCommit | None = None) -> Awaitable[T]:
+        return self._writer.call(op, on_commit=on_commit)
 
     def _commit_fast(self, op: Op[T]) -> Awaitable[T]:
         # Leases and attempt outcomes need not wait for the fsync: lost in a crash, they only

@@ -42,7 +42,16 @@ class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk, SqlRateLimits, FlowI
         now = self.now()
         leaser = self._leaser
         lease = leaser.offer(len(items)) if leaser is not None and items else None
-        committed = False
+        settled = False
+
+        def committed() -> None:
+            # At the commit, not after the fsync: as soon as the dispatcher's lease could have
+            # read the rows (an attempt lost in a crash before the fsync only runs again).
+            nonlocal settled
+            settled = True
+            if leaser is not None and lease is not None:
+                leaser.settle(lease, True)
+
         try:
             results = await self._commit(
                 partial(
@@ -52,12 +61,12 @@ class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk, SqlRateLimits, FlowI
                     dedup_window=self.dedup_window,
                     checkpoint=checkpoint,
                     lease=lease,
-                )
+                ),
+                on_commit=None if lease is None else committed,
             )
-            committed = True
         finally:
-            if leaser is not None and lease is not None:
-                leaser.settle(lease, committed)
+            if leaser is not None and lease is not None and not settled:
+                leaser.settle(lease, False)
         leased = 0 if lease is None else len(lease.leased)
         if items and sum(r.created for r in results) > leased:
             self._due(min(i.not_before for i in items))

@@ -3,13 +3,18 @@ the room it is offered, and only what the lease itself would take at once."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
+from pathlib import Path
 
 from hub.invocation import Invocation
 from hub.status import Status
 from hub.store.base import InvocationStore, Routing
+from hub.store.sqlite import SqliteStore
 from hub.store.submit_lease import SubmitLease
 from tests.store.test_contract import item
+from tests.waiting import until
 
 
 class Room:
@@ -85,3 +90,34 @@ async def test_a_duplicate_is_not_leased(store: InvocationStore) -> None:
     [again] = await store.submit([item(key="same")])
     assert again.id == first.id and not again.created
     assert [inv.id for inv in room.leased] == [first.id]
+
+
+class SlowSyncStore(SqliteStore):
+    """A SQLite store whose fsync waits until the test lets it go."""
+
+    def __init__(self, path: Path) -> None:
+        self.go = threading.Event()
+        super().__init__(path, dedup_window=3600)
+
+    def _sync_wal(self) -> None:
+        self.go.wait(10)
+        super()._sync_wal()
+
+
+async def test_what_a_submit_leased_is_handed_over_at_its_commit(tmp_path: Path) -> None:
+    # As early as the dispatcher's own lease could read the rows: before the submit's fsync,
+    # which the submit itself still waits for.
+    store = SlowSyncStore(tmp_path / "hub.db")
+    await store.open()
+    try:
+        room = Room(10)
+        store.lease_at_submit(room)
+        submit = asyncio.create_task(store.submit([item()]))
+        await until(lambda: len(room.leased) == 1)
+        assert not submit.done()  # not answered before its fsync
+        store.go.set()
+        [done] = await asyncio.wait_for(submit, 10)
+        assert done.id == room.leased[0].id
+    finally:
+        store.go.set()
+        await store.close()
