@@ -33,6 +33,10 @@ async def start_loops(hub: Hub, session: aiohttp.ClientSession) -> None:
     )
     await hub.pauses.refresh()  # before any executor may start a paused function's work
     hub.store.on_due(hub.dispatcher.alarm.nudge)
+    # A store kind of an earlier release may not lease at submit: its dispatcher leases all.
+    lease_at_submit = getattr(hub.store, "lease_at_submit", None)
+    if lease_at_submit is not None:
+        lease_at_submit(hub.dispatcher)
     hub.store.on_outbox(delivery.alarm.nudge)
     hub.supervisor.spawn("dispatcher", hub.dispatcher.run)
     for n in range(hub.settings.executors):

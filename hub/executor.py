@@ -18,6 +18,7 @@ from hub.outcome_writer import FinalCallback, OutcomeWriter
 from hub.runtime import FunctionRuntime
 from hub.status import Condition
 from hub.store.base import InvocationStore
+from hub.time_limits import Limit, TimeLimits
 
 log = structlog.get_logger("hub.executor")
 UNKNOWN_FUNCTION_RETRY = 60.0
@@ -40,7 +41,8 @@ class Executor:
         self.lease_timeout = lease_timeout
         self.hooks = hooks or Hooks()
         self.outcomes = OutcomeWriter(store, self.owner, runtimes, on_final, self.hooks)
-        self.running: dict[str, asyncio.Timeout] = {}
+        self.limits = TimeLimits()
+        self.running: dict[str, Limit] = {}
         self.stopped: set[str] = set()
         self.idle = asyncio.Event()
         self.idle.set()
@@ -64,12 +66,8 @@ class Executor:
 
     def cancel(self, invocation_id: str) -> bool:
         """Abort a running attempt (its record was already set to stopped)."""
-        timeout = self.running.get(invocation_id)
-        if timeout is None:
-            return False
-        try:
-            timeout.reschedule(asyncio.get_running_loop().time())
-        except RuntimeError:
+        limit = self.running.get(invocation_id)
+        if limit is None or not self.limits.expire(limit):
             return False  # the attempt already ended; its outcome is being written
         self.stopped.add(invocation_id)
         return True
@@ -129,11 +127,23 @@ class Executor:
         structlog.contextvars.bind_contextvars(
             invocation=inv.id, function=inv.function, attempt=inv.attempts
         )
+        limit = self.limits.start(timeout)
+        self.running[inv.id] = limit
+        self.idle.clear()
+        expired = False
         try:
-            async with asyncio.timeout(timeout) as tm:
-                self.running[inv.id] = tm
-                self.idle.clear()
+            try:
                 result = await rt.target(inv.wire)
+            finally:
+                expired = self.limits.end(limit)  # before anything else is awaited
+        except (asyncio.CancelledError, TimeoutError) as exc:
+            if isinstance(exc, asyncio.CancelledError) and not expired:
+                raise  # cancelled from outside: the hub is stopping
+            if inv.id in self.stopped:
+                log.info("attempt cancelled by stop")
+                return
+            error = f"timed out after {timeout:g}s" if expired else f"TimeoutError: {exc}"
+            await self.outcomes.failed(inv, rt, now, error, None)
         except NonRetryableError as exc:
             await self.outcomes.finish(
                 inv,
@@ -148,12 +158,6 @@ class Executor:
             await self.outcomes.failed(inv, rt, now, str(exc), exc, retry_after=exc.seconds)
         except FunctionError as exc:
             await self.outcomes.failed(inv, rt, now, str(exc), exc)
-        except TimeoutError as exc:
-            if inv.id in self.stopped:
-                log.info("attempt cancelled by stop")
-                return
-            error = f"timed out after {timeout:g}s" if tm.expired() else f"TimeoutError: {exc}"
-            await self.outcomes.failed(inv, rt, now, error, None)
         except Exception as exc:
             log.warning("target raised unexpectedly", error=repr(exc))
             await self.outcomes.failed(inv, rt, now, f"{type(exc).__name__}: {exc}", None)

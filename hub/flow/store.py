@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Sequence
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from hub.flow import fold_ops, redrive_ops, stop_ops, store_ops
 from hub.flow.outcome import FlowOutcome
@@ -23,7 +23,7 @@ class _SqlStore(Protocol):
     @property
     def dedup_window(self) -> float: ...
     def now(self) -> float: ...
-    def _commit(self, op: Op[T]) -> Coroutine[Any, Any, T]: ...
+    def _commit(self, op: Op[T]) -> Awaitable[T]: ...
     def _due(self, run_at: float) -> None: ...
     async def _read(self, op: Op[T]) -> T: ...
 

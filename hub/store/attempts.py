@@ -59,86 +59,43 @@ def finalize(
     if started is not None and started["owner"] != owner:
         start(conn, inv_id=inv_id, **started)  # not this owner's start: written as it was
         started = None
+    params = {
+        "status": str(status),
+        "condition": condition,
+        "error": error,
+        "response": response,
+        "now": now,
+        "id": inv_id,
+        "owner": owner,
+        **transition(str(status), now, error or condition),
+    }
     if started is not None:
-        return _start_and_finalize(
-            conn,
-            inv_id=inv_id,
-            owner=owner,
-            now=now,
-            status=status,
-            condition=condition,
-            error=error,
-            response=response,
-            routing=routing,
-            dedup_window=dedup_window,
-            started=started,
-        )
-    cur = conn.execute(
-        with_history(
-            conn,
-            "UPDATE invocations SET status = :status, condition = :condition, "
-            "last_error = COALESCE(:error, last_error), response = :response, "
-            "finished_at = :now, run_at = NULL, lease_owner = NULL, "
-            f"history = {HISTORY} {_HELD}",
-        ),
-        {
-            "status": str(status),
-            "condition": condition,
-            "error": error,
-            "response": response,
-            "now": now,
-            "id": inv_id,
-            "owner": owner,
-            **transition(str(status), now, error or condition),
-        },
-    )
+        params["started_at"] = started["now"]
+        params |= transition("running", started["now"], f"attempt {started['attempt']}", "s_")
+    cur = conn.execute(_final_sql(conn, with_start=started is not None), params)
     if not cur.rowcount:
         return False
     route(conn, routing, now=now, dedup_window=dedup_window)
     return True
 
 
-def _start_and_finalize(
-    conn: Connection,
-    *,
-    inv_id: str,
-    owner: str,
-    now: float,
-    status: Status,
-    condition: str,
-    error: str | None,
-    response: bytes | None,
-    routing: Routing,
-    dedup_window: float,
-    started: dict[str, Any],
-) -> bool:
-    """`start` then `finalize` of one attempt as one UPDATE: what the two would write."""
-    cur = conn.execute(
-        with_two_history(
-            conn,
-            "UPDATE invocations SET status = :status, condition = :condition, "
-            "attempts = attempts + 1, invoke_count = invoke_count + 1, "
-            "started_at = :started_at, last_error = COALESCE(:error, last_error), "
-            "response = :response, finished_at = :now, run_at = NULL, lease_owner = NULL, "
-            f"history = {HISTORY} {_HELD}",
-        ),
-        {
-            "status": str(status),
-            "condition": condition,
-            "started_at": started["now"],
-            "error": error,
-            "response": response,
-            "now": now,
-            "id": inv_id,
-            "owner": owner,
-            **transition("running", started["now"], f"attempt {started['attempt']}", "s_"),
-            **transition(str(status), now, error or condition),
-        },
-    )
-    if not cur.rowcount:
-        return False
-    route(conn, routing, now=now, dedup_window=dedup_window)
-    return True
+_FINAL = (
+    "UPDATE invocations SET status = :status, condition = :condition, {start}"
+    "last_error = COALESCE(:error, last_error), response = :response, "
+    f"finished_at = :now, run_at = NULL, lease_owner = NULL, history = {HISTORY} {_HELD}"
+)
+_FINAL_ONLY = _FINAL.replace("{start}", "")
+# The final status's UPDATE writing the attempt's start too: what `start` writes.
+_FINAL_AND_START = _FINAL.replace(
+    "{start}",
+    "attempts = attempts + 1, invoke_count = invoke_count + 1, started_at = :started_at, ",
+)
+
+
+def _final_sql(conn: Connection, *, with_start: bool) -> str:
+    if with_start:
+        return with_two_history(conn, _FINAL_AND_START)
+    return with_history(conn, _FINAL_ONLY)
 
 
 def route(conn: Connection, routing: Routing, *, now: float, dedup_window: float) -> None:

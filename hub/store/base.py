@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from hub.flow.protocol import FlowIntake
 from hub.invocation import Invocation, NewInvocation
@@ -13,6 +13,9 @@ from hub.status import Status
 from hub.store.health import StoreHealth
 from hub.store.operator import Bulk, Pauses
 from hub.supervisor import Supervisor
+
+if TYPE_CHECKING:
+    from hub.store.submit_lease import SubmitLeaser
 
 
 @dataclass(slots=True, frozen=True)
@@ -88,6 +91,10 @@ class Invocations(Protocol):
 
     def on_due(self, callback: DueCallback) -> None:
         """`callback(run_at)` is called in the event loop after a commit makes work due."""
+
+    def lease_at_submit(self, leaser: SubmitLeaser) -> None:
+        """Submits may lease what they create into `leaser`'s room (submit_lease.py). Optional:
+        the hub looks it up, and without it the dispatcher leases everything."""
 
     async def submit(
         self,

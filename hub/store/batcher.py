@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import structlog
@@ -29,6 +29,9 @@ MAX_BATCH = 4096
 
 Op = Callable[[Connection], Any]
 Outcome = tuple["asyncio.Future[Any] | None", Any, BaseException | None]
+OnCommit = Callable[[], None]
+"""Called in the loop once a write has committed, before anyone is answered (a durable write
+hears of its commit before its fsync)."""
 
 
 class GroupCommitter:
@@ -41,7 +44,7 @@ class GroupCommitter:
         self._connect = connect
         self._begin = begin
         self._health = health
-        self._pending: deque[tuple[Op, asyncio.Future[Any] | None]] = deque()
+        self._pending: deque[tuple[Op, asyncio.Future[Any] | None, OnCommit | None]] = deque()
         self._cv = threading.Condition()
         self._closing = False
         self._thread: threading.Thread | None = None
@@ -62,22 +65,28 @@ class GroupCommitter:
                 f"cannot open the store: {self._startup_error}"
             ) from self._startup_error
 
-    async def call(self, op: Callable[[Connection], T], *, durable: bool = True) -> T:
+    def call(
+        self,
+        op: Callable[[Connection], T],
+        *,
+        durable: bool = True,
+        on_commit: OnCommit | None = None,
+    ) -> Awaitable[T]:
         # A client-server commit is durable when it returns: `durable` changes nothing here.
         assert self._loop is not None, "store not opened"
         fut: asyncio.Future[T] = self._loop.create_future()
-        self._enqueue(op, fut)
-        return await fut
+        self._enqueue(op, fut, on_commit)
+        return fut
 
     def call_nowait(self, op: Op) -> None:
         """Queue a write whose commit nobody waits for (it still commits in order)."""
-        self._enqueue(op, None)
+        self._enqueue(op, None, None)
 
-    def _enqueue(self, op: Op, fut: asyncio.Future[Any] | None) -> None:
+    def _enqueue(self, op: Op, fut: asyncio.Future[Any] | None, on_commit: OnCommit | None) -> None:
         with self._cv:
             if self._closing:
                 raise StoreError("the store is closed")
-            self._pending.append((op, fut))
+            self._pending.append((op, fut, on_commit))
             if len(self._pending) == 1:
                 self._cv.notify()
 
@@ -110,7 +119,7 @@ class GroupCommitter:
                     try:
                         conn = self._connect()
                     except Exception as exc:  # the writers back off and come again
-                        self._resolve([(fut, None, exc) for _, fut in batch])
+                        self._resolve([(fut, None, exc) for _, fut, _ in batch], [])
                         continue
                     log.info("store connection re-established")
                 outcomes = execute_batch(conn, self._begin, batch)
@@ -119,36 +128,55 @@ class GroupCommitter:
                     log.warning("store connection lost; reconnecting for the next write")
                     _close_quietly(conn)
                     conn = None
-                self._resolve(outcomes)
+                self._resolve(outcomes, committed_callbacks(batch, outcomes))
         finally:
             if conn is not None:
                 conn.close()
 
-    def _resolve(self, outcomes: list[Outcome]) -> None:
+    def _resolve(self, outcomes: list[Outcome], committed: list[OnCommit]) -> None:
         loop = self._loop
         if loop is None or loop.is_closed():
             return
         # The loop may close while we commit; then nobody is left to tell.
         with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(self._settle, outcomes)
+            loop.call_soon_threadsafe(self._settle, outcomes, committed)
 
-    def _settle(self, outcomes: list[Outcome]) -> None:
+    def _settle(self, outcomes: list[Outcome], committed: list[OnCommit]) -> None:
         self._health.observe(exc for _, _, exc in outcomes)
+        run_committed(committed)
         set_results(outcomes)
 
 
 def execute_batch(
-    conn: Connection, begin: Callable[[Connection], None], batch: list[tuple[Op, Any]]
+    conn: Connection, begin: Callable[[Connection], None], batch: Sequence[Sequence[Any]]
 ) -> list[Outcome]:
-    """Run a batch in one transaction; if any op raises, run each alone to isolate it."""
+    """Run a batch in one transaction; if any op raises, run each alone to isolate it. Each
+    entry of `batch` starts with the op and the future that awaits its answer (or None)."""
     try:
         begin(conn)
-        results = [op(conn) for op, _ in batch]
+        results = [entry[0](conn) for entry in batch]
         conn.commit()
-        return [(fut, result, None) for (_, fut), result in zip(batch, results, strict=True)]
+        return [(entry[1], result, None) for entry, result in zip(batch, results, strict=True)]
     except Exception:
         _safe_rollback(conn)
-    return [_execute_one(conn, begin, op, fut) for op, fut in batch]
+    return [_execute_one(conn, begin, entry[0], entry[1]) for entry in batch]
+
+
+def committed_callbacks(batch: Sequence[Sequence[Any]], outcomes: list[Outcome]) -> list[OnCommit]:
+    """The on-commit callbacks (each entry's third item) of the writes that committed."""
+    return [
+        entry[2]
+        for entry, outcome in zip(batch, outcomes, strict=True)
+        if entry[2] is not None and outcome[2] is None
+    ]
+
+
+def run_committed(callbacks: list[OnCommit]) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception as exc:  # one callback's defect must not keep the others' answers
+            log.exception("a store write's commit callback failed", error=repr(exc))
 
 
 def _execute_one(

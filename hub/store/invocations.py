@@ -18,6 +18,7 @@ from hub.store import flow_lanes, flow_lease, pauses, positions
 from hub.store.base import Checkpoint, Submitted
 from hub.store.connection import Connection
 from hub.store.rows import COLUMNS, to_invocation
+from hub.store.submit_lease import SubmitLease, lease_new
 
 _CLAIM_KEY = (
     "INSERT INTO idempotency (function, key, invocation_id, expires_at) "
@@ -28,9 +29,9 @@ _CLAIM_KEY = (
 )
 _INSERT = (
     "INSERT INTO invocations (id, function, status, event, attempts, invoke_count, created_at, "
-    "not_before, deadline, idempotency_key, run_at, history, ordering_key) "
+    "not_before, deadline, idempotency_key, run_at, lease_owner, history, ordering_key) "
     "VALUES (:id, :function, 'queued', :event, 0, 0, :now, :not_before, :deadline, :key, "
-    ":not_before, :history, :ordering_key)"
+    ":run_at, :owner, :history, :ordering_key)"
 )
 # An ordered invocation is eligible only while no older one of its key is still active
 # (queued, leased, running or retrying): one at a time per key, in submission order.
@@ -49,9 +50,12 @@ def submit(
     dedup_window: float,
     checkpoint: Checkpoint | None = None,
     checkpoints: Sequence[Checkpoint] = (),
+    lease: SubmitLease | None = None,
 ) -> list[Submitted]:
-    """`checkpoints`: several sources' positions, when their events commit together (the
-    timers of one instant)."""
+    """Insert the new invocations (a duplicate idempotency key gives the first one's id);
+    with `lease`, those that may start now are leased by this commit (submit_lease.py).
+    `checkpoints`: several sources' positions, when their events commit together (the timers
+    of one instant)."""
     results: list[Submitted] = []
     inserts: list[NewInvocation] = []
     for item in items:
@@ -70,7 +74,10 @@ def submit(
         inserts.append(item)
         results.append(Submitted(item.id, created=True))
     if inserts:
-        conn.executemany(_INSERT, _rows(inserts, now))
+        rows = _rows(inserts, now)
+        if lease is not None:
+            lease_new(conn, lease, inserts, rows, now)
+        conn.executemany(_INSERT, rows)
         flow_lanes.mark(conn, inserts)
     if checkpoint is not None:
         positions.set_checkpoint(conn, checkpoint=checkpoint, now=now)
@@ -103,6 +110,8 @@ def _row(item: NewInvocation, now: float, history: str) -> dict[str, Any]:
         "not_before": item.not_before,
         "deadline": item.deadline,
         "key": item.idempotency_key,
+        "run_at": item.not_before,
+        "owner": None,
         "history": history,
         "ordering_key": item.ordering_key,
     }

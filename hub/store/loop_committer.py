@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from hub.errors import StoreError, StoreFullError
-from hub.store.batcher import Op, Outcome, execute_batch, set_results
+from hub.store.batcher import (
+    OnCommit,
+    Op,
+    Outcome,
+    committed_callbacks,
+    execute_batch,
+    run_committed,
+    set_results,
+)
 from hub.store.connection import Connection
 from hub.store.health import StoreHealth, is_out_of_space
 from hub.supervisor import Supervisor
@@ -23,6 +31,7 @@ from hub.supervisor import Supervisor
 T = TypeVar("T")
 # Bounds how long one batch holds the loop (a few milliseconds at most).
 MAX_BATCH = 1024
+Pending = tuple[Op, "asyncio.Future[Any] | None", "OnCommit | None", bool]
 
 
 class LoopCommitter:
@@ -37,15 +46,17 @@ class LoopCommitter:
         self._begin = begin
         self._sync = sync
         self._health = health
-        self._pending: deque[tuple[Op, asyncio.Future[Any] | None]] = deque()
+        # (op, its future or None, its on-commit callback or None, whether the future waits
+        # for the fsync)
+        self._pending: deque[Pending] = deque()
         self._wake = asyncio.Event()
         self._conn: Connection | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
-        self._eager: set[asyncio.Future[Any]] = set()
         self._unsynced: list[Outcome] = []
         self._syncer: asyncio.Task[None] | None = None
         self._loops = Supervisor()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self, loops: Supervisor) -> None:
         """Start committing in `loops`, a group of its own: it stops when close() drains it."""
@@ -54,26 +65,34 @@ class LoopCommitter:
         except Exception as exc:
             raise StoreError(f"cannot open the store: {exc}") from exc
         self._loops = loops
+        self._loop = asyncio.get_running_loop()
         self._task = loops.spawn("committer", self._run)
 
-    async def call(self, op: Callable[[Connection], T], *, durable: bool = True) -> T:
-        """Run `op` in the next group commit. `durable=False` returns once it is committed,
-        before the fsync: for writes whose loss a crash would only turn into a repeat
-        (leases, finishing an attempt), never for what acknowledges a source."""
-        fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        if not durable:
-            self._eager.add(fut)
-        self._enqueue(op, fut)
-        return await fut
+    def call(
+        self,
+        op: Callable[[Connection], T],
+        *,
+        durable: bool = True,
+        on_commit: OnCommit | None = None,
+    ) -> Awaitable[T]:
+        """Run `op` in the next group commit; await the answer. `durable=False` answers once it
+        is committed, before the fsync: for writes whose loss a crash would only turn into a
+        repeat (leases, finishing an attempt), never for what acknowledges a source. A future,
+        not a coroutine: a frame less on every write of the hot path. `on_commit` is called
+        once it has committed, before anyone is answered."""
+        assert self._loop is not None, "store not opened"
+        fut: asyncio.Future[T] = self._loop.create_future()
+        self._enqueue((op, fut, on_commit, durable))
+        return fut
 
     def call_nowait(self, op: Op) -> None:
         """Queue a write whose commit nobody waits for (it still commits in order)."""
-        self._enqueue(op, None)
+        self._enqueue((op, None, None, False))
 
-    def _enqueue(self, op: Op, fut: asyncio.Future[Any] | None) -> None:
+    def _enqueue(self, pending: Pending) -> None:
         if self._closing:
             raise StoreError("the store is closed")
-        self._pending.append((op, fut))
+        self._pending.append(pending)
         self._wake.set()
 
     async def _run(self) -> None:
@@ -89,10 +108,9 @@ class LoopCommitter:
                 except Exception as exc:
                     err = StoreError(f"store write failed: {exc!r}")
                     err.__cause__ = exc
-                    set_results([(fut, None, err) for _, fut in batch])
+                    set_results([(entry[1], None, err) for entry in batch])
                     continue
-                self._health.observe(exc for _, _, exc in outcomes)
-                waiting = self._answer_eager(outcomes)
+                waiting = self._answer_eager(batch, outcomes)
                 if not waiting:
                     # Nobody waits for these to be durable (a lease, a start, an outcome: a
                     # crash only repeats an attempt), so they pay no fsync of their own: the
@@ -109,14 +127,25 @@ class LoopCommitter:
                     await self._syncer
                 return
 
-    def _answer_eager(self, outcomes: list[Outcome]) -> list[Outcome]:
+    def _answer_eager(self, batch: list[Pending], outcomes: list[Outcome]) -> list[Outcome]:
         """Answer the writes that wait only for their commit; returns those that wait for the
-        fsync too (writes nobody waits for are dropped: set_results has nothing to do)."""
-        eager = [o for o in outcomes if o[0] in self._eager] if self._eager else []
-        for fut, _, _ in eager:
-            self._eager.discard(fut)
-        set_results(eager)
-        return [o for o in outcomes if o[0] is not None and not o[0].done()]
+        fsync too (writes nobody waits for have nothing to answer)."""
+        run_committed(committed_callbacks(batch, outcomes))
+        waiting: list[Outcome] = []
+        failed = False
+        for (_, fut, _, durable), outcome in zip(batch, outcomes, strict=True):
+            if outcome[2] is not None:
+                failed = True
+            if durable:
+                waiting.append(outcome)
+            elif fut is not None and not fut.done():
+                if outcome[2] is None:
+                    fut.set_result(outcome[1])
+                else:
+                    set_results([outcome])
+        if failed:
+            self._health.observe(exc for _, _, exc in outcomes)
+        return waiting
 
     async def _sync_loop(self) -> None:
         try:

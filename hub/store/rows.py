@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import orjson
@@ -21,28 +22,57 @@ _STATUS = {str(s): s for s in Status}
 
 
 def to_invocation(row: Any) -> Invocation:
+    # Positional, in Invocation's field order (checked below): keywords cost twice as much,
+    # and every leased row is read here.
     response = row[13]
     return Invocation(
-        id=row[0],
-        function=row[1],
-        status=_STATUS[row[2]],
-        event_json=bytes(row[3]),
-        attempts=row[4],
-        invoke_count=row[5],
-        created_at=row[6],
-        not_before=row[7],
-        deadline=row[8],
-        idempotency_key=row[9],
-        started_at=row[10],
-        finished_at=row[11],
-        last_error=row[12],
-        response=None if response is None else orjson.loads(bytes(response)),
-        condition=row[14],
-        destination_error=row[15],
-        lease_owner=row[16],
-        ordering_key=row[17],
-        priority=row[18],
+        row[0],
+        row[1],
+        _STATUS[row[2]],
+        bytes(row[3]),
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+        row[12],
+        None if response is None else orjson.loads(bytes(response)),
+        row[14],
+        row[15],
+        [],
+        row[16],
+        row[17],
+        row[18],
     )
+
+
+_ORDER = [
+    "id",
+    "function",
+    "status",
+    "event_json",
+    "attempts",
+    "invoke_count",
+    "created_at",
+    "not_before",
+    "deadline",
+    "idempotency_key",
+    "started_at",
+    "finished_at",
+    "last_error",
+    "response",
+    "condition",
+    "destination_error",
+    "history",
+    "lease_owner",
+    "ordering_key",
+    "priority",
+]
+if [f.name for f in fields(Invocation)][: len(_ORDER)] != _ORDER:
+    raise ImportError("Invocation's fields moved: hub/store/rows.py reads rows by position")
 
 
 def to_transitions(history: Any) -> list[Transition]:

@@ -7,14 +7,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Coroutine
+from collections.abc import Awaitable
 from typing import Any, Protocol, TypeVar
 
 from hub import clock
 from hub.config.settings import DEFAULT_DEDUP_WINDOW
 from hub.errors import StoreError
 from hub.store.base import DueCallback
-from hub.store.batcher import GroupCommitter, is_broken
+from hub.store.batcher import GroupCommitter, OnCommit, is_broken
 from hub.store.connection import Connection, Op
 from hub.store.health import StoreHealth
 from hub.store.probe import probe_until_writable
@@ -25,7 +25,9 @@ T = TypeVar("T")
 
 class Committer(Protocol):
     def start(self, loops: Supervisor) -> None: ...
-    def call(self, op: Op[T], *, durable: bool = True) -> Coroutine[Any, Any, T]: ...
+    def call(
+        self, op: Op[T], *, durable: bool = True, on_commit: OnCommit | None = None
+    ) -> Awaitable[T]: ...
     def call_nowait(self, op: Op[Any]) -> None: ...
     async def close(self) -> None: ...
 
@@ -92,12 +94,12 @@ class SqlBase:
         for callback in self._outbox_callbacks:
             callback(run_at)
 
-    # Not coroutines themselves: the committer's call is the one awaited, a frame less on
+    # Not coroutines themselves: the committer's future is the one awaited, a frame less on
     # every write of the hot path.
-    def _commit(self, op: Op[T]) -> Coroutine[Any, Any, T]:
-        return self._writer.call(op)
+    def _commit(self, op: Op[T], on_commit: OnCommit | None = None) -> Awaitable[T]:
+        return self._writer.call(op, on_commit=on_commit)
 
-    def _commit_fast(self, op: Op[T]) -> Coroutine[Any, Any, T]:
+    def _commit_fast(self, op: Op[T]) -> Awaitable[T]:
         # Leases and attempt outcomes need not wait for the fsync: lost in a crash, they only
         # make an invocation run again, which at-least-once allows.
         return self._writer.call(op, durable=False)

@@ -21,6 +21,7 @@ from hub.store.positions import SqlPositions
 from hub.store.ratelimits import SqlRateLimits
 from hub.store.sqlbase import Committer
 from hub.store.starts import PendingStarts
+from hub.store.submit_lease import SubmitLeaser
 
 __all__ = ["Committer", "SqlStore"]
 
@@ -29,6 +30,11 @@ class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk, SqlRateLimits, FlowI
     def __init__(self, dedup_window: float = DEFAULT_DEDUP_WINDOW) -> None:
         super().__init__(dedup_window)
         self._starts = PendingStarts()
+        self._leaser: SubmitLeaser | None = None
+
+    def lease_at_submit(self, leaser: SubmitLeaser) -> None:
+        """Let submits lease what may start at once into `leaser`'s room (submit_lease.py)."""
+        self._leaser = leaser
 
     async def submit(
         self,
@@ -38,17 +44,36 @@ class SqlStore(SqlOutbox, SqlPositions, SqlPauses, SqlBulk, SqlRateLimits, FlowI
         checkpoints: Sequence[Checkpoint] = (),
     ) -> list[Submitted]:
         now = self.now()
-        results = await self._commit(
-            partial(
-                invocations.submit,
-                items=items,
-                now=now,
-                dedup_window=self.dedup_window,
-                checkpoint=checkpoint,
-                checkpoints=checkpoints,
+        leaser = self._leaser
+        lease = leaser.offer(len(items)) if leaser is not None and items else None
+        settled = False
+
+        def committed() -> None:
+            # At the commit, not after the fsync: as soon as the dispatcher's lease could have
+            # read the rows (an attempt lost in a crash before the fsync only runs again).
+            nonlocal settled
+            settled = True
+            if leaser is not None and lease is not None:
+                leaser.settle(lease, True)
+
+        try:
+            results = await self._commit(
+                partial(
+                    invocations.submit,
+                    items=items,
+                    now=now,
+                    dedup_window=self.dedup_window,
+                    checkpoint=checkpoint,
+                    checkpoints=checkpoints,
+                    lease=lease,
+                ),
+                on_commit=None if lease is None else committed,
             )
-        )
-        if items and any(r.created for r in results):
+        finally:
+            if leaser is not None and lease is not None and not settled:
+                leaser.settle(lease, False)
+        leased = 0 if lease is None else len(lease.leased)
+        if items and sum(r.created for r in results) > leased:
             self._due(min(i.not_before for i in items))
         return results
 
