@@ -5,6 +5,7 @@ changes only the timers it concerns."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ from hub.store.base import Checkpoint, Submitted
 from tests.timer.clock import ManualClock
 from tests.timer.conftest import T0, MakeSet, invocations, key, keys, step, timer
 from tests.waiting import until
+from triggers.timer import instants
 from triggers.timer.source import TimerSource
 
 MANY = 200
@@ -132,3 +134,37 @@ async def test_a_timer_source_without_a_trigger_set_hands_each_tick_to_its_own_r
     assert [event.idempotency_key for event in batch.events] == [key(T0 + 60)]
     assert batch.checkpoint == Checkpoint("timer:t", str(round((T0 + 60) * 1000)))
     await source.close()
+
+
+async def test_a_stalled_instant_commit_keeps_the_collector_off_for_a_bounded_time(
+    clock: ManualClock, hub: Hub, make_set: MakeSet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The instant defers cyclic collection until its acks; a store that does not answer must
+    # not keep it off for the whole daemon meanwhile.
+    monkeypatch.setattr(instants, "MAX_DEFERRAL", 0.2, raising=False)
+    names = [f"t{n}" for n in range(MANY)]
+    entered, release = asyncio.Event(), asyncio.Event()
+    submit = hub.store.submit
+
+    async def stalled(
+        items: Sequence[NewInvocation], checkpoint: Checkpoint | None = None, **kw: Any
+    ) -> list[Submitted]:
+        entered.set()
+        await release.wait()
+        return await submit(items, checkpoint, **kw)
+
+    try:
+        async with make_set(hub) as triggers:
+            await triggers.start({name: timer("rate(1 minute)") for name in names})
+            await until(lambda: clock.settled(MANY))
+            monkeypatch.setattr(hub.store, "submit", stalled)
+            await clock.set(T0 + 60)
+            await asyncio.wait_for(entered.wait(), timeout=10)
+            await until(gc.isenabled, timeout=5)  # while the commit is still stalled
+            assert not release.is_set()
+            release.set()
+            await until(lambda: clock.settled(MANY))
+        assert await keys(hub) == sorted(key(T0 + 60, name) for name in names)
+    finally:
+        release.set()
+        gc.enable()

@@ -33,6 +33,10 @@ MAX_NAP = 30.0
 # Instants with at least this many ticks defer the collector (below); smaller ones gain nothing,
 # and timers ticking back to back one at a time would keep it off most of the time.
 DEFER_FROM = 100
+# How long an instant may keep the collector off: its commit takes milliseconds, but a store
+# that stalls (a PostgreSQL server gone quiet, a disk that hangs) must not leave the whole
+# daemon, which goes on allocating, without cyclic collection until the commit returns.
+MAX_DEFERRAL = 1.0
 
 
 class Timer(Protocol):
@@ -196,25 +200,39 @@ class InstantScheduler:
 
 class _Deferrals:
     depth = 0  # instants (of several trigger sets) inside collections_deferred now
+    cap: asyncio.TimerHandle | None = None  # turns the collector on again at MAX_DEFERRAL
+    expired = False  # the cap has passed: instants that start meanwhile defer nothing
+
+
+def _cap_passed() -> None:
+    _Deferrals.cap, _Deferrals.expired = None, True
+    gc.enable()
 
 
 @contextlib.contextmanager
 def collections_deferred() -> Iterator[None]:
-    """No cyclic garbage collection from an instant's wake-up to its acks. Its ticks' objects
-    (a thousand events, invocations and batches) all live until the commit, so collections
-    started meanwhile would each find them young and promote them, and end in a full
-    collection of the daemon's heap: pauses of tens of milliseconds, inside the instant. The
-    collector runs again as soon as the acks are in."""
+    """No cyclic garbage collection from an instant's wake-up to its acks, for MAX_DEFERRAL at
+    most. Its ticks' objects (a thousand events, invocations and batches) all live until the
+    commit, so collections started meanwhile would each find them young and promote them, and
+    end in a full collection of the daemon's heap: pauses of tens of milliseconds, inside the
+    instant. The collector runs again as soon as the acks are in, or the cap has passed."""
     if _Deferrals.depth == 0 and not gc.isenabled():
         yield  # the host turned it off: not ours to turn on
         return
+    if _Deferrals.depth == 0:
+        _Deferrals.expired = False
+        _Deferrals.cap = asyncio.get_running_loop().call_later(MAX_DEFERRAL, _cap_passed)
     _Deferrals.depth += 1
-    gc.disable()
+    if not _Deferrals.expired:
+        gc.disable()
     try:
         yield
     finally:
         _Deferrals.depth -= 1
         if _Deferrals.depth == 0:
+            if _Deferrals.cap is not None:
+                _Deferrals.cap.cancel()
+                _Deferrals.cap = None
             gc.enable()
 
 
