@@ -100,7 +100,7 @@ class BatchSubmitter:
 
 
 def storable(event: Event | WireEvent) -> WireEvent:
-    """The event's wire form: a source's own as it is (see hub.plugins.events.written), else
+    """The event's wire form: a source's own as it is (see hub.plugins.events.wire_form), else
     written now, or its stand-in's when the hub could never store it."""
     return event if isinstance(event, WireEvent) else written(event)
 

@@ -26,6 +26,7 @@ from hub.plugins.events import (
     invalid_reason,
     mark_invalid,
     stand_in,
+    wire_form,
     written,
 )
 from hub.plugins.optional import import_aws, import_extra
@@ -70,5 +71,6 @@ __all__ = [
     "registry",
     "stand_in",
     "stored_position",
+    "wire_form",
     "written",
 ]

@@ -19,7 +19,7 @@ source whose position is the checkpoint passes `hub.plugins.read_again`: forget,
 Parsing stays pure and separate (`parse(raw) -> Event` in the plugin's `parse.py`), so it is
 tested without a server; what it cannot make a proper event becomes `hub.plugins.invalid_event`,
 never an exception that would stall the source. A source that reads thousands of events a second
-may hand out their wire forms instead (`hub.plugins.written`): intake takes them as written."""
+may hand out their wire forms instead (`hub.plugins.wire_form`): intake takes them as written."""
 
 from __future__ import annotations
 

@@ -59,24 +59,32 @@ def invalid_reason(event: Event) -> str | None:
     return None if reason is None else str(reason)
 
 
-def written(event: Event, openings: int | None = None) -> WireEvent:
+def written(event: Event) -> WireEvent:
     """`event`'s wire form, or its stand-in's when the hub could never store it (data nested
-    too deep, a number beyond 64 bits): handed back to the source instead, it would stall it.
-
-    A source that hands out thousands of events a second passes `openings`, a bound of how deep
-    the event's data and extensions nest: the count of `[` and `{` in the JSON text it parsed
-    the data from (every opening counted, those inside strings too, can only be more than the
-    nesting). Within MAX_DATA_DEPTH one plain write is then the whole check; otherwise the
-    event goes through check_storable."""
-    if openings is not None and openings <= MAX_DATA_DEPTH:
-        try:
-            return WireEvent.of(event)
-        except TypeError:  # orjson's JSONEncodeError: check_storable says what is wrong
-            pass
+    too deep, a number beyond 64 bits): handed back to the source instead, it would stall it."""
     try:
         return check_storable(event)
     except InvalidEvent as exc:
         return WireEvent.of(contained(event, str(exc)))
+
+
+def wire_form(event: Event, openings: int) -> Event | WireEvent:
+    """For a source that hands out thousands of events a second: `event`'s wire form when one
+    plain write makes it, else `event` itself, which intake checks like any other.
+
+    `openings` bounds how deep the event's data and extensions nest: the count of `[` and `{`
+    in the JSON text the source parsed the data from (every opening counted, those inside
+    strings too, can only be more than the nesting). Within MAX_DATA_DEPTH one plain write is
+    the whole check. What it does not vouch for is left to intake's full check, after the
+    trigger's filter: a filter decides on the event as read, never on the stand-in of one the
+    hub cannot store (which the filter would not know, and drop), and what it filters out is
+    never checked."""
+    if openings <= MAX_DATA_DEPTH:
+        try:
+            return WireEvent.of(event)
+        except TypeError:  # orjson's JSONEncodeError: intake's check says what is wrong
+            pass
+    return event
 
 
 def stand_in(event: Event, reason: str) -> Event:

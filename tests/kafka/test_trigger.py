@@ -11,6 +11,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 
 from hub.config.triggers import TriggerConfig
+from hub.eventcheck import MAX_DATA_DEPTH
 from hub.events import INVALID_ATTR, Event
 from tests.kafka import functions
 from tests.kafka.conftest import MakeHub, MakeSet, fn, kafka_trigger
@@ -162,6 +163,34 @@ async def test_bad_records_reach_the_failure_destination_and_the_partition_moves
     assert [inv.event.extensions["kafkaoffset"] for inv in invalid] == [1, 2]
     assert invalid[0].event.data == b"y" * 1000
     assert "over max_payload_bytes" in invalid[0].event.extensions[INVALID_ATTR]
+
+
+async def test_a_record_nested_too_deep_is_filtered_as_read_and_reaches_the_failure_destination(
+    noida_topics: Topics, make_hub: MakeHub, make_set: MakeSet, tmp_path: Path
+) -> None:
+    # The hub stores such a record as a stand-in (its data as text); the trigger's filter still
+    # decides on the record as read, so one it keeps is routed to on_failure, not dropped.
+    (topic,) = await noida_topics.create("events")
+    dead = tmp_path / "dead.jsonl"
+    deep: Any = 1
+    for _ in range(MAX_DATA_DEPTH + 1):
+        deep = [deep]
+    values = [{"kind": "order", "deep": deep}, {"kind": "other"}, {"kind": "order", "n": 2}]
+    await produce_many(noida_topics.bootstrap, topic, [orjson.dumps(v) for v in values])
+    funcs = {"f": fn(on_failure={"type": "file", "path": str(dead)})}
+    async with make_hub(funcs) as hub, make_set(hub) as triggers:
+        trigger = noida_trigger(noida_topics, topic, filter={"data.kind": "order"})
+        await triggers.start({"t": trigger})
+        await until(lambda: len(functions.state.events) == 1, timeout=30)
+        await until(lambda: dead.exists() and len(dead.read_bytes().splitlines()) == 1, timeout=10)
+        status = triggers.status()["t"]
+    assert [e.data for e in functions.state.events] == [{"kind": "order", "n": 2}]
+    [line] = dead.read_bytes().splitlines()
+    assert (
+        "nests objects and arrays more than"
+        in orjson.loads(line)["response_context"]["function_error"]
+    )
+    assert (status["events_in"], status["events_filtered"]) == (3, 1)
 
 
 async def test_batch_true_gathers_records_into_flow_batches(

@@ -21,7 +21,7 @@ import orjson
 
 from hub.events import Event, WireEvent
 from hub.ids import new_id
-from hub.plugins.events import OCTET_STREAM, invalid_event, mark_invalid, written
+from hub.plugins.events import OCTET_STREAM, invalid_event, mark_invalid, wire_form
 from hub.timefmt import to_rfc3339
 from triggers.amqp.headers import json_safe, publisher_headers
 from triggers.amqp.urls import event_source
@@ -89,15 +89,16 @@ def parse(raw: RawMessage, spec: ParseSpec) -> Event:
     return event
 
 
-def wire(raw: RawMessage, spec: ParseSpec) -> WireEvent:
-    """The message's event in its wire form, written once (see hub.plugins.written)."""
+def wire(raw: RawMessage, spec: ParseSpec) -> Event | WireEvent:
+    """The message's event in its wire form, written once, or the event for intake to check
+    (see hub.plugins.wire_form)."""
     event = parse(raw, spec)
     headers = raw.headers
     if headers and not all(isinstance(v, _FLAT) for v in headers.values()):
-        return written(event)  # nested tables: their depth is not known without a walk
+        return event  # nested tables: their depth is not known without a walk
     if isinstance(event.data, dict | list):
-        return written(event, raw.body.count(b"[") + raw.body.count(b"{"))
-    return written(event, 0)
+        return wire_form(event, raw.body.count(b"[") + raw.body.count(b"{"))
+    return wire_form(event, 0)
 
 
 _FLAT = (str, bytes, int, float, bool, Decimal, datetime, type(None))

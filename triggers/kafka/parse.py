@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from hub.events import Event, WireEvent
-from hub.plugins.events import JSON, OCTET_STREAM, invalid_event, mark_invalid, written
+from hub.plugins.events import JSON, OCTET_STREAM, invalid_event, mark_invalid, wire_form
 
 RECORD_TYPE = "triggerhub.kafka.record"
 INVALID_TYPE = "triggerhub.kafka.invalid"
@@ -132,12 +132,13 @@ class PartitionEvents:
         key: bytes | None = None,
         timestamp_ms: int | None = None,
         headers: Sequence[tuple[str, bytes]] = (),
-    ) -> WireEvent:
-        """The record's event in its wire form, written once (see hub.plugins.written)."""
+    ) -> Event | WireEvent:
+        """The record's event in its wire form, written once, or the event for intake to check
+        (see hub.plugins.wire_form)."""
         event = self.event(offset, value, key, timestamp_ms, headers)
         if value is None or not isinstance(event.data, dict | list):
-            return written(event, 0)
-        return written(event, value.count(b"[") + value.count(b"{"))
+            return wire_form(event, 0)
+        return wire_form(event, value.count(b"[") + value.count(b"{"))
 
     def _invalid(self, event: Event, value: bytes, reason: str) -> Event:
         event.type = INVALID_TYPE
