@@ -91,6 +91,8 @@ class Daemon:
             loops.spawn("config-watch", lambda: self._watch(hub, triggers))
             # What was built to start lives as long as the daemon: out of the collector's
             # sight, a full collection no longer walks it (pauses of tens of ms, 1,000 timers).
+            # Collected first, so garbage left from starting is freed, not frozen for good.
+            gc.collect()
             gc.freeze()
             self.ready = True
             log.info(
