@@ -23,7 +23,7 @@ import structlog
 from hub import clock
 from hub.config.settings import DEFAULT_DEDUP_WINDOW
 from hub.errors import MissingExtraError, StoreError
-from hub.store import flow_schema
+from hub.store import flow_keys_upgrade, flow_schema
 from hub.store.connection import Connection, Cursor, Params
 from hub.store.schema import statements
 from hub.store.sqlstore import SqlStore
@@ -67,6 +67,7 @@ class PostgresStore(SqlStore):
         for sql in statements(blob="BYTEA", real="DOUBLE PRECISION", json="TEXT"):
             conn.execute(sql)
         flow_schema.upgrade(conn, real="DOUBLE PRECISION")
+        flow_keys_upgrade.upgrade(conn, real="DOUBLE PRECISION", param="%s")
         conn.commit()
         return _Connection(conn)
 

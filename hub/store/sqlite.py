@@ -21,7 +21,7 @@ from hub.config.functions import Backoff
 from hub.config.settings import DEFAULT_DEDUP_WINDOW
 from hub.errors import StoreError
 from hub.retry import compute_backoff
-from hub.store import flow_schema, integrity
+from hub.store import flow_keys_upgrade, flow_schema, integrity
 from hub.store.connection import Connection, Params
 from hub.store.lockfile import StoreLock
 from hub.store.loop_committer import LoopCommitter
@@ -62,6 +62,7 @@ class SqliteStore(SqlStore):
         for sql in statements(blob="BLOB", real="REAL", json="TEXT"):
             conn.execute(sql)
         flow_schema.upgrade(conn, real="REAL")
+        flow_keys_upgrade.upgrade_sqlite(conn)
         return _Connection(conn)
 
     def _connect_writer(self) -> _Connection:
