@@ -6,7 +6,7 @@ queues again with a fresh max_event_age."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import structlog
 
@@ -43,17 +43,32 @@ async def stop_matching(
 async def redrive_matching(
     hub: Hub, selection: Selection, *, dry_run: bool = False, batch: int = BATCH
 ) -> BulkResult:
-    return await _each_page(hub, selection, _redrive, "redriven", dry_run=dry_run, batch=batch)
+    """Oldest first, as the events were first submitted, so each key's singleton ends as
+    resubmitting them in order would (skip: the oldest runs; cancel: the newest). Bounded by
+    when it starts: what is created while it walks is not its to redrive."""
+    started = clock.now()
+    if selection.created_before is None or selection.created_before > started:
+        selection = replace(selection, created_before=started)
+    return await _each_page(
+        hub, selection, _redrive, "redriven", dry_run=dry_run, batch=batch, oldest_first=True
+    )
 
 
 async def _each_page(
-    hub: Hub, selection: Selection, act: PageAction, done: str, *, dry_run: bool, batch: int
+    hub: Hub,
+    selection: Selection,
+    act: PageAction,
+    done: str,
+    *,
+    dry_run: bool,
+    batch: int,
+    oldest_first: bool = False,
 ) -> BulkResult:
     if dry_run:
         return BulkResult(await hub.store.count_matching(selection), 0)
     matched = changed = 0
     cursor: str | None = None
-    while page := await hub.store.match(selection, cursor, batch):
+    while page := await hub.store.match(selection, cursor, batch, oldest_first=oldest_first):
         cursor = page[-1].id
         matched += len(page)
         changed += await act(hub, page, clock.now())

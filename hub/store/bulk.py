@@ -1,8 +1,8 @@
 """Stopping and redriving many invocations chosen by a filter, a bounded batch at a time.
 
-Each batch is read (newest first, by id: ids sort by creation) and then changed in one
-durable commit through the same operations that stop or redrive one invocation
-(hub/store/control.py), so a bulk action means exactly what the single one does; an
+Each batch is read (by id: ids sort by creation; a stop newest first, a redrive oldest
+first) and then changed in one durable commit through the same operations that stop or
+redrive one invocation (hub/store/control.py), so a bulk action means exactly what the single one does; an
 invocation that changed between the read and the write is skipped, as the single action
 would refuse it. A batch holds the writer only for its own rows, so submits and leases go on
 between batches, however many rows match."""
@@ -86,15 +86,23 @@ def _where(selection: Selection, source_expr: str) -> tuple[str, dict[str, Any]]
 
 
 def match(
-    conn: Connection, *, selection: Selection, cursor: str | None, limit: int, source_expr: str
+    conn: Connection,
+    *,
+    selection: Selection,
+    cursor: str | None,
+    limit: int,
+    source_expr: str,
+    oldest_first: bool = False,
 ) -> list[Invocation]:
-    """Up to `limit` matching invocations older than `cursor`, newest first."""
+    """Up to `limit` matching invocations past `cursor`: older than it, newest first, or
+    with `oldest_first` newer than it, oldest first."""
     where, params = _where(selection, source_expr)
     if cursor is not None:
-        where += " AND id < :cursor"
+        where += " AND id > :cursor" if oldest_first else " AND id < :cursor"
         params["cursor"] = cursor
+    order = "ASC" if oldest_first else "DESC"
     rows = conn.execute(
-        f"SELECT {COLUMNS} FROM invocations WHERE {where} ORDER BY id DESC LIMIT :limit",
+        f"SELECT {COLUMNS} FROM invocations WHERE {where} ORDER BY id {order} LIMIT :limit",
         {**params, "limit": limit},
     ).fetchall()
     return [to_invocation(r) for r in rows]
@@ -147,11 +155,21 @@ class SqlBulk(SqlBase):
     source_expr = "instr(event, {bytes})"
 
     async def match(
-        self, selection: Selection, cursor: str | None, limit: int = BATCH
+        self,
+        selection: Selection,
+        cursor: str | None,
+        limit: int = BATCH,
+        *,
+        oldest_first: bool = False,
     ) -> list[Invocation]:
         return await self._read(
             partial(
-                match, selection=selection, cursor=cursor, limit=limit, source_expr=self.source_expr
+                match,
+                selection=selection,
+                cursor=cursor,
+                limit=limit,
+                source_expr=self.source_expr,
+                oldest_first=oldest_first,
             )
         )
 

@@ -31,9 +31,15 @@ class Pauses(Protocol):
 
 class Bulk(Protocol):
     async def match(
-        self, selection: Selection, cursor: str | None, limit: int = ...
+        self,
+        selection: Selection,
+        cursor: str | None,
+        limit: int = ...,
+        *,
+        oldest_first: bool = False,
     ) -> list[Invocation]:
-        """A batch of matching invocations older than `cursor`, newest first."""
+        """A batch of matching invocations older than `cursor`, newest first (with
+        `oldest_first`: newer than `cursor`, oldest first)."""
 
     async def count_matching(self, selection: Selection) -> int: ...
 

@@ -87,3 +87,39 @@ async def test_a_redrive_replaces_the_active_holder_in_cancel_mode(
     assert len(ran) == 1 and len(cancelled) == 1, finals
     assert replaced["last_error"] in {f"singleton: replaced by {i}" for i in (first, second)}
     assert finals[cancelled[0]]["last_error"] == f"singleton: replaced by {ran[0]}"
+
+
+async def test_a_bulk_redrive_keeps_the_original_order_in_skip_mode(
+    start_cluster: StartCluster,
+) -> None:
+    """Redriven oldest first, as they were first submitted: the oldest holds the key."""
+    cluster = start_cluster(SKIP)
+    first = await stopped_one(cluster, {"job": "a", "n": 1, "seconds": 30})
+    second = await stopped_one(cluster, {"job": "a", "n": 2})
+
+    flt = {"function": "job", "status": ["stopped"]}
+    status, counts = await post(cluster, "/v1/invocations/redrive", flt)
+    assert status == 200 and counts == {"matched": 2, "changed": 1}, counts
+    skipped = await cluster.get(second)
+    assert (skipped["status"], skipped["condition"]) == ("stopped", "Skipped"), skipped
+    assert skipped["last_error"] == f"singleton: yielded to {first}"
+    await cluster.wait(first, {"running"})
+    await post(cluster, f"/v1/invocations/{first}/stop")
+    await cluster.wait(first)
+
+
+async def test_a_bulk_redrive_keeps_the_original_order_in_cancel_mode(
+    start_cluster: StartCluster,
+) -> None:
+    """Redriven oldest first: the newest replaces the older one and is the one that runs."""
+    cluster = start_cluster(CANCEL)
+    first = await stopped_one(cluster, {"job": "a", "n": 1})
+    second = await stopped_one(cluster, {"job": "a", "n": 2})
+
+    flt = {"function": "job", "status": ["stopped"]}
+    status, counts = await post(cluster, "/v1/invocations/redrive", flt)
+    assert status == 200 and counts == {"matched": 2, "changed": 2}, counts
+    assert (await cluster.wait(second))["status"] == "succeeded"
+    replaced = await cluster.wait(first)
+    assert (replaced["status"], replaced["condition"]) == ("stopped", "Cancelled"), replaced
+    assert replaced["last_error"] == f"singleton: replaced by {second}"
