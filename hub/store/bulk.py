@@ -2,10 +2,10 @@
 
 Each batch is read (by id: ids sort by creation; a stop newest first, a redrive oldest
 first) and then changed in one durable commit through the same operations that stop or
-redrive one invocation (hub/store/control.py), so a bulk action means exactly what the single one does; an
-invocation that changed between the read and the write is skipped, as the single action
-would refuse it. A batch holds the writer only for its own rows, so submits and leases go on
-between batches, however many rows match."""
+redrive one invocation (hub/store/control.py), so a bulk action means exactly what the
+single one does; an invocation that changed between the read and the write is skipped, as
+the single action would refuse it. A batch holds the writer only for its own rows, so
+submits and leases go on between batches, however many rows match."""
 
 from __future__ import annotations
 
