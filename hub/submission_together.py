@@ -19,6 +19,7 @@ from hub.flow.intake import IntakeFlow
 from hub.hooks import Hooks
 from hub.invocation import NewInvocation
 from hub.store.base import Checkpoint, InvocationStore, Submitted
+from hub.store.optional import takes_checkpoints
 from hub.submission import new_invocations
 
 Batches = Sequence[tuple[str, Sequence[Event | WireEvent]]]
@@ -51,15 +52,18 @@ async def submit_together(
     submit_one: SubmitOne,
 ) -> list[Outcome]:
     """Commit the parts, one outcome each. A part the intake side of flow control shapes (or
-    that is traced) takes `submit_one`, its own submit_many, at the same time: the store's
+    that is traced, or all of them when the store cannot commit several checkpoints at once)
+    takes `submit_one`, its own submit_many, at the same time: the store's
     group commit still takes them in together, but each is its own operation."""
     outcomes: list[Outcome | None] = [None] * len(parts)
     now = clock.now()
     plain: list[tuple[int, list[NewInvocation]]] = []
     shaped: list[int] = []
+    shared = takes_checkpoints(store)
     for n, part in enumerate(parts):
         if (
-            traced
+            not shared
+            or traced
             or intake.active
             or (part.origin is not None and part.origin.overrides is not None)
         ):

@@ -104,7 +104,8 @@ class Invocations(Protocol):
         checkpoints: Sequence[Checkpoint] = (),
     ) -> list[Submitted]:
         """`checkpoints`: several sources' positions committed with the items (one instant's
-        timers, say), beside or instead of the one `checkpoint`."""
+        timers, say), beside or instead of the one `checkpoint`. Optional: without it, the
+        hub submits each source's batch apart (store/optional.py)."""
 
     async def lease(
         self, owner: str, now: float, limit: int, lease_until: float
@@ -179,7 +180,7 @@ class RateLimits(Protocol):
 
     async def purge_rates(self, now: float, chunk: int = 1000) -> int:
         """Delete the buckets that are full again at `now` (of functions and destinations
-        alike); returns how many went."""
+        alike); returns how many went. Optional: the hub looks it up (store/optional.py)."""
 
 
 class InvocationStore(
