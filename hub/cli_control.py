@@ -7,6 +7,7 @@ import argparse
 import json
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from hub.client import Client
@@ -27,9 +28,10 @@ def add_bulk_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--function", help="only this function's invocations")
     cmd.add_argument("--status", action="append", help="only this status (repeat for several)")
     cmd.add_argument(
-        "--since", help="created at or after: a time ago (30m, 2h, 7d) or an RFC 3339 time"
+        "--since",
+        help="created at or after: a time ago (30m, 2h, 7d) or an ISO 8601 time with an offset",
     )
-    cmd.add_argument("--until", help="created before: a time ago or an RFC 3339 time")
+    cmd.add_argument("--until", help="created before: a time ago or an ISO 8601 time")
     cmd.add_argument(
         "--trigger", help="only events of this CloudEvents source (as the trigger wrote it)"
     )
@@ -83,7 +85,8 @@ def _past(action: str) -> str:
 
 
 def _when(text: str | None, now: float, option: str) -> str | None:
-    """A time ago (`1h`) or an RFC 3339 time, as the API's RFC 3339."""
+    """A time ago (`1h`) or an ISO 8601 time with an offset, as the API's strict RFC 3339:
+    the CLI reads what people type (`2024-05-01 12:00Z`) as it always did."""
     if text is None:
         return None
     try:
@@ -91,12 +94,25 @@ def _when(text: str | None, now: float, option: str) -> str | None:
     except ValueError:
         pass
     try:
-        return to_rfc3339(parse_rfc3339(text))
-    except (ValueError, OverflowError):
+        return to_rfc3339(_iso8601(text))
+    except (ValueError, OverflowError) as exc:
         raise SystemExit(
             f"triggerhub: {option} {text!r} is neither a time ago (30m, 2h, 7d) nor an "
-            "RFC 3339 time (2024-05-01T12:00:00Z)"
+            f"ISO 8601 time with an offset (2024-05-01T12:00:00Z): {exc}"
         ) from None
+
+
+def _iso8601(text: str) -> float:
+    """Epoch seconds of an RFC 3339 or ISO 8601 time (datetime.fromisoformat's forms); an
+    offset is required, never local time."""
+    try:
+        return parse_rfc3339(text)
+    except ValueError:
+        pass
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError("no UTC offset (add Z or +HH:MM)")
+    return value.timestamp()
 
 
 def add_pause_commands(

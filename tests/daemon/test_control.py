@@ -343,6 +343,45 @@ async def test_the_cli_pauses_resumes_and_acts_on_a_filter(
     assert code != 0 and "not both" in err
 
 
+async def test_the_cli_reads_iso_8601_times_and_sends_rfc_3339(
+    tmp_path: Path, daemon_factory: Callable[..., Daemon], session: aiohttp.ClientSession
+) -> None:
+    """The API takes strict RFC 3339 only; the CLI still reads the ISO 8601 forms people type
+    (a space for the T, no seconds, a basic-format offset) and converts them itself."""
+    site = Site(tmp_path, f"sqlite:///{tmp_path}/hub.db", daemon_factory)
+    daemon = site.daemon()
+    api = Client(session, daemon.url)
+    url = ("--url", daemon.url)
+    ids = [await api.invoke("record", {"n": n}, **{"X-Triggerhub-Delay": "600"}) for n in range(2)]
+    flt = ("--function", "record", "--status", "queued", "--dry-run")
+
+    def stamp(offset: float, form: str) -> str:
+        return time.strftime(form, time.gmtime(time.time() + offset))
+
+    for since, before in (
+        (stamp(-3600, "%Y-%m-%d %H:%MZ"), stamp(3600, "%Y-%m-%d %H:%M:%S+00:00")),
+        (stamp(-3600, "%Y%m%dT%H%M%S+0000"), stamp(3600, "%Y-%m-%dT%H:%Mz")),
+        ("2h", stamp(3600, "%Y-%m-%dT%H:%M:%SZ")),
+    ):
+        code, out, err = await triggerhub(
+            *url, "invocations", "stop", *flt, "--since", since, "--until", before
+        )
+        assert (code, out.strip()) == (0, "matched 2 (dry run: nothing stopped)"), (
+            since,
+            until,
+            err,
+        )
+    code, out, err = await triggerhub(
+        *url, "invocations", "stop", *flt, "--since", stamp(60, "%Y-%m-%d %H:%MZ")
+    )
+    assert (code, out.strip()) == (0, "matched 0 (dry run: nothing stopped)"), err
+    code, _, err = await triggerhub(
+        *url, "invocations", "stop", *flt, "--since", stamp(-3600, "%Y-%m-%d %H:%M")
+    )
+    assert code != 0 and "no UTC offset" in err, err
+    assert [await api.status(i) for i in ids] == ["queued", "queued"]
+
+
 async def test_a_store_that_cannot_write_refuses_pauses_and_bulk_actions_changing_nothing(
     tmp_path: Path, daemon_factory: Callable[..., Daemon], session: aiohttp.ClientSession
 ) -> None:
