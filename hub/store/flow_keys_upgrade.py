@@ -32,8 +32,12 @@ _NO_VALUE = object()
 
 
 def upgrade_sqlite(conn: Any) -> None:
-    """On a raw sqlite3 connection in autocommit mode: in a write transaction of its own, so
-    two daemons opening one file do not both rewrite."""
+    """On a raw sqlite3 connection in autocommit mode. A connection opened once the rewrite
+    is recorded only reads that it is (a reconnect does not wait for the writer's lock); else
+    the rewrite takes a write transaction of its own, so two processes do not both make it."""
+    _create(conn, real="REAL")
+    if _done(conn, "?"):
+        return
     conn.execute("BEGIN IMMEDIATE")
     try:
         upgrade(conn, real="REAL", param="?")
@@ -46,12 +50,8 @@ def upgrade_sqlite(conn: Any) -> None:
 def upgrade(conn: Any, *, real: str, param: str) -> None:
     """Run on a raw DB-API connection inside a transaction that holds the store's schema lock
     (`param`: the driver's placeholder, `?` or `%s`)."""
-    conn.execute(
-        f"CREATE TABLE IF NOT EXISTS store_upgrades "
-        f"(name TEXT PRIMARY KEY, applied_at {real} NOT NULL)"
-    )
-    done = conn.execute(f"SELECT 1 FROM store_upgrades WHERE name = {param}", (NAME,))
-    if done.fetchone() is not None:
+    _create(conn, real=real)
+    if _done(conn, param):
         return
     _rewrite_keys(conn, param)
     _rewrite_marks(conn, param)
@@ -59,6 +59,18 @@ def upgrade(conn: Any, *, real: str, param: str) -> None:
         f"INSERT INTO store_upgrades (name, applied_at) VALUES ({param}, {param})",
         (NAME, time.time()),
     )
+
+
+def _create(conn: Any, *, real: str) -> None:
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS store_upgrades "
+        f"(name TEXT PRIMARY KEY, applied_at {real} NOT NULL)"
+    )
+
+
+def _done(conn: Any, param: str) -> bool:
+    found = conn.execute(f"SELECT 1 FROM store_upgrades WHERE name = {param}", (NAME,))
+    return found.fetchone() is not None
 
 
 def intake_key(old: str) -> str | None:
