@@ -17,6 +17,7 @@ from hub.engine import Hub
 from hub.invocation import Invocation
 from hub.status import Condition, Status
 from hub.store.bulk import BATCH, Selection
+from hub.store.optional import matches_oldest_first
 
 log = structlog.get_logger("hub.control")
 
@@ -50,7 +51,13 @@ async def redrive_matching(
     if selection.created_before is None or selection.created_before > started:
         selection = replace(selection, created_before=started)
     return await _each_page(
-        hub, selection, _redrive, "redriven", dry_run=dry_run, batch=batch, oldest_first=True
+        hub,
+        selection,
+        _redrive,
+        "redriven",
+        dry_run=dry_run,
+        batch=batch,
+        oldest_first=matches_oldest_first(hub.store),
     )
 
 
@@ -68,7 +75,9 @@ async def _each_page(
         return BulkResult(await hub.store.count_matching(selection), 0)
     matched = changed = 0
     cursor: str | None = None
-    while page := await hub.store.match(selection, cursor, batch, oldest_first=oldest_first):
+    # A store kind of an earlier release takes no `oldest_first` (store/optional.py).
+    order = {"oldest_first": True} if oldest_first else {}
+    while page := await hub.store.match(selection, cursor, batch, **order):
         cursor = page[-1].id
         matched += len(page)
         changed += await act(hub, page, clock.now())

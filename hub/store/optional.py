@@ -13,25 +13,43 @@ from hub.store.base import InvocationStore
 
 log = structlog.get_logger("hub")
 
-_checkpoints_of: dict[type, bool] = {}
+_known: dict[tuple[type, str, str], bool] = {}
 
 
 def takes_checkpoints(store: InvocationStore) -> bool:
     """Whether `store.submit` commits several sources' checkpoints at once (`checkpoints=`);
     without it, batches that would share one commit are submitted each with its own."""
+    return _takes(
+        store,
+        "submit",
+        "checkpoints",
+        "store submits one checkpoint at a time: batches of one instant commit apart",
+    )
+
+
+def matches_oldest_first(store: InvocationStore) -> bool:
+    """Whether `store.match` walks oldest first on request (`oldest_first=`); without it a
+    bulk redrive walks newest first."""
+    return _takes(
+        store,
+        "match",
+        "oldest_first",
+        "store matches newest first only: a bulk redrive walks newest first",
+    )
+
+
+def _takes(store: InvocationStore, method: str, keyword: str, lacking: str) -> bool:
+    """Whether `store.<method>` takes `keyword`: read once per store class, logged if not."""
     kind = type(store)
-    known = _checkpoints_of.get(kind)
+    known = _known.get((kind, method, keyword))
     if known is None:
-        parameters = inspect.signature(store.submit).parameters.values()
+        parameters = inspect.signature(getattr(store, method)).parameters.values()
         known = any(
-            p.name == "checkpoints" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters
+            p.name == keyword or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters
         )
-        _checkpoints_of[kind] = known
+        _known[(kind, method, keyword)] = known
         if not known:
-            log.info(
-                "store submits one checkpoint at a time: batches of one instant commit apart",
-                store=kind.__qualname__,
-            )
+            log.info(lacking, store=kind.__qualname__)
     return known
 
 
