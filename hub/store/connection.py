@@ -9,6 +9,7 @@ the transition as the parameters `:h_status`, `:h_at` and `:h_detail`.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -29,9 +30,11 @@ class Cursor(Protocol):
 class Connection(Protocol):
     append_history: str
     """A SQL expression: `history` with [:h_status, :h_at, :h_detail] appended."""
+    placeholder: str
+    """The backend's positional parameter (see `positional`)."""
 
-    def execute(self, sql: str, params: Params | None = None) -> Cursor: ...
-    def executemany(self, sql: str, rows: Iterable[Params]) -> Cursor: ...
+    def execute(self, sql: str, params: Params | Row | None = None) -> Cursor: ...
+    def executemany(self, sql: str, rows: Iterable[Params | Row]) -> Cursor: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
     def close(self) -> None: ...
@@ -63,6 +66,22 @@ def _substitute_twice(sql: str, append: str) -> str:
     # from the first's result.
     first = append.replace(":h_", ":s_")
     return sql.replace(HISTORY, append.replace("history", first, 1))
+
+
+# A `:name` parameter, not a `::type` cast.
+NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def positional(conn: Connection, sql: str) -> tuple[str, tuple[str, ...]]:
+    """`sql` with each `:name` parameter as the backend's positional placeholder, and the names
+    in the order their values are bound. Binding by name costs a string and a lookup per
+    parameter and a dict to look in: the statement every attempt runs does without."""
+    return _positional(sql, conn.placeholder)
+
+
+@functools.cache
+def _positional(sql: str, placeholder: str) -> tuple[str, tuple[str, ...]]:
+    return NAMED.sub(lambda _name: placeholder, sql), tuple(NAMED.findall(sql))
 
 
 def transition(status: str, at: float, detail: str | None, prefix: str = "h_") -> dict[str, Any]:
