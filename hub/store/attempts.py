@@ -130,7 +130,11 @@ _BUILT: dict[tuple[str, str, bool], str] = {}
 
 
 def _final_sql(conn: Connection, *, with_start: bool) -> str:
-    key = (conn.append_history, conn.placeholder, with_start)
+    key = (
+        conn.append_two_history if with_start else conn.append_history,
+        conn.placeholder,
+        with_start,
+    )
     sql = _BUILT.get(key)
     if sql is None:
         sql = _BUILT[key] = _build_final(conn, with_start)

@@ -30,6 +30,9 @@ class Cursor(Protocol):
 class Connection(Protocol):
     append_history: str
     """A SQL expression: `history` with [:h_status, :h_at, :h_detail] appended."""
+    append_two_history: str
+    """The same with [:s_status, :s_at, :s_detail] appended first: one parse of the history
+    for an attempt's start and outcome written together."""
     placeholder: str
     """The backend's positional parameter (see `positional`)."""
 
@@ -57,15 +60,7 @@ def _substitute(sql: str, append: str) -> str:
 def with_two_history(conn: Connection, sql: str) -> str:
     """`sql` with its HISTORY mark replaced by an expression appending two entries: the first
     from `transition(..., prefix="s_")`'s parameters, then the usual `h_` one."""
-    return _substitute_twice(sql, conn.append_history)
-
-
-@functools.cache
-def _substitute_twice(sql: str, append: str) -> str:
-    # Both backends' expressions start from the column `history`: the second append starts
-    # from the first's result.
-    first = append.replace(":h_", ":s_")
-    return sql.replace(HISTORY, append.replace("history", first, 1))
+    return _substitute(sql, conn.append_two_history)
 
 
 # A `:name` parameter, not a `::type` cast.

@@ -165,6 +165,11 @@ class _Connection:
         "(history::jsonb || jsonb_build_array(jsonb_build_array("
         ":h_status::text, :h_at::double precision, :h_detail::text)))::text"
     )
+    append_two_history = (
+        "(history::jsonb || jsonb_build_array("
+        "jsonb_build_array(:s_status::text, :s_at::double precision, :s_detail::text), "
+        "jsonb_build_array(:h_status::text, :h_at::double precision, :h_detail::text)))::text"
+    )
     placeholder = "%s"
 
     def __init__(self, conn: Any) -> None:

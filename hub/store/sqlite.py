@@ -174,6 +174,10 @@ class _Connection:
     """sqlite3 in autocommit mode with explicit BEGIN/COMMIT issued by the committer."""
 
     append_history = "json_insert(history, '$[#]', json_array(:h_status, :h_at, :h_detail))"
+    append_two_history = (
+        "json_insert(history, '$[#]', json_array(:s_status, :s_at, :s_detail), "
+        "'$[#]', json_array(:h_status, :h_at, :h_detail))"
+    )
     placeholder = "?"
 
     def __init__(self, conn: sqlite3.Connection) -> None:
