@@ -12,7 +12,14 @@ from typing import Any
 from hub.status import Status
 from hub.store import outbox
 from hub.store.base import Routing
-from hub.store.connection import HISTORY, Connection, transition, with_history, with_two_history
+from hub.store.connection import (
+    HISTORY,
+    Connection,
+    positional,
+    transition,
+    with_history,
+    with_two_history,
+)
 from hub.store.invocations import submit
 
 _ACTIVE_SQL = "('queued', 'running', 'retrying')"
@@ -59,20 +66,41 @@ def finalize(
     if started is not None and started["owner"] != owner:
         start(conn, inv_id=inv_id, **started)  # not this owner's start: written as it was
         started = None
-    params = {
-        "status": str(status),
-        "condition": condition,
-        "error": error,
-        "response": response,
-        "now": now,
-        "id": inv_id,
-        "owner": owner,
-        **transition(str(status), now, error or condition),
-    }
-    if started is not None:
-        params["started_at"] = started["now"]
-        params |= transition("running", started["now"], f"attempt {started['attempt']}", "s_")
-    cur = conn.execute(_final_sql(conn, with_start=started is not None), params)
+    # Bound by position (see _FINAL_ORDER): every finished attempt runs this statement.
+    text = str(status)
+    detail = error or condition
+    if started is None:
+        values: tuple[Any, ...] = (
+            text,
+            condition,
+            error,
+            response,
+            now,
+            text,
+            now,
+            detail,
+            inv_id,
+            owner,
+        )
+    else:
+        began = started["now"]
+        values = (
+            text,
+            condition,
+            began,
+            error,
+            response,
+            now,
+            "running",
+            began,
+            f"attempt {started['attempt']}",
+            text,
+            now,
+            detail,
+            inv_id,
+            owner,
+        )
+    cur = conn.execute(_final_sql(conn, with_start=started is not None), values)
     if not cur.rowcount:
         return False
     route(conn, routing, now=now, dedup_window=dedup_window)
@@ -92,10 +120,39 @@ _FINAL_AND_START = _FINAL.replace(
 )
 
 
+# The order in which finalize binds its values, checked against the statement when it is built.
+_FINAL_ORDER = ("status", "condition", "error", "response", "now")
+_HISTORY_ORDER = ("h_status", "h_at", "h_detail")
+_HELD_ORDER = ("id", "owner")
+
+
+_BUILT: dict[tuple[str, str, bool], str] = {}
+
+
 def _final_sql(conn: Connection, *, with_start: bool) -> str:
+    key = (
+        conn.append_two_history if with_start else conn.append_history,
+        conn.placeholder,
+        with_start,
+    )
+    sql = _BUILT.get(key)
+    if sql is None:
+        sql = _BUILT[key] = _build_final(conn, with_start)
+    return sql
+
+
+def _build_final(conn: Connection, with_start: bool) -> str:
     if with_start:
-        return with_two_history(conn, _FINAL_AND_START)
-    return with_history(conn, _FINAL_ONLY)
+        named = with_two_history(conn, _FINAL_AND_START)
+        s_order = tuple(n.replace("h_", "s_") for n in _HISTORY_ORDER)
+        order = ("status", "condition", "started_at", *_FINAL_ORDER[2:], *s_order)
+    else:
+        named = with_history(conn, _FINAL_ONLY)
+        order = _FINAL_ORDER
+    sql, names = positional(conn, named)
+    if names != (*order, *_HISTORY_ORDER, *_HELD_ORDER):
+        raise AssertionError(f"the final UPDATE binds {names}, finalize passes {order}")
+    return sql
 
 
 def route(conn: Connection, routing: Routing, *, now: float, dedup_window: float) -> None:

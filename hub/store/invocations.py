@@ -16,8 +16,8 @@ import orjson
 from hub.invocation import Invocation, NewInvocation
 from hub.store import flow_lanes, flow_lease, pauses, positions
 from hub.store.base import Checkpoint, Submitted
-from hub.store.connection import Connection
-from hub.store.rows import COLUMNS, to_invocation
+from hub.store.connection import Connection, positional
+from hub.store.rows import COLUMNS, NEW_ROW, to_invocation
 from hub.store.submit_lease import SubmitLease, lease_new
 
 _CLAIM_KEY = (
@@ -77,7 +77,7 @@ def submit(
         rows = _rows(inserts, now)
         if lease is not None:
             lease_new(conn, lease, inserts, rows, now)
-        conn.executemany(_INSERT, rows)
+        conn.executemany(_insert_sql(conn), rows)
         flow_lanes.mark(conn, inserts)
     if checkpoint is not None:
         positions.set_checkpoint(conn, checkpoint=checkpoint, now=now)
@@ -86,7 +86,7 @@ def submit(
     return results
 
 
-def _rows(items: Sequence[NewInvocation], now: float) -> list[dict[str, Any]]:
+def _rows(items: Sequence[NewInvocation], now: float) -> list[list[Any]]:
     # Every row of a submit starts with the same history but for deferral: each written once
     # per submit, not once per row.
     histories: dict[bool, str] = {}
@@ -101,20 +101,36 @@ def _rows(items: Sequence[NewInvocation], now: float) -> list[dict[str, Any]]:
     return rows
 
 
-def _row(item: NewInvocation, now: float, history: str) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "function": item.function,
-        "event": item.event_json,
-        "now": now,
-        "not_before": item.not_before,
-        "deadline": item.deadline,
-        "key": item.idempotency_key,
-        "run_at": item.not_before,
-        "owner": None,
-        "history": history,
-        "ordering_key": item.ordering_key,
-    }
+def _row(item: NewInvocation, now: float, history: str) -> list[Any]:
+    # Bound by position, in NEW_ROW (rows.py): a dict per row and binding by name cost more than
+    # the rest of building it. A list, so a lease at submit can mark the row leased.
+    not_before = item.not_before
+    return [
+        item.id,
+        item.function,
+        item.event_json,
+        now,
+        not_before,
+        item.deadline,
+        item.idempotency_key,
+        not_before,
+        None,
+        history,
+        item.ordering_key,
+    ]
+
+
+_BUILT: dict[str, str] = {}
+
+
+def _insert_sql(conn: Connection) -> str:
+    sql = _BUILT.get(conn.placeholder)
+    if sql is None:
+        sql, names = positional(conn, _INSERT)
+        if names != NEW_ROW:
+            raise AssertionError(f"the INSERT binds {names}, submit passes {NEW_ROW}")
+        _BUILT[conn.placeholder] = sql
+    return sql
 
 
 def _holder(conn: Connection, function: str, key: str) -> str:

@@ -5,11 +5,18 @@ every statement, and under load each hand-off waits for the busy event loop: tha
 SQLite, would bound throughput. So statements run here, in the loop, in batches, and only the
 fsync that makes a batch durable goes to a thread: one GIL hand-off per batch. Operations
 queued while a batch is being synced form the next batch.
+
+A commit someone waits on alone (no fsync running, nothing else queued: one sequential
+client) is synced in the loop instead, while this disk's recent fsyncs were all quick: the
+hand-off to a thread and back costs more than such an fsync (two context switches and a
+wake-up of the loop), and there is nothing to pipeline with it. A slow fsync (a busy disk)
+sends the next ones back to the thread until quick ones show again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -31,6 +38,10 @@ from hub.supervisor import Supervisor
 T = TypeVar("T")
 # Bounds how long one batch holds the loop (a few milliseconds at most).
 MAX_BATCH = 1024
+# A lone commit is synced in the loop only while each of the last RECENT_SYNCS fsyncs took
+# less than this: the loop stalls for no longer than a thread hand-off would cost anyway.
+QUICK_FSYNC = 0.001
+RECENT_SYNCS = 16
 Pending = tuple[Op, "asyncio.Future[Any] | None", "OnCommit | None", bool]
 
 
@@ -57,6 +68,7 @@ class LoopCommitter:
         self._syncer: asyncio.Task[None] | None = None
         self._loops = Supervisor()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._recent_syncs: deque[float] = deque(maxlen=RECENT_SYNCS)
 
     def start(self, loops: Supervisor) -> None:
         """Start committing in `loops`, a group of its own: it stops when close() drains it."""
@@ -120,7 +132,12 @@ class LoopCommitter:
                 # Committed; durable once an fsync that starts after this commit returns. While
                 # one fsync runs, later batches commit and wait together for the next one.
                 self._unsynced.extend(waiting)
-                if self._syncer is None:
+                if self._syncer is None and not self._pending and self._syncs_quick():
+                    # Once round the loop first: what this commit woke (an attempt leased
+                    # at its submit) starts before the fsync, as it would beside a thread.
+                    await asyncio.sleep(0)
+                    set_results(self._sync_here(self._take_unsynced()))
+                elif self._syncer is None:
                     self._syncer = self._loops.spawn("fsync", self._sync_loop)
             if self._closing:
                 if self._syncer is not None:
@@ -147,20 +164,43 @@ class LoopCommitter:
             self._health.observe(exc for _, _, exc in outcomes)
         return waiting
 
+    def _syncs_quick(self) -> bool:
+        recent = self._recent_syncs
+        return len(recent) == RECENT_SYNCS and max(recent) < QUICK_FSYNC
+
+    def _take_unsynced(self) -> list[Outcome]:
+        outcomes, self._unsynced = self._unsynced, []
+        return outcomes
+
+    def _timed_sync(self) -> None:
+        began = time.perf_counter()
+        self._sync()
+        self._recent_syncs.append(time.perf_counter() - began)
+
+    def _failed_sync(self, outcomes: list[Outcome], exc: OSError) -> list[Outcome]:
+        message = f"the store could not make a commit durable: {exc}"
+        if is_out_of_space(exc):
+            self._health.cannot_write(str(exc))
+            err: StoreError = StoreFullError(message)
+        else:
+            err = StoreError(message)
+        return [(fut, None, err if e is None else e) for fut, _, e in outcomes]
+
+    def _sync_here(self, outcomes: list[Outcome]) -> list[Outcome]:
+        try:
+            self._timed_sync()
+        except OSError as exc:
+            return self._failed_sync(outcomes, exc)
+        return outcomes
+
     async def _sync_loop(self) -> None:
         try:
             while self._unsynced:
-                outcomes, self._unsynced = self._unsynced, []
+                outcomes = self._take_unsynced()
                 try:
-                    await asyncio.to_thread(self._sync)
+                    await asyncio.to_thread(self._timed_sync)
                 except OSError as exc:
-                    message = f"the store could not make a commit durable: {exc}"
-                    if is_out_of_space(exc):
-                        self._health.cannot_write(str(exc))
-                        err: StoreError = StoreFullError(message)
-                    else:
-                        err = StoreError(message)
-                    outcomes = [(fut, None, err if e is None else e) for fut, _, e in outcomes]
+                    outcomes = self._failed_sync(outcomes, exc)
                 set_results(outcomes)
         finally:
             self._syncer = None

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,7 +23,7 @@ from hub import clock
 from hub.config.settings import DEFAULT_DEDUP_WINDOW
 from hub.errors import MissingExtraError, StoreError
 from hub.store import flow_keys_upgrade, flow_schema
-from hub.store.connection import Connection, Cursor, Params
+from hub.store.connection import NAMED, Connection, Cursor, Params, Row
 from hub.store.schema import statements
 from hub.store.sqlstore import SqlStore
 
@@ -154,14 +153,10 @@ def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
-# A `:name` parameter, not a `::type` cast.
-_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
-
-
 @functools.cache
 def _pyformat(sql: str) -> str:
     """The store's `:name` parameters in psycopg's spelling, `%(name)s`."""
-    return _NAMED.sub(r"%(\1)s", sql)
+    return NAMED.sub(r"%(\1)s", sql)
 
 
 class _Connection:
@@ -171,6 +166,12 @@ class _Connection:
         "(history::jsonb || jsonb_build_array(jsonb_build_array("
         ":h_status::text, :h_at::double precision, :h_detail::text)))::text"
     )
+    append_two_history = (
+        "(history::jsonb || jsonb_build_array("
+        "jsonb_build_array(:s_status::text, :s_at::double precision, :s_detail::text), "
+        "jsonb_build_array(:h_status::text, :h_at::double precision, :h_detail::text)))::text"
+    )
+    placeholder = "%s"
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn
@@ -180,11 +181,11 @@ class _Connection:
         """The server side is gone: the store connects anew instead of failing forever."""
         return bool(self._conn.broken)
 
-    def execute(self, sql: str, params: Params | None = None) -> Cursor:
+    def execute(self, sql: str, params: Params | Row | None = None) -> Cursor:
         cur: Cursor = self._conn.execute(_pyformat(sql), params)
         return cur
 
-    def executemany(self, sql: str, rows: Iterable[Params]) -> Cursor:
+    def executemany(self, sql: str, rows: Iterable[Params | Row]) -> Cursor:
         cur = self._conn.cursor()
         cur.executemany(_pyformat(sql), rows)
         return cur  # type: ignore[no-any-return]

@@ -16,6 +16,24 @@ COLUMNS = (
     "destination_error, lease_owner, ordering_key, priority"
 )
 
+# A new invocation's row as the submit's INSERT binds it, by position (invocations.py), and
+# where a lease at submit finds what it reads and marks in it (submit_lease.py).
+NEW_ROW = (
+    "id",
+    "function",
+    "event",
+    "now",
+    "not_before",
+    "deadline",
+    "key",
+    "run_at",
+    "owner",
+    "history",
+    "ordering_key",
+)
+NEW_EVENT = NEW_ROW.index("event")
+NEW_RUN_AT = NEW_ROW.index("run_at")
+NEW_OWNER = NEW_ROW.index("owner")
 
 # A dict lookup: an Enum call costs more than the rest of reading a row.
 _STATUS = {str(s): s for s in Status}

@@ -22,7 +22,7 @@ from hub.config.settings import DEFAULT_DEDUP_WINDOW
 from hub.errors import StoreError
 from hub.retry import compute_backoff
 from hub.store import flow_keys_upgrade, flow_schema, integrity
-from hub.store.connection import Connection, Params
+from hub.store.connection import Connection, Params, Row
 from hub.store.lockfile import StoreLock
 from hub.store.loop_committer import LoopCommitter
 from hub.store.schema import statements
@@ -175,14 +175,19 @@ class _Connection:
     """sqlite3 in autocommit mode with explicit BEGIN/COMMIT issued by the committer."""
 
     append_history = "json_insert(history, '$[#]', json_array(:h_status, :h_at, :h_detail))"
+    append_two_history = (
+        "json_insert(history, '$[#]', json_array(:s_status, :s_at, :s_detail), "
+        "'$[#]', json_array(:h_status, :h_at, :h_detail))"
+    )
+    placeholder = "?"
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    def execute(self, sql: str, params: Params | None = None) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Params | Row | None = None) -> sqlite3.Cursor:
         return self._conn.execute(sql, {} if params is None else params)
 
-    def executemany(self, sql: str, rows: Iterable[Params]) -> sqlite3.Cursor:
+    def executemany(self, sql: str, rows: Iterable[Params | Row]) -> sqlite3.Cursor:
         return self._conn.executemany(sql, rows)
 
     def commit(self) -> None:

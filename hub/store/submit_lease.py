@@ -19,6 +19,7 @@ from hub.invocation import Invocation, NewInvocation
 from hub.status import Status
 from hub.store import pauses
 from hub.store.connection import Connection
+from hub.store.rows import NEW_EVENT, NEW_OWNER, NEW_RUN_AT
 
 _ANY_DUE = "SELECT 1 FROM invocations WHERE run_at <= :now LIMIT 1"
 
@@ -48,7 +49,7 @@ def lease_new(
     conn: Connection,
     lease: SubmitLease,
     items: Sequence[NewInvocation],
-    rows: list[dict[str, Any]],
+    rows: list[list[Any]],
     now: float,
 ) -> None:
     """Lease `items` (to be inserted as `rows`) that may start now, before they are inserted:
@@ -67,20 +68,20 @@ def lease_new(
         item, row = items[n], rows[n]
         if item.function in held:
             continue
-        row["run_at"] = lease.lease_until
-        row["owner"] = lease.owner
+        row[NEW_RUN_AT] = lease.lease_until
+        row[NEW_OWNER] = lease.owner
         lease.leased.append(_leased(item, row, now, lease.owner))
         if len(lease.leased) >= lease.limit:
             return
 
 
-def _leased(item: NewInvocation, row: dict[str, Any], now: float, owner: str) -> Invocation:
+def _leased(item: NewInvocation, row: list[Any], now: float, owner: str) -> Invocation:
     """What the lease would read back of the row."""
     return Invocation(
         id=item.id,
         function=item.function,
         status=Status.QUEUED,
-        event_json=row["event"],
+        event_json=row[NEW_EVENT],
         attempts=0,
         invoke_count=0,
         created_at=now,

@@ -6,6 +6,7 @@ fsync instead of paying one of its own. A quick attempt's start and outcome are 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 from hub.status import Condition, Status
 from hub.store.base import Routing
+from hub.store.loop_committer import QUICK_FSYNC, RECENT_SYNCS
 from hub.store.sqlite import SqliteStore
 from tests.store.test_contract import item
 
@@ -50,6 +52,45 @@ async def test_only_durable_commits_are_synced(store: CountedSyncs) -> None:
     assert store.syncs == 1
     await store.submit([item()])
     assert store.syncs == 2
+
+
+class SyncThreads(SqliteStore):
+    """Records the thread each fsync runs in; `delay` makes this disk's fsyncs slow."""
+
+    delay = 0.0
+
+    def _sync_wal(self) -> None:
+        self.threads.append(threading.get_ident())
+        if self.delay:
+            time.sleep(self.delay)
+        super()._sync_wal()
+
+    threads: list[int]
+
+
+@pytest.mark.parametrize("slow", [False, True])
+async def test_a_lone_commit_is_synced_in_the_loop_while_fsyncs_are_quick(
+    tmp_path: Path, slow: bool
+) -> None:
+    # One submit after another, each alone: once the disk has shown quick fsyncs, a lone
+    # commit's fsync runs in the loop's own thread, and still before its submit is answered.
+    store = SyncThreads(tmp_path / "hub.db", synchronous="off")  # an fsync as quick as can be
+    store.threads = []
+    store.delay = 2 * QUICK_FSYNC if slow else 0.0
+    await store.open()
+    try:
+        for n in range(1, 2 * RECENT_SYNCS + 1):
+            await store.submit([item()])
+            assert len(store.threads) == n  # each answered after its own fsync
+    finally:
+        await store.close()
+    here = threading.get_ident()
+    later = store.threads[RECENT_SYNCS:]
+    if slow:
+        assert here not in store.threads  # a slow disk's fsyncs stay on a thread of their own
+    else:
+        assert later == [here] * len(later)
+        assert here not in store.threads[:RECENT_SYNCS]  # until the disk has shown quick ones
 
 
 class TracedWrites(SqliteStore):
