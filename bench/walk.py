@@ -6,7 +6,7 @@ A pytest plugin: run the Kafka-to-Kafka-destination test with it,
         -k kafka_destination_publishes
 
 and `walk.json` lists, per file, the functions that ran between the first consumer record's
-conversion (`_raw` in triggers/kafka/source.py) and the Kafka deliverer's return (the record
+conversion (`_events` in triggers/kafka/source.py) and the Kafka deliverer's return (the record
 is published). Every thread is profiled, since the store's writer thread does the commits.
 docs/ARCHITECTURE.md gives the count this measures."""
 
@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 ROOT = str(Path(__file__).resolve().parents[1]) + os.sep
-START = ("triggers/kafka/source.py", "_raw")
+START = ("triggers/kafka/source.py", "_events")
 END = "deliver_kafka"
 
 
