@@ -1,7 +1,7 @@
-"""A flow-controlled submit whose transaction fails after it ran: the committer runs it again
-alone (hub/store/batcher.py), as when the group commit it shared deadlocked with another
-daemon's submit on PostgreSQL. The second run must do what the first would have done: it
-starts from the invocations it was given, not from what the first run made of them."""
+"""A write whose transaction fails after its op ran: the committer runs the op again alone
+(hub/store/batcher.py), as when the group commit it shared deadlocked with another daemon's
+submit on PostgreSQL. The second run must do what the first would have done: it starts from
+what it was given, not from what the first run made of it."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from hub.store.connection import Connection
 from hub.store.postgres import PostgresStore
 from hub.store.sqlite import SqliteStore
 from hub.store.sqlstore import SqlStore
+from hub.store.starts import PendingStarts
 
 T = TypeVar("T")
 
@@ -97,3 +98,27 @@ async def test_a_debounce_run_again_is_due_one_period_on(store: SqlStore) -> Non
     assert inv is not None
     assert before + 60.0 <= inv.not_before <= time.time() + 60.0
     assert inv.deadline - inv.not_before == pytest.approx(3600.0, abs=1.0)
+
+
+async def test_an_attempt_start_run_again_is_written(store: SqlStore) -> None:
+    [sub] = await store.submit([new(0)])
+    now = time.time()
+    [leased], _ = await store.lease("me", now, 1, now + 60)
+    assert leased.id == sub.id
+    conn = store._connect()
+    try:
+        starts = PendingStarts()
+        start = starts.queue(sub.id, owner="me", now=now, run_until=now + 90, attempt=1)
+        store._begin(conn)
+        starts.run(start, conn)
+        conn.rollback()  # the group it shared failed: it runs again alone
+        store._begin(conn)
+        starts.run(start, conn)
+        conn.commit()
+    finally:
+        conn.close()
+    inv = await store.get(sub.id)
+    assert inv is not None
+    assert (inv.status, inv.attempts) == ("running", 1)
+    # The outcome does not write a start that ran.
+    assert starts.take(sub.id) is None
