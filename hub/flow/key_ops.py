@@ -1,8 +1,9 @@
 """The keys debounce, batching and singleton hold in `flow_keys`, one holder per key.
 
 Taking one is an INSERT … ON CONFLICT DO NOTHING; when the key is already held, the row is
-locked (a no-op UPDATE) before its holder is read, so on PostgreSQL a second daemon submitting
-with the same key waits for the first one's commit and then sees the holder it committed. On
+locked (a no-op UPDATE) and its holder read in the same statement, so on PostgreSQL a second
+daemon submitting with the same key waits for the first one's commit and then sees the holder
+it committed, or no row if that commit closed the key: then the insert is tried again. On
 SQLite the writer is alone anyway.
 """
 
@@ -35,17 +36,24 @@ def take(
 ) -> tuple[str, float] | None:
     """None if `item` now holds the key; else the (locked) holder and since when."""
     where = {"function": item.function, "kind": kind, "key": key}
-    cur = conn.execute(
-        "INSERT INTO flow_keys (function, kind, key, invocation_id, since, expires_at) "
-        "VALUES (:function, :kind, :key, :id, :now, :expires_at) ON CONFLICT DO NOTHING",
-        {**where, "id": item.id, "now": now, "expires_at": item.deadline + LONGEST_ATTEMPT},
-    )
-    if cur.rowcount:
-        return None
-    match = "WHERE function = :function AND kind = :kind AND key = :key"
-    conn.execute(f"UPDATE flow_keys SET since = since {match}", where)
-    row = conn.execute(f"SELECT invocation_id, since FROM flow_keys {match}", where).fetchone()
-    return str(row[0]), float(row[1])
+    while True:
+        cur = conn.execute(
+            "INSERT INTO flow_keys (function, kind, key, invocation_id, since, expires_at) "
+            "VALUES (:function, :kind, :key, :id, :now, :expires_at) ON CONFLICT DO NOTHING",
+            {**where, "id": item.id, "now": now, "expires_at": item.deadline + LONGEST_ATTEMPT},
+        )
+        if cur.rowcount:
+            return None
+        row = conn.execute(
+            "UPDATE flow_keys SET since = since "
+            "WHERE function = :function AND kind = :kind AND key = :key "
+            "RETURNING invocation_id, since",
+            where,
+        ).fetchone()
+        if row is not None:
+            return str(row[0]), float(row[1])
+        # Another daemon's submit closed the key (its batch became full) between the insert
+        # and the lock: it is free again, so take it anew. Each turn follows another commit.
 
 
 def hand_over(conn: Connection, item: Holder, kind: str, key: str, now: float) -> None:

@@ -22,3 +22,5 @@ class Stopped:
 class FlowOutcome:
     submitted: list[Submitted]
     stopped: list[Stopped] = field(default_factory=list)
+    earliest_due: float | None = None
+    """When the first of the invocations it created is due (a debounce or batch defers it)."""

@@ -50,9 +50,8 @@ class FlowIntakeSql:
                 checkpoint=checkpoint,
             )
         )
-        created = [i.not_before for i, s in zip(items, outcome.submitted, strict=True) if s.created]
-        if created:
-            self._due(min(created))
+        if outcome.earliest_due is not None:
+            self._due(outcome.earliest_due)
         if outcome.stopped:
             self._due(now)  # a stopped one may have held back others of its ordering key
         return outcome

@@ -6,6 +6,7 @@ and batching: fold_ops.py; singleton and cancel_on: stop_ops.py.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from hub.flow import fold_ops, key_ops, stop_ops
@@ -29,6 +30,10 @@ def submit(
     dedup_window: float,
     checkpoint: Checkpoint | None = None,
 ) -> FlowOutcome:
+    # The committer runs this op again alone when the transaction it shared fails (a deadlock
+    # with another daemon's submit): debounce and batching rewrite an item's event and due
+    # time, so each run starts from copies of the items as they were given.
+    items = [dataclasses.replace(item) for item in items]
     outcome = FlowOutcome([])
     for cancel in cancels:
         outcome.stopped += stop_ops.cancel(conn, cancel, now)
@@ -40,6 +45,9 @@ def submit(
         else:
             done = _one(conn, item, plan, outcome, now=now, dedup_window=dedup_window)
         outcome.submitted.append(done)
+        due = outcome.earliest_due
+        if done.created and (due is None or item.not_before < due):
+            outcome.earliest_due = item.not_before
     if checkpoint is not None:
         positions.set_checkpoint(conn, checkpoint=checkpoint, now=now)
     return outcome

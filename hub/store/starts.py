@@ -23,7 +23,8 @@ from hub.store.connection import Connection
 class QueuedStart:
     inv_id: str
     params: dict[str, Any]
-    settled: bool = field(default=False)  # run, or folded into the outcome
+    ran: bool = field(default=False)  # its own write ran (and runs again if rolled back)
+    folded: bool = field(default=False)  # the outcome's write took it over
 
 
 class PendingStarts:
@@ -38,11 +39,13 @@ class PendingStarts:
         return start
 
     def run(self, start: QueuedStart, conn: Connection) -> None:
-        """The start's own write, unless the outcome has taken it over."""
+        """The start's own write, unless the outcome has taken it over. Run again after its
+        transaction failed (the committer retries each write alone), it writes again: the
+        outcome no longer carries a start that ran once."""
         with self._lock:
-            if start.settled:
+            if start.folded:
                 return
-            start.settled = True
+            start.ran = True
             if self._queued.get(start.inv_id) is start:
                 del self._queued[start.inv_id]
         attempts.start(conn, inv_id=start.inv_id, **start.params)
@@ -52,7 +55,7 @@ class PendingStarts:
         write now writes it. None if it was written (or there was none)."""
         with self._lock:
             start = self._queued.pop(inv_id, None)
-            if start is None or start.settled:
+            if start is None or start.ran:
                 return None
-            start.settled = True
+            start.folded = True
             return start.params

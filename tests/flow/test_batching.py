@@ -33,7 +33,8 @@ async def test_events_are_gathered_per_key_each_once(start_cluster: StartCluster
     answers = await asyncio.gather(*(cluster.invoke("tally", data) for data in sent))
     batches = {a["id"] for a in answers}
     for inv_id in batches:
-        assert (await cluster.wait(inv_id))["status"] == "succeeded"
+        inv = await cluster.wait(inv_id)
+        assert inv["status"] == "succeeded", json.dumps(inv, indent=1)  # history, last_error
     await until(lambda: len(cluster.runs("end")) == len(batches))
     runs = cluster.runs()
     got = Counter(str(m["data"]["n"]) for run in runs for m in members(run))  # type: ignore[index]
